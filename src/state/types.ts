@@ -1,0 +1,80 @@
+/**
+ * Shapes of the durable state, shared by the repositories in this folder and their callers.
+ * One row per watched file path holds both the queue entry and the processed-files registry
+ * entry (status tells which): a path is "uploaded" for one identity (size, mtime) at a time.
+ */
+
+export type FileStatus = 'queued' | 'in_flight' | 'uploaded';
+
+export interface FileRecord {
+  readonly id: number;
+  /** Absolute path as discovered (not resolved through symlinks). */
+  readonly path: string;
+  /** Source name of the log directory the file belongs to. */
+  readonly source: string;
+  /** Path relative to the watched directory, '/'-separated. */
+  readonly relPath: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly status: FileStatus;
+  readonly attempts: number;
+  /** Epoch ms before which the file must not be retried. 0 = now. */
+  readonly nextAttemptAt: number;
+  readonly lastError: string | null;
+  readonly lastErrorCode: string | null;
+  /** Hex SHA-256 of the source bytes, once computed. */
+  readonly contentSha256: string | null;
+  readonly objectKey: string | null;
+  readonly uploadedAt: number | null;
+  /** Epoch ms the file was (last) queued: the fairness/oldest-first order. */
+  readonly queuedAt: number;
+  /** True when the remote may already hold this object (crash mid-upload, rebuilt DB, legacy import): HEAD before PUT. */
+  readonly verifyRemote: boolean;
+}
+
+export interface EnqueueInput {
+  readonly path: string;
+  readonly source: string;
+  readonly relPath: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly verifyRemote?: boolean;
+}
+
+/** Outcome of FileRepo.enqueue. */
+export type EnqueueOutcome =
+  | 'queued' // new path or changed identity: now queued
+  | 'already-queued' // queued or in flight already (identity updated if it changed)
+  | 'already-uploaded'; // same (size, mtime) already uploaded: skipped
+
+export interface MultipartProgress {
+  readonly fileId: number;
+  readonly uploadId: string;
+  readonly objectKey: string;
+  readonly partSize: number;
+  /** Path of the bytes being uploaded (spool file, or the source for codec none). */
+  readonly uploadPath: string;
+  /** Hex SHA-256 of the source when the upload started: resume only if it still matches. */
+  readonly sourceSha256: string;
+  readonly createdAt: number;
+  /** Completed parts, ascending part number. */
+  readonly parts: readonly CompletedPart[];
+}
+
+export interface CompletedPart {
+  readonly partNumber: number;
+  readonly etag: string;
+  readonly size: number;
+}
+
+export interface MetricDatum {
+  readonly name: string;
+  readonly unit: 'Count' | 'Bytes' | 'Percent' | 'Seconds' | 'Milliseconds' | 'None';
+  readonly value: number;
+  /** Epoch ms. */
+  readonly timestamp: number;
+}
+
+export interface OutboxEntry extends MetricDatum {
+  readonly id: number;
+}
