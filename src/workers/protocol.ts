@@ -45,7 +45,7 @@ export interface CompressResult {
   readonly outputMd5: string;
   /** Base64 MD5 of each `partSize` slice of the uploaded bytes (Content-MD5 per UploadPart). */
   readonly partMd5s: readonly string[];
-  /** Worker CPU milliseconds spent, for telemetry. */
+  /** Wall milliseconds the job took inside the worker, for telemetry. */
   readonly elapsedMs: number;
 }
 

@@ -1,0 +1,113 @@
+/**
+ * The engine of one compression job (runs inside a worker thread; callable in-process by tests).
+ * It opens and vets the source, decides store-or-compress, and produces every checksum the
+ * uploader needs in the same single read of the file:
+ *
+ *   store:     source ─► StreamHasher(sha256, md5, part md5s)            uploadPath = source
+ *   compress:  source ─► HashTap(sha256) ─► codec ─► HashTap(sha256, md5, part md5s) ─► .partial
+ *              (fsync, rename)                                           uploadPath = outputPath
+ *
+ * Memory per job is bounded by the stream buffers (a few READ_CHUNK_BYTES), the 1 MiB sample and
+ * the codec state, whatever the file size. Failures are thrown as JobFailure; the worker entry
+ * turns them into replies.
+ */
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { loadCodec, type CodecImpl, type ZstdLoader } from './codecs.js';
+import { HashTap, StreamHasher, type Digests } from './hashing.js';
+import type { CompressJob, CompressResult } from './protocol.js';
+import { isIncompressible, SAMPLE_BYTES, storeReasonBeforeSample, type StoreReason } from './sniff.js';
+import { READ_CHUNK_BYTES, SourceFile, type ChunkObserver } from './source-file.js';
+import { SpoolFile } from './spool-file.js';
+
+export interface JobDeps {
+  /** How zstd-napi is imported; tests inject a failing loader. */
+  readonly zstdLoader?: ZstdLoader;
+  /** Called after every source chunk is read; tests use it to modify the file mid-pass. */
+  readonly onSourceChunk?: ChunkObserver;
+  /** Monotonic milliseconds, for elapsedMs. */
+  readonly now?: () => number;
+}
+
+interface Outcome {
+  readonly codec: CompressJob['codec'];
+  readonly storedReason: StoreReason | null;
+  readonly uploadPath: string;
+  readonly source: Digests;
+  readonly output: Digests;
+}
+
+async function storeAsIs(job: CompressJob, src: SourceFile, reason: StoreReason, deps: JobDeps): Promise<Outcome> {
+  const hasher = new StreamHasher({ partSize: job.partSize });
+  for await (const chunk of src.chunks(deps.onSourceChunk)) hasher.update(chunk);
+  const digests = hasher.digest();
+  await src.assertUnchanged(digests.bytes);
+  return { codec: 'none', storedReason: reason, uploadPath: job.sourcePath, source: digests, output: digests };
+}
+
+/**
+ * `whole` is the compressed file when the sample already was the whole file (small files are
+ * compressed once, not twice); otherwise the file is streamed through `codec`.
+ */
+async function compressToSpool(job: CompressJob, src: SourceFile, codec: CodecImpl, head: Buffer, whole: Buffer | null, deps: JobDeps): Promise<Outcome> {
+  const spool = await SpoolFile.create(job.outputPath);
+  try {
+    const sourceTap = new HashTap();
+    const outputTap = new HashTap({ partSize: job.partSize });
+    if (whole !== null) {
+      sourceTap.hasher.update(head);
+      await pipeline(Readable.from([whole]), outputTap, spool.writable());
+    } else {
+      const source = Readable.from(src.chunks(deps.onSourceChunk), { objectMode: false, highWaterMark: READ_CHUNK_BYTES });
+      await pipeline(source, sourceTap, codec.createStream(), outputTap, spool.writable());
+    }
+    const sourceDigests = sourceTap.hasher.digest();
+    // Before the rename: a file that changed mid-pass must leave no output behind.
+    await src.assertUnchanged(sourceDigests.bytes);
+    await spool.commit();
+    return { codec: job.codec, storedReason: null, uploadPath: job.outputPath, source: sourceDigests, output: outputTap.hasher.digest() };
+  } catch (err) {
+    await spool.discard();
+    throw err;
+  }
+}
+
+async function decideAndRun(job: CompressJob, src: SourceFile, deps: JobDeps): Promise<Outcome> {
+  if (job.codec === 'none') return storeAsIs(job, src, 'codec-none', deps);
+  const head = await src.readHead(SAMPLE_BYTES);
+  const early = storeReasonBeforeSample(job, head);
+  if (early !== null) return storeAsIs(job, src, early, deps);
+  const codec = await loadCodec(job.codec, job.level, deps.zstdLoader);
+  const sample = codec.compress(head);
+  if (isIncompressible(head.length, sample.length)) return storeAsIs(job, src, 'incompressible', deps);
+  const headIsWholeFile = head.length === job.expectedSize;
+  return compressToSpool(job, src, codec, head, headIsWholeFile ? sample : null, deps);
+}
+
+/** Runs one job to completion; throws JobFailure (or an unexpected error) on failure. */
+export async function runCompressJob(job: CompressJob, deps: JobDeps = {}): Promise<CompressResult> {
+  const now = deps.now ?? (() => performance.now());
+  const started = now();
+  const src = await SourceFile.open(job.sourcePath, { size: job.expectedSize, mtimeMs: job.expectedMtimeMs });
+  try {
+    const out = await decideAndRun(job, src, deps);
+    const { source, output } = out;
+    return {
+      kind: 'compressed',
+      codec: out.codec,
+      storedReason: out.storedReason,
+      uploadPath: out.uploadPath,
+      sourceSize: source.bytes,
+      sourceMtimeMs: src.stat.mtimeMs,
+      sourceSha256: source.sha256.toString('hex'),
+      outputSize: output.bytes,
+      outputSha256: output.sha256.toString('base64'),
+      outputMd5: (output.md5 ?? Buffer.alloc(0)).toString('base64'),
+      partMd5s: output.partMd5s,
+      elapsedMs: now() - started,
+    };
+  } finally {
+    await src.close();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Entry point of a compression worker thread (piscina loads this file's default export). It is
+ * the thread-side end of the closed protocol in protocol.ts: it checks that what arrived is a
+ * well-formed CompressJob, runs it, and always *resolves* with a WorkerReply — expected failures
+ * (file vanished, changed, unreadable, disk full, codec missing) are data, not exceptions. Only a
+ * crash of the thread itself surfaces as a rejected task on the main thread.
+ */
+import { ErrorCodes } from '../errors.js';
+import { runCompressJob, type JobDeps } from './compress-job.js';
+import { toWorkerFailure } from './failure.js';
+import type { WorkerFailure, WorkerReply } from './protocol.js';
+
+const CODECS: readonly unknown[] = ['gzip', 'zstd', 'none'];
+
+function malformed(reason: string): WorkerFailure {
+  return { kind: 'failed', code: ErrorCodes.WORKER_FAILED, message: `malformed compression job: ${reason}`, syscallCode: null };
+}
+
+function isNonNegativeNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/** Why `job` is not a usable CompressJob, or null when it is. */
+export function jobProblem(job: unknown): WorkerFailure | null {
+  if (typeof job !== 'object' || job === null) return malformed(`expected an object, got ${job === null ? 'null' : typeof job}`);
+  const j = job as Record<string, unknown>;
+  if (j.kind !== 'compress') {
+    return { kind: 'failed', code: ErrorCodes.WORKER_FAILED, message: `unknown job kind: ${JSON.stringify(j.kind) ?? 'undefined'}`, syscallCode: null };
+  }
+  if (typeof j.sourcePath !== 'string' || j.sourcePath === '') return malformed('sourcePath must be a non-empty string');
+  if (typeof j.outputPath !== 'string' || j.outputPath === '') return malformed('outputPath must be a non-empty string');
+  if (!CODECS.includes(j.codec)) return malformed(`unknown codec ${JSON.stringify(j.codec) ?? 'undefined'}`);
+  if (typeof j.level !== 'number' || !Number.isInteger(j.level)) return malformed('level must be an integer');
+  if (!Array.isArray(j.skipExtensions) || !j.skipExtensions.every((e) => typeof e === 'string')) {
+    return malformed('skipExtensions must be an array of strings');
+  }
+  if (!Number.isSafeInteger(j.partSize) || (j.partSize as number) < 1) return malformed('partSize must be a positive integer');
+  if (!Number.isSafeInteger(j.expectedSize) || (j.expectedSize as number) < 0) return malformed('expectedSize must be a non-negative integer');
+  if (!isNonNegativeNumber(j.expectedMtimeMs)) return malformed('expectedMtimeMs must be a non-negative number');
+  return null;
+}
+
+/** Validates and runs one job; never rejects for an expected failure. `deps` is for test fixtures. */
+export async function handleJob(job: unknown, deps: JobDeps = {}): Promise<WorkerReply> {
+  const problem = jobProblem(job);
+  if (problem !== null) return problem;
+  try {
+    // jobProblem() has checked every field of the protocol type.
+    return await runCompressJob(job as Parameters<typeof runCompressJob>[0], deps);
+  } catch (err) {
+    return toWorkerFailure(err);
+  }
+}
+
+export default function compressWorker(job: unknown): Promise<WorkerReply> {
+  return handleJob(job);
+}

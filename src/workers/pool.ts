@@ -1,0 +1,167 @@
+/**
+ * CompressPool: the main-thread facade over a piscina pool of compression workers. It validates
+ * options, bounds the work it accepts (running + queued ≤ threads + maxQueue, a second fence
+ * behind the dispatcher, which only submits when it has a slot), translates replies into
+ * CompressResult or TvmError, and owns the lifecycle: `close()` drains, `destroy()` cancels,
+ * both idempotent. A crashed worker thread fails only the job it was running; piscina starts a
+ * replacement and the pool keeps working.
+ *
+ * Memory budget: the main thread holds only job metadata. Each thread holds, per running job,
+ * a few READ_CHUNK_BYTES of stream buffers, the 1 MiB sample and its compressed copy, plus codec
+ * state (measured RSS: gzip ≈ 1 MiB, zstd-3 ≈ 4 MiB, zstd-9 ≈ 20 MiB, zstd-19 ≈ 90 MiB).
+ * Worst case ≈ threads × (4 MiB + codec state), independent of file size; queued jobs cost
+ * nothing but their metadata.
+ */
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { ErrorCodes, TvmError } from '../errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import { crashToError, failureToError } from './pool-errors.js';
+import type { CompressJob, CompressResult, WorkerReply } from './protocol.js';
+
+export interface CompressPoolOptions {
+  /** Worker threads; each runs one job at a time. */
+  readonly threads: number;
+  /** Jobs accepted beyond the running ones (default threads × 2). */
+  readonly maxQueue?: number;
+  readonly logger: Logger;
+  /** Worker module to load instead of compress.worker.{ts,js}; test fixtures use it. */
+  readonly workerFile?: string;
+}
+
+/** Compression threads to use by default: leave one core to the main thread and the uploader. */
+export function defaultThreadCount(cpus: number = availableParallelism()): number {
+  return Math.max(1, cpus - 1);
+}
+
+/** compress.worker.ts beside this module when it runs from source (tsx), .js when built. */
+export function resolveWorkerFile(moduleUrl: string = import.meta.url): string {
+  const self = fileURLToPath(moduleUrl);
+  return join(dirname(self), self.endsWith('.ts') ? 'compress.worker.ts' : 'compress.worker.js');
+}
+
+/**
+ * Worker threads inherit the parent's execArgv, so a parent started with `--import tsx` (mocha,
+ * `tsx src/main.ts`) can load a .ts worker as is. A .ts worker under a parent without tsx in its
+ * flags (tsx registered programmatically) needs the hook added explicitly.
+ */
+export function workerExecArgv(workerFile: string, parentExecArgv: readonly string[] = process.execArgv): string[] | undefined {
+  if (!workerFile.endsWith('.ts')) return undefined;
+  if (parentExecArgv.some((arg) => arg.includes('tsx'))) return undefined;
+  return [...parentExecArgv, '--import', 'tsx'];
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && err.name === 'AbortError';
+}
+
+function checkCount(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new TvmError(ErrorCodes.INTERNAL, `CompressPool: ${name} must be an integer >= ${min}, got ${String(value)}`, {
+      retriability: 'permanent',
+    });
+  }
+}
+
+export class CompressPool {
+  readonly threads: number;
+  readonly maxQueue: number;
+  readonly workerFile: string;
+  readonly #piscina: Piscina<CompressJob, WorkerReply>;
+  readonly #logger: Logger;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing: Promise<void> | null = null;
+  #destroying: Promise<void> | null = null;
+
+  constructor(options: CompressPoolOptions) {
+    checkCount('threads', options.threads, 1);
+    this.threads = options.threads;
+    this.maxQueue = options.maxQueue ?? options.threads * 2;
+    checkCount('maxQueue', this.maxQueue, 0);
+    this.workerFile = options.workerFile ?? resolveWorkerFile();
+    this.#logger = options.logger;
+    this.#piscina = new Piscina<CompressJob, WorkerReply>({
+      filename: this.workerFile,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      // Our own fence (hasCapacity) keeps piscina's queue within this bound.
+      maxQueue: this.maxQueue,
+      // With the default 'sync', an idle worker blocks in Atomics.wait: its event loop stops, so
+      // a crash or a pending close after a reply only surfaces during the next job. Jobs take
+      // milliseconds to minutes, so the faster hand-off buys nothing here.
+      atomics: 'disabled',
+      execArgv: workerExecArgv(this.workerFile),
+    });
+    // Without a listener, an 'error' event (bad worker file, worker crashing while idle) would
+    // be thrown on the main thread and kill the daemon.
+    this.#piscina.on('error', (err: unknown) => {
+      this.#logger.error({ err, workerFile: this.workerFile }, 'compression worker pool error');
+    });
+  }
+
+  /** Jobs accepted and not yet settled (running or queued). */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  get isOpen(): boolean {
+    return this.#closing === null && this.#destroying === null;
+  }
+
+  /** True when run() would accept another job now. */
+  hasCapacity(): boolean {
+    return this.isOpen && this.#inFlight.size < this.threads + this.maxQueue;
+  }
+
+  /**
+   * Compresses one file. Rejects with a TvmError whose code is the worker's failure code
+   * (FILE_VANISHED, FILE_CHANGED, …) or WORKER_FAILED when the thread died; with the signal's
+   * AbortError when `signal` aborts.
+   */
+  run(job: CompressJob, signal?: AbortSignal): Promise<CompressResult> {
+    if (!this.isOpen) {
+      return Promise.reject(new TvmError(ErrorCodes.INTERNAL, `compression pool is closed; not compressing ${job.sourcePath}`));
+    }
+    if (!this.hasCapacity()) {
+      return Promise.reject(new TvmError(ErrorCodes.INTERNAL, `compression pool is full (${this.inFlight} jobs in flight); the caller must wait for a slot`, {
+        details: { sourcePath: job.sourcePath, threads: this.threads, maxQueue: this.maxQueue },
+      }));
+    }
+    const task = this.#execute(job, signal);
+    this.#inFlight.add(task);
+    const forget = (): void => void this.#inFlight.delete(task);
+    task.then(forget, forget);
+    return task;
+  }
+
+  async #execute(job: CompressJob, signal: AbortSignal | undefined): Promise<CompressResult> {
+    let reply: WorkerReply;
+    try {
+      reply = await this.#piscina.run(job, { signal: signal ?? null });
+    } catch (err) {
+      if (isAbort(err)) throw err;
+      throw crashToError(err, job);
+    }
+    if (reply?.kind === 'compressed') return reply;
+    if (reply?.kind === 'failed') throw failureToError(reply, job);
+    throw crashToError(new Error(`unknown reply from worker: ${JSON.stringify(reply)}`), job);
+  }
+
+  /** Stops accepting jobs, waits for every accepted job to settle, then ends the threads. */
+  close(): Promise<void> {
+    if (this.#destroying !== null) return this.#destroying;
+    this.#closing ??= (async () => {
+      await Promise.allSettled([...this.#inFlight]);
+      await this.#piscina.destroy();
+    })();
+    return this.#closing;
+  }
+
+  /** Stops accepting jobs and terminates the threads now; running and queued jobs reject with WORKER_FAILED. */
+  destroy(): Promise<void> {
+    this.#destroying ??= this.#piscina.destroy();
+    return this.#destroying;
+  }
+}
