@@ -1,0 +1,189 @@
+/**
+ * Pulls work from the durable queue only when a slot is free: the queue in SQLite is the buffer,
+ * so memory stays bounded (one record per slot) whatever the backlog. It wakes when a file is
+ * queued, when a job finishes, when a retry comes due, and when the upload gate may open.
+ *
+ *   durable queue ──claimNext() when inFlight < concurrency──► job(record) ──► done/failed
+ *         ▲                                                         │
+ *         └──────────────── wake() (new file, job end, timer) ◄─────┘
+ *
+ * It knows nothing of compression or S3: the job function does that and records its own outcome.
+ * close(deadline) stops pulling and waits for running jobs; past the deadline it aborts them
+ * (their rows go back to the queue and multipart progress is kept, so they resume on restart).
+ */
+import type { FileRecord } from '../state/types.js';
+import type { UploadGate } from '../schedule/upload-gate.js';
+
+export interface DispatchQueue {
+  claimNext(now: number, options: { exclude: ReadonlySet<string>; queuedSince: number | null }): FileRecord | null;
+  nextWakeAt(): number | null;
+  release(id: number): void;
+}
+
+export type Job = (record: FileRecord, signal: AbortSignal) => Promise<void>;
+
+export interface Timers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  },
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+export interface DispatcherOptions {
+  readonly queue: DispatchQueue;
+  readonly gate: UploadGate;
+  readonly concurrency: number;
+  readonly job: Job;
+  /** Epoch ms the process started: rows queued before it are "backlog" for the gate. */
+  readonly startedAt: number;
+  readonly timers?: Timers;
+  readonly onError: (err: unknown, record: FileRecord) => void;
+}
+
+/** Longest sleep between looks at the queue even when nothing is due (clock jumps, missed wakes). */
+const MAX_SLEEP_MS = 60_000;
+
+export class Dispatcher {
+  private readonly inFlight = new Map<string, { record: FileRecord; abort: AbortController; done: Promise<void> }>();
+  private readonly timers: Timers;
+  private timer: unknown = null;
+  private timerAt = Infinity;
+  private closing = false;
+  private pumping = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly o: DispatcherOptions) {
+    this.timers = o.timers ?? realTimers;
+  }
+
+  get active(): number {
+    return this.inFlight.size;
+  }
+
+  /** Something may have become eligible: look at the queue now. */
+  wake(): void {
+    if (this.closing) return;
+    this.pump();
+  }
+
+  /** Resolves when nothing is in flight and nothing eligible is left (tests, upload-now). */
+  whenIdle(): Promise<void> {
+    if (this.inFlight.size === 0 && !this.hasEligible()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private hasEligible(): boolean {
+    const next = this.o.queue.nextWakeAt();
+    return next !== null && next <= this.timers.now() && this.o.gate.allows(this.timers.now()).allowed;
+  }
+
+  private pump(): void {
+    if (this.pumping) return; // re-entrant wake from a synchronous job completion
+    this.pumping = true;
+    try {
+      while (!this.closing && this.inFlight.size < this.o.concurrency) {
+        const now = this.timers.now();
+        const decision = this.o.gate.allows(now);
+        if (!decision.allowed) break;
+        const record = this.o.queue.claimNext(now, {
+          exclude: new Set(this.inFlight.keys()),
+          queuedSince: decision.backlogAllowed ? null : this.o.startedAt,
+        });
+        if (!record) {
+          if (this.inFlight.size === 0) this.o.gate.queueDrained();
+          break;
+        }
+        this.start(record);
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.armTimer();
+    if (this.inFlight.size === 0 && !this.closing) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private start(record: FileRecord): void {
+    const abort = new AbortController();
+    let running: Promise<void>;
+    try {
+      running = this.o.job(record, abort.signal);
+    } catch (err) {
+      running = Promise.reject(err);
+    }
+    const done = running
+      .catch((err: unknown) => this.o.onError(err, record))
+      .finally(() => {
+        this.inFlight.delete(record.path);
+        if (!this.closing) this.pump();
+        else this.notifyClosed();
+      });
+    this.inFlight.set(record.path, { record, abort, done });
+  }
+
+  private armTimer(): void {
+    if (this.closing) return;
+    if (this.inFlight.size >= this.o.concurrency) return; // a finishing job will pump
+    const now = this.timers.now();
+    let at = now + MAX_SLEEP_MS;
+    const retryAt = this.o.queue.nextWakeAt();
+    if (retryAt !== null && retryAt > now) at = Math.min(at, retryAt);
+    at = Math.min(at, this.o.gate.nextChangeAt(now));
+    if (this.timer !== null && this.timerAt <= at && this.timerAt > now) return;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, at - now));
+  }
+
+  private closeWaiters: Array<() => void> = [];
+  private notifyClosed(): void {
+    if (this.inFlight.size === 0) {
+      const w = this.closeWaiters;
+      this.closeWaiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  /**
+   * Stops pulling new work and waits up to `deadlineMs` for running jobs; then aborts the rest.
+   * Resolves with the number of jobs that had to be aborted. Idempotent.
+   */
+  async close(deadlineMs: number): Promise<number> {
+    this.closing = true;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inFlight.size === 0) return 0;
+    const drained = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    let timedOut = false;
+    await Promise.race([
+      drained,
+      new Promise<void>((resolve) =>
+        this.timers.setTimeout(() => {
+          timedOut = true;
+          resolve();
+        }, deadlineMs),
+      ),
+    ]);
+    if (!timedOut) return 0;
+    const aborted = this.inFlight.size;
+    for (const f of this.inFlight.values()) f.abort.abort(new Error('shutdown deadline'));
+    await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    return aborted;
+  }
+}

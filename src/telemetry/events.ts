@@ -1,0 +1,102 @@
+/**
+ * Typed telemetry: every notable thing the daemon does is one event, emitted here once. Each
+ * event is logged (structured, with the file path and object key when known) and updates the
+ * prom-client counters, so logs and metrics cannot disagree. Listeners (the CloudWatch batcher,
+ * tests) subscribe to the same stream.
+ */
+import { Registry, Counter, Gauge, Histogram } from 'prom-client';
+import type { Logger } from './logger.js';
+
+export type TelemetryEvent =
+  | { type: 'file.queued'; path: string; source: string; size: number }
+  | { type: 'file.uploaded'; path: string; key: string; source: string; sourceBytes: number; sentBytes: number; codec: string; latencyMs: number; remoteSkip: boolean }
+  | { type: 'file.failed'; path: string; key: string | null; code: string; message: string; attempts: number; retryInMs: number; retriability: string; hint: string | null }
+  | { type: 'file.vanished'; path: string }
+  | { type: 'file.changed'; path: string }
+  | { type: 'scan.completed'; kind: 'startup' | 'rescan' | 'new-directory'; dir: string; seen: number; queued: number; ms: number }
+  | { type: 'watch.error'; dir: string; message: string }
+  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null };
+
+export type TelemetryListener = (e: TelemetryEvent) => void;
+
+export class Telemetry {
+  readonly registry = new Registry();
+  private readonly listeners = new Set<TelemetryListener>();
+  private readonly filesUploaded: Counter<'source' | 'codec'>;
+  private readonly bytesSource: Counter<'source'>;
+  private readonly bytesSent: Counter<'source'>;
+  private readonly failures: Counter<'code'>;
+  private readonly queued: Counter<'source'>;
+  private readonly queueDepth: Gauge<'state'>;
+  private readonly latency: Histogram;
+
+  constructor(private readonly logger: Logger) {
+    const registers = [this.registry];
+    this.filesUploaded = new Counter({ name: 'tvm_upload_files_uploaded_total', help: 'Files uploaded (or found already uploaded)', labelNames: ['source', 'codec'], registers });
+    this.bytesSource = new Counter({ name: 'tvm_upload_source_bytes_total', help: 'Source bytes of uploaded files', labelNames: ['source'], registers });
+    this.bytesSent = new Counter({ name: 'tvm_upload_sent_bytes_total', help: 'Bytes sent to S3 (after compression)', labelNames: ['source'], registers });
+    this.failures = new Counter({ name: 'tvm_upload_failures_total', help: 'Failed upload attempts by error code', labelNames: ['code'], registers });
+    this.queued = new Counter({ name: 'tvm_upload_files_queued_total', help: 'Files recorded in the durable queue', labelNames: ['source'], registers });
+    this.queueDepth = new Gauge({ name: 'tvm_upload_queue_files', help: 'Files in the durable queue', labelNames: ['state'], registers });
+    this.latency = new Histogram({ name: 'tvm_upload_file_seconds', help: 'Time from dispatch to confirmed upload', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers });
+  }
+
+  on(listener: TelemetryListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(e: TelemetryEvent): void {
+    this.record(e);
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.logger.error({ err }, 'telemetry listener failed');
+      }
+    }
+  }
+
+  private record(e: TelemetryEvent): void {
+    const log = this.logger;
+    switch (e.type) {
+      case 'file.queued':
+        this.queued.inc({ source: e.source });
+        log.debug({ path: e.path, source: e.source, size: e.size }, 'queued');
+        return;
+      case 'file.uploaded':
+        this.filesUploaded.inc({ source: e.source, codec: e.codec });
+        this.bytesSource.inc({ source: e.source }, e.sourceBytes);
+        this.bytesSent.inc({ source: e.source }, e.sentBytes);
+        this.latency.observe(e.latencyMs / 1000);
+        log.info(
+          { path: e.path, key: e.key, sourceBytes: e.sourceBytes, sentBytes: e.sentBytes, codec: e.codec, ms: Math.round(e.latencyMs), remoteSkip: e.remoteSkip || undefined },
+          e.remoteSkip ? 'already in S3 with the same content, not re-sent' : 'uploaded',
+        );
+        return;
+      case 'file.failed': {
+        this.failures.inc({ code: e.code });
+        const fields = { path: e.path, key: e.key ?? undefined, code: e.code, attempts: e.attempts, retryInS: Math.round(e.retryInMs / 1000), hint: e.hint ?? undefined };
+        if (e.retriability === 'retriable') log.warn(fields, `upload failed, will retry: ${e.message}`);
+        else log.error(fields, `upload failed: ${e.message}`);
+        return;
+      }
+      case 'file.vanished':
+        log.info({ path: e.path }, 'file disappeared before upload; removed from queue');
+        return;
+      case 'file.changed':
+        log.debug({ path: e.path }, 'file changed while being processed; will upload once stable again');
+        return;
+      case 'scan.completed':
+        log.info({ scan: e.kind, dir: e.dir, seen: e.seen, queued: e.queued, ms: Math.round(e.ms) }, `${e.kind} scan complete`);
+        return;
+      case 'watch.error':
+        log.error({ dir: e.dir }, `cannot watch directory: ${e.message}`);
+        return;
+      case 'queue.depth':
+        this.queueDepth.set({ state: 'queued' }, e.queued);
+        this.queueDepth.set({ state: 'in_flight' }, e.inFlight);
+        return;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { Dispatcher } from '../../../src/pipeline/dispatcher.js';
+import { UploadGate } from '../../../src/schedule/upload-gate.js';
+import type { FileRecord } from '../../../src/state/types.js';
+import { FakeQueue, ManualTimers, record } from '../../support/fakes.js';
+
+const flush = () => new Promise<void>((r) => setImmediate(r));
+
+function setup(o: { concurrency?: number; uploadOnStart?: boolean; startedAt?: number } = {}) {
+  const timers = new ManualTimers();
+  const queue = new FakeQueue();
+  const gate = new UploadGate(
+    { operationalHours: { enabled: false, start: 0, end: 0 }, schedule: { mode: 'interval', intervalMinutes: 60 }, uploadOnStart: o.uploadOnStart ?? true },
+    o.startedAt ?? timers.now(),
+  );
+  const running = new Map<number, { resolve: () => void; reject: (e: unknown) => void; signal: AbortSignal }>();
+  const started: number[] = [];
+  const errors: unknown[] = [];
+  const job = (r: FileRecord, signal: AbortSignal) =>
+    new Promise<void>((resolve, reject) => {
+      started.push(r.id);
+      running.set(r.id, {
+        resolve: () => {
+          queue.set(r.id, { status: 'uploaded' });
+          resolve();
+        },
+        reject,
+        signal,
+      });
+      signal.addEventListener('abort', () => {
+        queue.release(r.id);
+        reject(new Error('aborted'));
+      });
+    });
+  const d = new Dispatcher({ queue, gate, concurrency: o.concurrency ?? 2, job, startedAt: o.startedAt ?? timers.now(), timers, onError: (e) => errors.push(e) });
+  return { timers, queue, gate, d, running, started, errors };
+}
+
+describe('pipeline/dispatcher', () => {
+  it('never runs more jobs than its concurrency, however long the queue', async () => {
+    const s = setup({ concurrency: 2 });
+    for (let i = 1; i <= 50; i++) s.queue.add(record(i));
+    s.d.wake();
+    expect(s.started).to.deep.equal([1, 2]);
+    expect(s.d.active).to.equal(2);
+    expect(s.queue.claims).to.equal(2);
+  });
+
+  it('pulls the next file only when a slot frees', async () => {
+    const s = setup({ concurrency: 2 });
+    for (let i = 1; i <= 5; i++) s.queue.add(record(i));
+    s.d.wake();
+    s.running.get(1)!.resolve();
+    await flush();
+    expect(s.started).to.deep.equal([1, 2, 3]);
+  });
+
+  it('drains a queue completely, oldest first', async () => {
+    const s = setup({ concurrency: 3 });
+    for (let i = 1; i <= 10; i++) s.queue.add(record(i, { queuedAt: 100 - i }));
+    s.d.wake();
+    for (let round = 0; round < 10; round++) {
+      for (const [id, r] of s.running) {
+        s.running.delete(id);
+        r.resolve();
+      }
+      await flush();
+    }
+    expect(s.started).to.deep.equal([10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    await s.d.whenIdle();
+  });
+
+  it('sleeps until the earliest retry time, then picks the file up', async () => {
+    const s = setup();
+    s.queue.add(record(1, { nextAttemptAt: s.timers.now() + 30_000 }));
+    s.d.wake();
+    expect(s.started).to.deep.equal([]);
+    s.timers.advance(29_999);
+    expect(s.started).to.deep.equal([]);
+    s.timers.advance(1);
+    expect(s.started).to.deep.equal([1]);
+  });
+
+  it('reports a job that throws and keeps going', async () => {
+    const s = setup({ concurrency: 1 });
+    s.queue.add(record(1));
+    s.queue.add(record(2));
+    s.d.wake();
+    s.running.get(1)!.reject(new Error('boom'));
+    await flush();
+    expect(s.errors).to.have.length(1);
+    expect(s.started).to.deep.equal([1, 2]);
+  });
+
+  it('holds files queued before start-up when upload_on_start is false', async () => {
+    const s = setup({ uploadOnStart: false, startedAt: 50 });
+    s.queue.add(record(1, { queuedAt: 10 }));
+    s.queue.add(record(2, { queuedAt: 60 }));
+    s.d.wake();
+    expect(s.started).to.deep.equal([2]);
+    s.gate.triggerPass();
+    s.d.wake();
+    expect(s.started).to.deep.equal([2, 1]);
+  });
+
+  it('close() waits for running jobs and pulls nothing new', async () => {
+    const s = setup({ concurrency: 1 });
+    s.queue.add(record(1));
+    s.queue.add(record(2));
+    s.d.wake();
+    const closed = s.d.close(10_000);
+    s.running.get(1)!.resolve();
+    expect(await closed).to.equal(0);
+    expect(s.started).to.deep.equal([1]);
+    s.d.wake();
+    expect(s.started).to.deep.equal([1]);
+    expect(await s.d.close(10)).to.equal(0);
+  });
+
+  it('close() aborts jobs still running at the deadline, returning them to the queue', async () => {
+    const s = setup({ concurrency: 2 });
+    s.queue.add(record(1));
+    s.queue.add(record(2));
+    s.d.wake();
+    const closed = s.d.close(5000);
+    s.timers.advance(5000);
+    expect(await closed).to.equal(2);
+    expect(s.queue.get(1)!.status).to.equal('queued');
+    expect(s.queue.get(2)!.status).to.equal('queued');
+  });
+
+  it('resolves whenIdle at once when there is nothing to do', async () => {
+    const s = setup();
+    await s.d.whenIdle();
+    expect(s.d.active).to.equal(0);
+  });
+});

@@ -1,0 +1,192 @@
+import { expect } from 'chai';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, utimesSync, symlinkSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Intake, type IntakeFiles, sameMtime } from '../../../src/pipeline/intake.js';
+import type { WatcherBackend } from '../../../src/pipeline/watch-source.js';
+import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
+import type { EnqueueInput, FileRecord } from '../../../src/state/types.js';
+import type { LogDirectory } from '../../../src/config/types.js';
+import { record } from '../../support/fakes.js';
+
+type Emit = (events: Array<{ path: string; type: 'create' | 'update' | 'delete' }>, err?: Error) => void;
+
+class FakeWatcher implements WatcherBackend {
+  readonly emitters = new Map<string, Emit>();
+  failFor = new Set<string>();
+  unsubscribed = 0;
+  async subscribe(dir: string, fn: (err: Error | null, events: Array<{ path: string; type: 'create' | 'update' | 'delete' }>) => unknown) {
+    if (this.failFor.has(dir)) throw Object.assign(new Error(`EACCES: permission denied, watch '${dir}'`), { code: 'EACCES' });
+    this.emitters.set(dir, (events, err) => fn(err ?? null, events));
+    return { unsubscribe: async () => void this.unsubscribed++ };
+  }
+}
+
+class FakeFiles implements IntakeFiles {
+  readonly queued: EnqueueInput[] = [];
+  readonly uploaded = new Map<string, FileRecord>();
+  enqueue(input: EnqueueInput) {
+    const up = this.uploaded.get(input.path);
+    if (up && up.size === input.size && sameMtime(up.mtimeMs, input.mtimeMs)) return 'already-uploaded' as const;
+    if (this.queued.some((q) => q.path === input.path)) return 'already-queued' as const;
+    this.queued.push(input);
+    return 'queued' as const;
+  }
+  getByPath(path: string) {
+    return this.uploaded.get(path) ?? null;
+  }
+}
+
+const OLD = Date.now() / 1000 - 3600;
+
+function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; scan?: boolean; maxAgeDays?: number } = {}) {
+  const root = mkdtempSync(join(tmpdir(), 'tvm-intake-'));
+  const watcher = new FakeWatcher();
+  const files = new FakeFiles();
+  const events: TelemetryEvent[] = [];
+  const telemetry = new Telemetry(silentLogger());
+  telemetry.on((e) => events.push(e));
+  let wakes = 0;
+  const config = {
+    logDirectories: dirs(root),
+    upload: { fileStableSeconds: over.stable ?? 0, scanExistingFiles: { enabled: over.scan ?? true, maxAgeDays: over.maxAgeDays ?? 0 }, rescanIntervalSeconds: 0 },
+  };
+  const intake = new Intake({ config, files, telemetry, logger: silentLogger(), onQueued: () => wakes++, watcher, retryWatchSeconds: 3600 });
+  return { root, watcher, files, events, intake, wakes: () => wakes, cleanup: () => { intake.close(); rmSync(root, { recursive: true, force: true }); } };
+}
+
+const d = (path: string, source: string, extra: Partial<LogDirectory> = {}): LogDirectory => ({ path, source, recursive: true, pattern: null, allowDeletion: true, legacy: false, ...extra });
+const until = async (cond: () => boolean, what: string) => {
+  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+};
+
+describe('pipeline/intake', () => {
+  it('creates missing watched directories and queues existing files found by the startup scan', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros'), d(join(r, 'term'), 'terminal')]);
+    mkdirSync(join(s.root, 'ros', 'run-1'), { recursive: true });
+    writeFileSync(join(s.root, 'ros', 'run-1', 'launch.log'), 'x');
+    utimesSync(join(s.root, 'ros', 'run-1', 'launch.log'), OLD, OLD);
+    await s.intake.start();
+    expect(s.files.queued.map((q) => [q.source, q.relPath])).to.deep.equal([['ros', 'run-1/launch.log']]);
+    expect(s.wakes()).to.equal(1);
+    expect(s.events.filter((e) => e.type === 'scan.completed')).to.have.length(2);
+    s.cleanup();
+  });
+
+  it('skips files already uploaded with the same identity at start-up', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')]);
+    mkdirSync(join(s.root, 'ros'));
+    const p = join(s.root, 'ros', 'a.log');
+    writeFileSync(p, 'abc');
+    utimesSync(p, OLD, OLD);
+    s.files.uploaded.set(p, record(1, { path: p, size: 3, mtimeMs: statSync(p).mtimeMs, status: 'uploaded' }));
+    await s.intake.start();
+    expect(s.files.queued).to.deep.equal([]);
+    s.cleanup();
+  });
+
+  it('honours scan_existing_files.max_age_days and enabled=false', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], { maxAgeDays: 1 });
+    mkdirSync(join(s.root, 'ros'));
+    writeFileSync(join(s.root, 'ros', 'old.log'), 'o');
+    utimesSync(join(s.root, 'ros', 'old.log'), OLD - 3 * 86400, OLD - 3 * 86400);
+    writeFileSync(join(s.root, 'ros', 'new.log'), 'n');
+    utimesSync(join(s.root, 'ros', 'new.log'), OLD, OLD);
+    await s.intake.start();
+    expect(s.files.queued.map((q) => q.relPath)).to.deep.equal(['new.log']);
+    s.cleanup();
+    const off = setup((r) => [d(join(r, 'ros'), 'ros')], { scan: false });
+    mkdirSync(join(off.root, 'ros'));
+    writeFileSync(join(off.root, 'ros', 'x.log'), 'x');
+    await off.intake.start();
+    expect(off.files.queued).to.deep.equal([]);
+    off.cleanup();
+  });
+
+  it('does not follow symbolic links, and ignores dot-files and pattern misses', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros', { pattern: '*.log' })]);
+    mkdirSync(join(s.root, 'ros'));
+    mkdirSync(join(s.root, 'outside'));
+    writeFileSync(join(s.root, 'outside', 'secret.log'), 's');
+    symlinkSync(join(s.root, 'outside'), join(s.root, 'ros', 'latest'));
+    symlinkSync(join(s.root, 'outside', 'secret.log'), join(s.root, 'ros', 'link.log'));
+    symlinkSync(join(s.root, 'ros'), join(s.root, 'ros', 'loop'));
+    writeFileSync(join(s.root, 'ros', '.hidden.log'), 'h');
+    writeFileSync(join(s.root, 'ros', 'notes.txt'), 't');
+    await s.intake.start();
+    expect(s.files.queued).to.deep.equal([]);
+    s.cleanup();
+  });
+
+  it('queues a file reported by the watcher once it is stable', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')]);
+    await s.intake.start();
+    const p = join(s.root, 'ros', 'live.log');
+    writeFileSync(p, 'live');
+    s.watcher.emitters.get(join(s.root, 'ros'))!([{ path: p, type: 'create' }]);
+    await until(() => s.files.queued.length === 1, 'the live file');
+    expect(s.files.queued[0]).to.deep.include({ relPath: 'live.log', size: 4 });
+    s.cleanup();
+  });
+
+  it('picks up a file that appears by rename (delete + create)', async () => {
+    const s = setup((r) => [d(join(r, 'sys'), 'syslog', { recursive: false, pattern: 'syslog*' })]);
+    await s.intake.start();
+    const p = join(s.root, 'sys', 'syslog.1');
+    writeFileSync(p, 'rotated');
+    utimesSync(p, OLD, OLD);
+    s.watcher.emitters.get(join(s.root, 'sys'))!([{ path: join(s.root, 'sys', 'syslog'), type: 'delete' }, { path: p, type: 'create' }]);
+    await until(() => s.files.queued.length === 1, 'the rotated file');
+    expect(s.files.queued[0]!.relPath).to.equal('syslog.1');
+    s.cleanup();
+  });
+
+  it('walks a directory that appears with files already inside', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')]);
+    await s.intake.start();
+    const run = join(s.root, 'ros', 'run-9');
+    mkdirSync(join(run, 'nested'), { recursive: true });
+    writeFileSync(join(run, 'nested', 'a.log'), 'a');
+    utimesSync(join(run, 'nested', 'a.log'), OLD, OLD);
+    s.watcher.emitters.get(join(s.root, 'ros'))!([{ path: run, type: 'create' }]);
+    await until(() => s.files.queued.length === 1, 'the file in the new directory');
+    expect(s.files.queued[0]!.relPath).to.equal('run-9/nested/a.log');
+    s.cleanup();
+  });
+
+  it('rescans a directory whose watcher reports an error (events may have been lost)', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')]);
+    await s.intake.start();
+    const p = join(s.root, 'ros', 'missed.log');
+    writeFileSync(p, 'm');
+    utimesSync(p, OLD, OLD);
+    s.watcher.emitters.get(join(s.root, 'ros'))!([], new Error('Events were dropped by the FSEvents client'));
+    await until(() => s.files.queued.length === 1, 'the missed file');
+    s.cleanup();
+  });
+
+  it('reports a directory it cannot watch and keeps watching the others', async () => {
+    const s = setup((r) => [d(join(r, 'bad'), 'bad'), d(join(r, 'good'), 'good')]);
+    s.watcher.failFor.add(join(s.root, 'bad'));
+    await s.intake.start();
+    const err = s.events.find((e) => e.type === 'watch.error');
+    expect(err).to.deep.include({ dir: join(s.root, 'bad') });
+    expect(s.watcher.emitters.has(join(s.root, 'good'))).to.equal(true);
+    s.cleanup();
+  });
+
+  it('stops queueing after close()', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')]);
+    await s.intake.start();
+    s.intake.close();
+    s.intake.close();
+    const p = join(s.root, 'ros', 'late.log');
+    writeFileSync(p, 'l');
+    s.watcher.emitters.get(join(s.root, 'ros'))!([{ path: p, type: 'create' }]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.files.queued).to.deep.equal([]);
+    s.cleanup();
+  });
+});

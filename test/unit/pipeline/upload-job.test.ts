@@ -1,0 +1,160 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createUploadJob, type UploadJobDeps, type UploadRequest } from '../../../src/pipeline/upload-job.js';
+import { ErrorCodes, TvmError } from '../../../src/errors.js';
+import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
+import type { CompressJob, CompressResult } from '../../../src/workers/protocol.js';
+import type { FileRecord } from '../../../src/state/types.js';
+import { record } from '../../support/fakes.js';
+
+function result(job: CompressJob, over: Partial<CompressResult> = {}): CompressResult {
+  writeFileSync(job.outputPath, 'compressed');
+  return {
+    kind: 'compressed',
+    codec: 'gzip',
+    storedReason: null,
+    uploadPath: job.outputPath,
+    sourceSize: job.expectedSize,
+    sourceMtimeMs: job.expectedMtimeMs,
+    sourceSha256: 'ab'.repeat(32),
+    outputSize: 10,
+    outputSha256: 'x',
+    outputMd5: 'y',
+    partMd5s: ['y'],
+    elapsedMs: 1,
+    ...over,
+  };
+}
+
+function setup(over: Partial<UploadJobDeps> = {}) {
+  const spoolDir = mkdtempSync(join(tmpdir(), 'tvm-job-'));
+  const calls: string[] = [];
+  const events: TelemetryEvent[] = [];
+  const telemetry = new Telemetry(silentLogger());
+  telemetry.on((e) => events.push(e));
+  let failed: { id: number; r: { error: string; code: string; nextAttemptAt: number } } | null = null;
+  const uploads: UploadRequest[] = [];
+  const deps: UploadJobDeps = {
+    files: {
+      markUploaded: (id, r) => calls.push(`uploaded:${id}:${r.objectKey}`),
+      markFailed: (id, r) => {
+        failed = { id, r };
+        calls.push(`failed:${id}:${r.code}`);
+        return record(id, { attempts: 1 });
+      },
+      remove: (id) => calls.push(`removed:${id}`),
+      release: (id) => calls.push(`released:${id}`),
+    },
+    compress: async (job) => result(job),
+    upload: async (req) => {
+      uploads.push(req);
+      return { skipped: false, bytesSent: 10 };
+    },
+    objectKey: (r: FileRecord, codec) => `veh/2026-11-30/${r.source}/${r.relPath}${codec === 'gzip' ? '.gz' : ''}`,
+    classify: (e) => (e instanceof TvmError ? e : new TvmError(ErrorCodes.S3_TRANSIENT, String(e))),
+    retryDelayMs: (attempts) => attempts * 1000,
+    telemetry,
+    stat: () => ({ size: 10, mtimeMs: 1000 }),
+    now: () => 5000,
+    spoolDir,
+    compression: { codec: 'gzip', level: 6, skipExtensions: [] },
+    partSize: 8 * 1024 * 1024,
+    stableMs: 2000,
+    ...over,
+  };
+  return { deps, calls, events, uploads, spoolDir, failed: () => failed, cleanup: () => rmSync(spoolDir, { recursive: true, force: true }) };
+}
+
+describe('pipeline/upload-job', () => {
+  it('compresses, uploads under the reference key and records the upload', async () => {
+    const s = setup();
+    await createUploadJob(s.deps)(record(7), new AbortController().signal);
+    expect(s.calls).to.deep.equal(['uploaded:7:veh/2026-11-30/ros/f7.log.gz']);
+    expect(s.uploads[0]!.key).to.equal('veh/2026-11-30/ros/f7.log.gz');
+    const up = s.events.find((e) => e.type === 'file.uploaded');
+    expect(up).to.deep.include({ path: '/logs/f7.log', sourceBytes: 10, sentBytes: 10, codec: 'gzip' });
+    expect(existsSync(join(s.spoolDir, '7.gz')), 'spool file removed').to.equal(false);
+    s.cleanup();
+  });
+
+  it('removes a file that vanished before upload, with a telemetry event', async () => {
+    const s = setup({ stat: () => null });
+    await createUploadJob(s.deps)(record(3), new AbortController().signal);
+    expect(s.calls).to.deep.equal(['removed:3']);
+    expect(s.events.map((e) => e.type)).to.include('file.vanished');
+    s.cleanup();
+  });
+
+  it('removes a file the worker found vanished', async () => {
+    const s = setup({ compress: async () => Promise.reject(new TvmError(ErrorCodes.FILE_VANISHED, 'gone')) });
+    await createUploadJob(s.deps)(record(3), new AbortController().signal);
+    expect(s.calls).to.deep.equal(['removed:3']);
+    s.cleanup();
+  });
+
+  it('keeps a failed file queued with the retry policy\'s delay', async () => {
+    const s = setup({ upload: async () => Promise.reject(new TvmError(ErrorCodes.S3_TRANSIENT, '503 SlowDown')) });
+    await createUploadJob(s.deps)(record(4, { attempts: 2 }), new AbortController().signal);
+    expect(s.calls).to.deep.equal(['failed:4:TVM_ERR_S3_TRANSIENT']);
+    expect(s.failed()!.r.nextAttemptAt).to.equal(5000 + 3000);
+    const ev = s.events.find((e) => e.type === 'file.failed');
+    expect(ev).to.deep.include({ code: 'TVM_ERR_S3_TRANSIENT', key: 'veh/2026-11-30/ros/f4.log.gz' });
+    expect(existsSync(join(s.spoolDir, '4.gz'))).to.equal(false);
+    s.cleanup();
+  });
+
+  it('tells operator alerts about failures and successes', async () => {
+    const seen: string[] = [];
+    const alerts = { failure: (e: TvmError) => seen.push(e.code), success: () => seen.push('ok') };
+    const bad = setup({ alerts, upload: async () => Promise.reject(new TvmError(ErrorCodes.S3_NO_SUCH_BUCKET, 'no bucket', { retriability: 'operator' })) });
+    await createUploadJob(bad.deps)(record(1), new AbortController().signal);
+    const good = setup({ alerts });
+    await createUploadJob(good.deps)(record(2), new AbortController().signal);
+    expect(seen).to.deep.equal(['TVM_ERR_S3_NO_SUCH_BUCKET', 'ok']);
+    bad.cleanup();
+    good.cleanup();
+  });
+
+  it('looks at a file that changed during compression again after the quiet period', async () => {
+    const s = setup({ compress: async () => Promise.reject(new TvmError(ErrorCodes.FILE_CHANGED, 'changed')) });
+    await createUploadJob(s.deps)(record(5), new AbortController().signal);
+    expect(s.failed()!.r.nextAttemptAt).to.equal(5000 + 2000);
+    expect(s.events.map((e) => e.type)).to.deep.equal(['file.changed']);
+    s.cleanup();
+  });
+
+  it('returns an interrupted file to the queue without counting an attempt', async () => {
+    const ac = new AbortController();
+    const s = setup({
+      upload: async () => {
+        ac.abort();
+        throw new Error('aborted');
+      },
+    });
+    await createUploadJob(s.deps)(record(6), ac.signal);
+    expect(s.calls).to.deep.equal(['released:6']);
+    s.cleanup();
+  });
+
+  it('passes verifyRemote through so a possibly-uploaded file is checked before sending', async () => {
+    const s = setup();
+    await createUploadJob(s.deps)(record(8, { verifyRemote: true }), new AbortController().signal);
+    expect(s.uploads[0]!.verifyRemote).to.equal(true);
+    s.cleanup();
+  });
+
+  it('never deletes the source when the file was stored as-is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tvm-src-'));
+    const src = join(dir, 'f9.mcap');
+    writeFileSync(src, 'raw');
+    const s = setup({ compress: async (job) => ({ ...result(job), codec: 'none', uploadPath: src }) });
+    await createUploadJob(s.deps)(record(9, { path: src }), new AbortController().signal);
+    expect(existsSync(src)).to.equal(true);
+    expect(s.calls[0]).to.equal('uploaded:9:veh/2026-11-30/ros/f9.log');
+    s.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
