@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '../../../src/errors.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { TEST_OPTS } from './helpers.js';
 
