@@ -1,0 +1,204 @@
+/**
+ * First start after replacing the Python daemon: carries its upload queue and processed-files
+ * registry over into the state database, once (meta `legacy_import_done`), in one transaction,
+ * leaving the original files untouched. It never throws for bad input: unusable files and entries
+ * are returned as skips with reasons.
+ *
+ * - Queue entries whose file still exists are queued with verify_remote (the reference may have
+ *   uploaded them without recording it), oldest detected_at first.
+ * - Registry entries within retention become uploaded rows (object key unknown). Their mtime
+ *   (float seconds) is snapped to the file's current Stats.mtimeMs when the file is unchanged, so
+ *   identities compare exactly afterwards (see identity.ts).
+ * - A path in both: the queue wins only if its size differs from the registry's.
+ * - The registry recorded *resolved* paths; a path under a configured directory's real path is
+ *   mapped back below the configured path, where the startup scan will find it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/types.js';
+import { systemCode } from '../errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { UploadedImport } from './file-repo.js';
+import { sameIdentity } from './identity.js';
+import { readLegacyQueue, readLegacyRegistry, type LegacyRegistryEntry, type Skip } from './legacy-read.js';
+import { locateFile, relativeInside } from './locate-file.js';
+import { guarded } from './sqlite-errors.js';
+import type { StateStore } from './store.js';
+import type { EnqueueInput } from './types.js';
+
+export const LEGACY_IMPORT_KEY = 'legacy_import_done';
+
+/** File-system access, injectable so unreadable files can be tested as root. */
+export interface LegacyFs {
+  readFile(file: string): string;
+  stat(file: string): { size: number; mtimeMs: number; isFile(): boolean };
+  realpath(file: string): string;
+}
+
+const nodeFs: LegacyFs = {
+  readFile: (f) => fs.readFileSync(f, 'utf8'),
+  stat: (f) => fs.statSync(f),
+  realpath: (f) => fs.realpathSync(f),
+};
+
+export interface LegacyImportOptions {
+  readonly queueFile: string;
+  readonly registryFile: string;
+  readonly logDirectories: Config['logDirectories'];
+  /** Epoch ms. */
+  readonly now: number;
+  readonly logger: Logger;
+  readonly retentionDays: number;
+  readonly fs?: LegacyFs;
+}
+
+export interface LegacyImportResult {
+  readonly imported: { readonly queued: number; readonly uploaded: number };
+  readonly skipped: ReadonlyArray<Skip>;
+  readonly alreadyDone: boolean;
+}
+
+const MAX_SKIP_LOG_LINES = 20;
+
+export function importLegacy(store: StateStore, o: LegacyImportOptions): LegacyImportResult {
+  if (store.meta.get(LEGACY_IMPORT_KEY) !== null) {
+    return { imported: { queued: 0, uploaded: 0 }, skipped: [], alreadyDone: true };
+  }
+  const lfs = o.fs ?? nodeFs;
+  const skipped: Skip[] = [];
+  const locate = locator(o.logDirectories, lfs);
+
+  const uploaded = new Map<string, UploadedImport>();
+  for (const e of newestWithinRetention(readLegacyRegistry(o.registryFile, lfs.readFile, skipped), o, skipped)) {
+    const loc = locate(e.filepath);
+    uploaded.set(loc.path, {
+      ...loc,
+      size: e.size,
+      mtimeMs: snappedMtime(e, lfs),
+      uploadedAt: Math.round(e.processedAt * 1000),
+      objectKey: null,
+    });
+  }
+
+  const queued: Array<{ input: EnqueueInput; queuedAt: number }> = [];
+  const seen = new Set<string>();
+  for (const e of readLegacyQueue(o.queueFile, lfs.readFile, skipped)) {
+    const loc = locate(e.filepath);
+    if (seen.has(loc.path)) {
+      skipped.push({ file: e.filepath, reason: 'listed more than once in the queue' });
+      continue;
+    }
+    seen.add(loc.path);
+    const st = statOrSkip(e.filepath, lfs, skipped);
+    if (st === null) continue;
+    const reg = uploaded.get(loc.path);
+    if (reg !== undefined && reg.size === e.size) {
+      skipped.push({ file: e.filepath, reason: `already uploaded per ${o.registryFile} (same size)` });
+      continue;
+    }
+    uploaded.delete(loc.path);
+    const input = { ...loc, size: st.size, mtimeMs: st.mtimeMs, verifyRemote: true };
+    queued.push({ input, queuedAt: Math.min(e.detectedAt ?? o.now, o.now) });
+  }
+  queued.sort((a, b) => a.queuedAt - b.queuedAt);
+
+  const counts = guarded(store.db, store.dbPath, () =>
+    store.db.transaction(() => {
+      let u = 0;
+      let q = 0;
+      for (const row of uploaded.values()) if (store.files.importUploaded(row)) u++;
+      for (const { input, queuedAt } of queued) if (store.files.enqueue(input, queuedAt) === 'queued') q++;
+      const record = { at: new Date(o.now).toISOString(), queued: q, uploaded: u, skipped: skipped.length };
+      store.meta.set(LEGACY_IMPORT_KEY, JSON.stringify(record));
+      return { queued: q, uploaded: u };
+    }).immediate(),
+  );
+  report(o, counts, skipped);
+  return { imported: counts, skipped, alreadyDone: false };
+}
+
+/** Per path the newest entry; entries processed before the retention cutoff are dropped (one skip line). */
+function newestWithinRetention(
+  entries: LegacyRegistryEntry[],
+  o: LegacyImportOptions,
+  skipped: Skip[],
+): LegacyRegistryEntry[] {
+  const cutoffSec = o.now / 1000 - o.retentionDays * 86_400;
+  const newest = new Map<string, LegacyRegistryEntry>();
+  let expired = 0;
+  for (const e of entries) {
+    if (e.processedAt <= cutoffSec) {
+      expired++;
+      continue;
+    }
+    const prev = newest.get(e.filepath);
+    if (prev === undefined || e.processedAt > prev.processedAt) newest.set(e.filepath, e);
+  }
+  if (expired > 0) {
+    skipped.push({
+      file: o.registryFile,
+      reason: `${expired} entr${expired === 1 ? 'y' : 'ies'} processed more than ${o.retentionDays} days ago (retention)`,
+    });
+  }
+  return [...newest.values()];
+}
+
+/** mtime in ms: the file's exact Stats.mtimeMs if it is still the same file, else the recorded value. */
+function snappedMtime(e: LegacyRegistryEntry, lfs: LegacyFs): number {
+  const recorded = { size: e.size, mtimeMs: e.mtime * 1000 };
+  try {
+    const st = lfs.stat(e.filepath);
+    if (sameIdentity(st, recorded)) return st.mtimeMs;
+  } catch {
+    // gone or unreadable: keep what the reference recorded
+  }
+  return recorded.mtimeMs;
+}
+
+function statOrSkip(file: string, lfs: LegacyFs, skipped: Skip[]): { size: number; mtimeMs: number } | null {
+  try {
+    const st = lfs.stat(file);
+    if (st.isFile()) return st;
+    skipped.push({ file, reason: 'not a regular file' });
+  } catch (err) {
+    const code = systemCode(err);
+    skipped.push({ file, reason: code === 'ENOENT' ? 'no longer exists' : `cannot stat (${code ?? String(err)})` });
+  }
+  return null;
+}
+
+type Located = { path: string; source: string; relPath: string };
+
+/**
+ * locateFile, plus: a path outside every configured directory but inside one's real path
+ * (symlinked directory) is rewritten to the configured spelling.
+ */
+function locator(dirs: Config['logDirectories'], lfs: LegacyFs): (file: string) => Located {
+  const real = dirs.map((d) => {
+    try {
+      return lfs.realpath(d.path);
+    } catch {
+      return null;
+    }
+  });
+  return (file) => {
+    const loc = locateFile(file, dirs);
+    if (loc.dir !== null) return { path: file, source: loc.source, relPath: loc.relPath };
+    for (const [i, d] of dirs.entries()) {
+      const r = real[i];
+      const rel = r === null || r === undefined || r === d.path ? null : relativeInside(path.posix.normalize(file), r);
+      if (rel !== null) return { path: path.posix.join(d.path, rel), source: d.source, relPath: rel };
+    }
+    return { path: file, source: loc.source, relPath: loc.relPath };
+  };
+}
+
+function report(o: LegacyImportOptions, counts: { queued: number; uploaded: number }, skipped: Skip[]): void {
+  o.logger.info(
+    { queueFile: o.queueFile, registryFile: o.registryFile, ...counts, skipped: skipped.length },
+    `legacy import: ${counts.queued} queued and ${counts.uploaded} uploaded files carried over, ` +
+      `${skipped.length} skipped; the original files are left in place`,
+  );
+  for (const s of skipped.slice(0, MAX_SKIP_LOG_LINES)) o.logger.warn({ file: s.file }, `legacy import skipped ${s.file}: ${s.reason}`);
+  if (skipped.length > MAX_SKIP_LOG_LINES) o.logger.warn(`legacy import: ${skipped.length - MAX_SKIP_LOG_LINES} more skipped`);
+}

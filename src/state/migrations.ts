@@ -1,0 +1,162 @@
+/**
+ * The schema of the state database as an ordered list of steps. `PRAGMA user_version` holds the
+ * number of steps applied; each pending step runs in its own transaction together with the bump
+ * of user_version, so a crash mid-migration leaves the previous version intact. A database written
+ * by a newer tvm-upload (higher version than this build knows) is refused, never downgraded.
+ *
+ * Steps are append-only: never edit a released step, add a new one.
+ */
+import type Database from 'better-sqlite3';
+import { ErrorCodes, TvmError } from '../errors.js';
+
+export interface Migration {
+  /** 1-based; equals the user_version after this step. */
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+/*
+ * Index design (files): the dispatcher's fair-share query needs, per source, the oldest row that
+ * may be tried now; retries in backoff must not sit in that index, or a head of rows waiting for
+ * their backoff would have to be skipped row by row. So a queued row lives in exactly one of two
+ * partial indexes: files_ready (next_attempt_at = 0: eligible) or files_waiting (a retry time).
+ * claimNext moves due rows from waiting to ready, which touches only the rows that became due.
+ * Every index is partial so the (possibly large) registry of uploaded rows costs one index only.
+ * Statements name their index with INDEXED BY: without ANALYZE statistics the planner would
+ * otherwise happily walk a million queued rows, and a dropped index becomes a prepare-time error.
+ */
+const V1 = `
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE files (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: callers may hold ids across prunes
+  path             TEXT NOT NULL UNIQUE,
+  source           TEXT NOT NULL,
+  rel_path         TEXT NOT NULL,
+  size             INTEGER NOT NULL,
+  mtime_ms         REAL NOT NULL,                     -- fs.Stats.mtimeMs as is (REAL round-trips a double exactly)
+  status           TEXT NOT NULL CHECK (status IN ('queued', 'in_flight', 'uploaded')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL DEFAULT 0,
+  last_error       TEXT,
+  last_error_code  TEXT,
+  content_sha256   TEXT,
+  object_key       TEXT,
+  uploaded_at      INTEGER,
+  queued_at        INTEGER NOT NULL,
+  verify_remote    INTEGER NOT NULL DEFAULT 0 CHECK (verify_remote IN (0, 1)),
+  -- Set when enqueue saw a new identity while the row was in flight; cleared when claimed.
+  changed_in_flight INTEGER NOT NULL DEFAULT 0 CHECK (changed_in_flight IN (0, 1))
+);
+CREATE INDEX files_ready ON files (source, queued_at) WHERE status = 'queued' AND next_attempt_at = 0;
+CREATE INDEX files_waiting ON files (next_attempt_at) WHERE status = 'queued' AND next_attempt_at <> 0;
+CREATE INDEX files_queued ON files (queued_at) WHERE status = 'queued';
+CREATE INDEX files_in_flight ON files (source) WHERE status = 'in_flight';
+CREATE INDEX files_uploaded_at ON files (uploaded_at) WHERE status = 'uploaded';
+
+-- Row counts kept by triggers so status/metrics reads are O(1) whatever the table size.
+CREATE TABLE counts (
+  name TEXT PRIMARY KEY,
+  n    INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counts (name, n) VALUES ('queued', 0), ('in_flight', 0), ('uploaded', 0), ('outbox', 0);
+
+CREATE TRIGGER files_count_insert AFTER INSERT ON files BEGIN
+  UPDATE counts SET n = n + 1 WHERE name = NEW.status;
+END;
+CREATE TRIGGER files_count_delete AFTER DELETE ON files BEGIN
+  UPDATE counts SET n = n - 1 WHERE name = OLD.status;
+END;
+CREATE TRIGGER files_count_update AFTER UPDATE OF status ON files WHEN OLD.status <> NEW.status BEGIN
+  UPDATE counts SET n = n - 1 WHERE name = OLD.status;
+  UPDATE counts SET n = n + 1 WHERE name = NEW.status;
+END;
+
+CREATE TABLE multipart (
+  file_id        INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
+  upload_id      TEXT NOT NULL,
+  object_key     TEXT NOT NULL,
+  part_size      INTEGER NOT NULL,
+  upload_path    TEXT NOT NULL,
+  source_sha256  TEXT NOT NULL,
+  created_at     INTEGER NOT NULL
+);
+CREATE INDEX multipart_created_at ON multipart (created_at);
+
+CREATE TABLE multipart_parts (
+  file_id      INTEGER NOT NULL REFERENCES multipart (file_id) ON DELETE CASCADE,
+  part_number  INTEGER NOT NULL CHECK (part_number BETWEEN 1 AND 10000),
+  etag         TEXT NOT NULL,
+  size         INTEGER NOT NULL,
+  PRIMARY KEY (file_id, part_number)
+) WITHOUT ROWID;
+
+CREATE TABLE outbox (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: an ack after a drop must not hit new rows
+  name       TEXT NOT NULL,
+  unit       TEXT NOT NULL,
+  value      REAL NOT NULL,
+  timestamp  INTEGER NOT NULL
+);
+CREATE INDEX outbox_timestamp ON outbox (timestamp);
+CREATE TRIGGER outbox_count_insert AFTER INSERT ON outbox BEGIN
+  UPDATE counts SET n = n + 1 WHERE name = 'outbox';
+END;
+CREATE TRIGGER outbox_count_delete AFTER DELETE ON outbox BEGIN
+  UPDATE counts SET n = n - 1 WHERE name = 'outbox';
+END;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, description: 'initial schema', sql: V1 }];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface MigrationResult {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Applies every pending step. Throws STATE_UNAVAILABLE for a database newer than `steps` know;
+ * SQLite errors from a step propagate (the caller maps them and detects corruption).
+ */
+export function migrate(db: Database.Database, dbPath: string, steps: readonly Migration[] = MIGRATIONS): MigrationResult {
+  const from = currentVersion(db);
+  const known = steps.length;
+  if (from > known) {
+    throw new TvmError(
+      ErrorCodes.STATE_UNAVAILABLE,
+      `state database ${dbPath} has schema version ${from}, newer than this tvm-upload knows (${known}); ` +
+        'it was written by a newer release and is not downgraded',
+      {
+        retriability: 'permanent',
+        details: { path: dbPath, version: from, known },
+        hint: 'run the newer tvm-upload release again, or move the database aside to start from an empty state',
+      },
+    );
+  }
+  steps.forEach((step, i) => {
+    if (step.version !== i + 1) {
+      throw new TvmError(ErrorCodes.INTERNAL, `migration #${i} declares version ${step.version}, expected ${i + 1}`, {
+        retriability: 'permanent',
+      });
+    }
+  });
+  for (const step of steps.slice(from)) {
+    db.transaction(() => {
+      db.exec(step.sql);
+      // user_version lives in the database header and is part of this transaction.
+      db.pragma(`user_version = ${step.version}`);
+    }).immediate();
+  }
+  return { from, to: Math.max(from, known) };
+}
+
+export function currentVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}

@@ -1,0 +1,51 @@
+/**
+ * Shared set-up for the state tests: a fresh temp dir per test, a store opened in it, a logger
+ * that captures its JSON lines, and a raw-SQL escape hatch for asserting on what is on disk.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, silentLogger, type Logger } from '../../../src/telemetry/logger.js';
+import { openStateStore, type StateStore, type StateStoreOptions } from '../../../src/state/store.js';
+import type { EnqueueInput } from '../../../src/state/types.js';
+
+export function tempDir(prefix = 'tvm-state-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export interface CapturedLogger {
+  readonly logger: Logger;
+  readonly lines: Array<Record<string, unknown>>;
+}
+
+export function capturingLogger(): CapturedLogger {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger({
+    level: 'debug',
+    pretty: false,
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  return { logger, lines };
+}
+
+export function open(dir: string, extra: Partial<StateStoreOptions> = {}): StateStore {
+  return openStateStore({ dir, logger: silentLogger(), ...extra });
+}
+
+let seq = 0;
+/** An EnqueueInput with plausible defaults. */
+export function input(over: Partial<EnqueueInput> & { path?: string } = {}): EnqueueInput {
+  seq++;
+  return {
+    path: over.path ?? `/logs/ros/run-${seq}/f${seq}.log`,
+    source: 'ros',
+    relPath: `run-${seq}/f${seq}.log`,
+    size: 100,
+    mtimeMs: 1_700_000_000_000.123,
+    ...over,
+  };
+}
