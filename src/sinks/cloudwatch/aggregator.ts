@@ -1,0 +1,95 @@
+/**
+ * Turns telemetry events into one publish interval's CloudWatch data points. It only counts and
+ * samples; the facade (sink.ts) decides when an interval ends and writes the points to the
+ * outbox, and the publisher (metrics-sink.ts) sends them.
+ *
+ * What each interval yields (timestamp = interval end):
+ * - BytesUploaded, BytesSent, FileCount, FailureCount: sums over the interval, written even when
+ *   zero, so a dashboard or the low-upload alarm sees a running daemon that moved nothing as 0
+ *   rather than as a gap (a gap then means "daemon down or offline", which the alarm's
+ *   TreatMissingData setting decides about). Files found already in S3 (remote skips) are not
+ *   uploads and count nowhere (the reference counted them as uploaded bytes).
+ * - QueueDepth, OldestQueuedAgeSeconds: gauges from the latest queue.depth event, carried over
+ *   into later intervals until a new one arrives; left out until the first one.
+ * - DiskUsagePercent: sampled from the probe at the interval end; left out when it has no value.
+ */
+import type { TelemetryEvent } from '../../telemetry/events.js';
+import type { MetricDatum } from '../../state/types.js';
+import type { DiskProbe } from './disk-probe.js';
+import { datum } from './encode.js';
+
+export class MetricsAggregator {
+  private bytesUploaded = 0;
+  private bytesSent = 0;
+  private files = 0;
+  private failures = 0;
+  private queued: number | null = null;
+  private oldestQueuedAt: number | null = null;
+  private activity = false;
+
+  constructor(private readonly diskProbe: DiskProbe | null = null) {}
+
+  /** A telemetry listener: `telemetry.on((e) => aggregator.record(e))`. */
+  record(e: TelemetryEvent): void {
+    switch (e.type) {
+      case 'file.uploaded':
+        if (e.remoteSkip) return;
+        this.bytesUploaded += e.sourceBytes;
+        this.bytesSent += e.sentBytes;
+        this.files += 1;
+        break;
+      case 'file.failed':
+        this.failures += 1;
+        break;
+      case 'queue.depth':
+        this.queued = e.queued;
+        this.oldestQueuedAt = e.oldestQueuedAt;
+        break;
+      default:
+        return;
+    }
+    this.activity = true;
+  }
+
+  /** True when something was recorded since the last reset. */
+  get dirty(): boolean {
+    return this.activity;
+  }
+
+  /** The data points of the interval ending at `end`. Does not reset: call reset() once they are stored. */
+  snapshot(end: number): MetricDatum[] {
+    const out = [
+      datum('BytesUploaded', this.bytesUploaded, end),
+      datum('BytesSent', this.bytesSent, end),
+      datum('FileCount', this.files, end),
+      datum('FailureCount', this.failures, end),
+    ];
+    if (this.queued !== null) {
+      out.push(datum('QueueDepth', this.queued, end));
+      const age = this.queued > 0 && this.oldestQueuedAt !== null ? Math.max(0, Math.round((end - this.oldestQueuedAt) / 1000)) : 0;
+      out.push(datum('OldestQueuedAgeSeconds', age, end));
+    }
+    const disk = this.sampleDisk();
+    if (disk !== null) out.push(datum('DiskUsagePercent', Math.round(disk * 100) / 100, end));
+    return out;
+  }
+
+  /** Starts a new interval: sums go back to zero, gauges carry over. */
+  reset(): void {
+    this.bytesUploaded = 0;
+    this.bytesSent = 0;
+    this.files = 0;
+    this.failures = 0;
+    this.activity = false;
+  }
+
+  private sampleDisk(): number | null {
+    if (this.diskProbe === null) return null;
+    try {
+      const v = this.diskProbe();
+      return typeof v === 'number' && Number.isFinite(v) ? v : null;
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Housekeeping for incomplete multipart uploads: a killed process or a file deleted mid-upload
+ * leaves parts that S3 stores (and bills) until they are aborted. This lists the bucket's
+ * in-progress uploads and aborts those older than a threshold (default 7 days), except the ones
+ * the caller still intends to resume (`keep`, fed from the multipart progress store). Servers
+ * that cannot list uploads (s3rver) are reported as unsupported, not as failures.
+ * `abortOrphans` works from the other side: uploads recorded locally whose bytes are gone.
+ */
+import { access } from 'node:fs/promises';
+import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { MultipartProgress } from '../../state/types.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { errorSignals, hasAny } from '../error-chain.js';
+import { classify } from '../retry.js';
+
+export const DEFAULT_STALE_MS = 7 * 24 * 3600 * 1000;
+
+export interface AbortStaleOptions {
+  readonly client: Pick<S3Client, 'send'>;
+  readonly bucket: string;
+  readonly olderThanMs?: number;
+  /** Only uploads under this key prefix (e.g. "<vehicle_id>/"): never touch other writers' uploads. */
+  readonly prefix?: string;
+  /** Upload ids still referenced by local progress: never aborted. */
+  readonly keep?: (uploadId: string) => boolean;
+  readonly now?: () => number;
+  readonly logger?: Pick<Logger, 'info' | 'warn'>;
+  readonly signal?: AbortSignal;
+}
+
+export interface AbortStaleResult {
+  readonly supported: boolean;
+  readonly aborted: number;
+  readonly kept: number;
+  readonly failed: number;
+}
+
+const UNSUPPORTED = new Set(['MethodNotAllowed', 'NotImplemented']);
+
+export async function abortStaleUploads(opts: AbortStaleOptions): Promise<AbortStaleResult> {
+  const cutoff = (opts.now ?? Date.now)() - (opts.olderThanMs ?? DEFAULT_STALE_MS);
+  let aborted = 0;
+  let kept = 0;
+  let failed = 0;
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    let res;
+    try {
+      res = await opts.client.send(
+        new ListMultipartUploadsCommand({ Bucket: opts.bucket, Prefix: opts.prefix, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        { abortSignal: opts.signal },
+      );
+    } catch (err) {
+      const s = errorSignals(err);
+      if (hasAny(s, UNSUPPORTED) !== undefined || s.status === 405 || s.status === 501) {
+        return { supported: false, aborted, kept, failed };
+      }
+      throw classify(err, { bucket: opts.bucket, operation: 'ListMultipartUploads' });
+    }
+    for (const u of res.Uploads ?? []) {
+      if (u.Key === undefined || u.UploadId === undefined) continue;
+      const initiated = u.Initiated?.getTime();
+      if (initiated === undefined || initiated > cutoff) continue;
+      if (opts.keep?.(u.UploadId)) {
+        kept++;
+        continue;
+      }
+      try {
+        await opts.client.send(new AbortMultipartUploadCommand({ Bucket: opts.bucket, Key: u.Key, UploadId: u.UploadId }), {
+          abortSignal: opts.signal,
+        });
+        aborted++;
+        opts.logger?.info({ bucket: opts.bucket, key: u.Key, uploadId: u.UploadId, initiated: u.Initiated }, 'aborted stale multipart upload');
+      } catch (err) {
+        if (hasAny(errorSignals(err), new Set(['NoSuchUpload'])) !== undefined) continue;
+        failed++;
+        opts.logger?.warn({ bucket: opts.bucket, key: u.Key, uploadId: u.UploadId, err: classify(err).message }, 'could not abort stale multipart upload');
+      }
+    }
+    if (!res.IsTruncated) break;
+    keyMarker = res.NextKeyMarker;
+    uploadIdMarker = res.NextUploadIdMarker;
+    if (keyMarker === undefined && uploadIdMarker === undefined) break;
+  }
+  return { supported: true, aborted, kept, failed };
+}
+
+export interface OrphanOptions {
+  readonly client: Pick<S3Client, 'send'>;
+  readonly bucket: string;
+  /** The progress store (state/multipart-repo): every recorded upload, and forgetting one. */
+  readonly store: {
+    listAll(): readonly MultipartProgress[] | Promise<readonly MultipartProgress[]>;
+    delete(fileId: number): void | Promise<void>;
+  };
+  /** Only uploads recorded longer ago than this (a running upload's spool file may be in flux). */
+  readonly olderThanMs: number;
+  readonly now?: () => number;
+  readonly exists?: (path: string) => Promise<boolean>;
+  readonly logger?: Pick<Logger, 'info' | 'warn'>;
+}
+
+const fileExists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
+
+/**
+ * Aborts multipart uploads recorded in the store whose upload file no longer exists (the log was
+ * deleted or re-queued, the spool cleaned): they can never be resumed. Returns how many were
+ * forgotten. An upload the server no longer knows, or cannot abort, is forgotten too.
+ */
+export async function abortOrphans(opts: OrphanOptions): Promise<{ aborted: number }> {
+  const cutoff = (opts.now ?? Date.now)() - opts.olderThanMs;
+  const exists = opts.exists ?? fileExists;
+  let aborted = 0;
+  for (const p of await opts.store.listAll()) {
+    if (p.createdAt > cutoff || (await exists(p.uploadPath))) continue;
+    try {
+      await opts.client.send(new AbortMultipartUploadCommand({ Bucket: opts.bucket, Key: p.objectKey, UploadId: p.uploadId }));
+    } catch (err) {
+      const s = errorSignals(err);
+      const gone = hasAny(s, new Set(['NoSuchUpload', 'MethodNotAllowed', 'NotImplemented'])) !== undefined;
+      if (!gone) {
+        opts.logger?.warn({ bucket: opts.bucket, key: p.objectKey, uploadId: p.uploadId, err: classify(err).message }, 'could not abort orphaned multipart upload');
+        continue;
+      }
+    }
+    await opts.store.delete(p.fileId);
+    aborted++;
+    opts.logger?.info({ bucket: opts.bucket, key: p.objectKey, uploadId: p.uploadId, path: p.uploadPath }, 'aborted orphaned multipart upload');
+  }
+  return { aborted };
+}

@@ -1,0 +1,199 @@
+/**
+ * S3Uploader: puts one compressed file into the bucket, exactly once in effect.
+ *
+ *   verifyRemote? ─► HeadObject: same source-sha256 and size ─► skipped
+ *   stat spool file (must still be outputSize bytes)
+ *   outputSize ≤ partSize ─► PutObject (file stream, Content-MD5, x-amz-checksum-sha256) ─► ETag check
+ *   otherwise          ─► MultipartUpload (multipart.ts: resumable, persisted per part)
+ *
+ * Every failure leaves as a classified TvmError (retry.ts) carrying { bucket, key } and a hint;
+ * the caller's retry policy decides what happens next. An aborted signal (shutdown) ends
+ * in-flight requests at once and reports SHUTDOWN_TIMEOUT; multipart progress is kept.
+ * This class does not choose keys, build metadata or retry: callers pass those in.
+ */
+import { stat } from 'node:fs/promises';
+import { AbortMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, type PutObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Config } from '../../config/types.js';
+import { ErrorCodes, TvmError } from '../../errors.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { errorSignals } from '../error-chain.js';
+import { classify } from '../retry.js';
+import type { Throttle } from '../throttle.js';
+import { sendFileBody } from './body.js';
+import { etagIsMd5, verifySingleEtag } from './etag.js';
+import { holdsSameSource } from './metadata.js';
+import { MultipartUpload, type MultipartStore } from './multipart.js';
+import { objectParams, type ObjectJob } from './object-job.js';
+
+export type { MultipartStore } from './multipart.js';
+
+/** S3's object size limit. */
+export const MAX_OBJECT_BYTES = 5 * 1024 ** 4;
+export const DEFAULT_MAX_RESUME_AGE_MS = 6 * 24 * 3600 * 1000;
+
+export interface S3UploaderOptions {
+  readonly client: Pick<S3Client, 'send'>;
+  readonly bucket: string;
+  readonly s3: Pick<S3Config, 'storageClass' | 'serverSideEncryption' | 'kmsKeyId'>;
+  /** Bytes; objects larger than this go multipart. Must equal the part size the worker hashed with. */
+  readonly partSize: number;
+  /** Parts of one object in flight at once. Memory: ≈ partConcurrency × 64 KiB stream buffers. */
+  readonly partConcurrency: number;
+  readonly throttle?: Throttle | undefined;
+  readonly multipart: MultipartStore;
+  readonly logger: Pick<Logger, 'debug' | 'info' | 'warn'>;
+  readonly now?: () => number;
+  /** Multipart progress older than this starts over. Default 6 days (below the usual 7-day lifecycle abort). */
+  readonly maxResumeAgeMs?: number;
+}
+
+export interface UploadJob extends ObjectJob {
+  /** HEAD first and skip when the object already holds these source bytes. */
+  readonly verifyRemote: boolean;
+}
+
+export interface UploadOutcome {
+  readonly etag: string;
+  /** True when the object was already there (verifyRemote) and nothing was sent. */
+  readonly skipped: boolean;
+  /** Bytes of body sent by this call (resumed parts not counted). */
+  readonly bytesSent: number;
+}
+
+export class S3Uploader {
+  private readonly now: () => number;
+
+  constructor(private readonly opts: S3UploaderOptions) {
+    if (!(opts.partSize > 0) || !(opts.partConcurrency >= 1)) {
+      throw new TvmError(ErrorCodes.INTERNAL, `invalid uploader settings: partSize ${opts.partSize}, partConcurrency ${opts.partConcurrency}`, {
+        retriability: 'permanent',
+      });
+    }
+    this.now = opts.now ?? Date.now;
+  }
+
+  async upload(job: UploadJob): Promise<UploadOutcome> {
+    const ctx = { bucket: this.opts.bucket, key: job.key };
+    try {
+      if (job.result.outputSize > MAX_OBJECT_BYTES) {
+        throw new TvmError(ErrorCodes.S3_TOO_LARGE, `${job.result.uploadPath} is ${job.result.outputSize} bytes; S3 objects are limited to 5 TiB`, {
+          retriability: 'permanent',
+          details: { ...ctx, size: job.result.outputSize },
+          hint: 'split the file before it reaches the watched directory',
+        });
+      }
+      if (job.verifyRemote) {
+        const etag = await this.findExisting(job);
+        if (etag !== null) {
+          await this.forgetProgress(job);
+          return { etag, skipped: true, bytesSent: 0 };
+        }
+      }
+      await this.checkSpool(job);
+      if (job.result.outputSize <= this.opts.partSize) return await this.putSingle(job);
+      const mp = new MultipartUpload(
+        {
+          client: this.opts.client,
+          bucket: this.opts.bucket,
+          partSize: this.opts.partSize,
+          partConcurrency: this.opts.partConcurrency,
+          throttle: this.opts.throttle,
+          store: this.opts.multipart,
+          logger: this.opts.logger,
+          now: this.now,
+          maxResumeAgeMs: this.opts.maxResumeAgeMs ?? DEFAULT_MAX_RESUME_AGE_MS,
+          s3: this.opts.s3,
+          findExisting: () => this.findExisting(job),
+        },
+        job,
+      );
+      const { etag, bytesSent } = await mp.run();
+      return { etag, skipped: false, bytesSent };
+    } catch (err) {
+      throw this.failure(err, job);
+    }
+  }
+
+  /** The ETag of an object at job.key that already holds these source bytes, or null. */
+  private async findExisting(job: UploadJob): Promise<string | null> {
+    let head;
+    try {
+      head = await this.opts.client.send(new HeadObjectCommand({ Bucket: this.opts.bucket, Key: job.key }), { abortSignal: job.signal });
+    } catch (err) {
+      const status = errorSignals(err).status;
+      // 404: absent. 403: a write-only IAM policy cannot read objects (or list, which makes a
+      // missing object 403 too); uploading is the only way forward either way.
+      if (status === 404 || status === 403) return null;
+      throw err;
+    }
+    if (holdsSameSource(head.Metadata, job.result.sourceSha256) && head.ContentLength === job.result.outputSize) {
+      this.opts.logger.debug({ bucket: this.opts.bucket, key: job.key }, 'object already in S3 with the same source; not sent again');
+      return head.ETag ?? '';
+    }
+    return null;
+  }
+
+  /** After a skip, an upload id left by a crash is useless: abort it and drop the progress. */
+  private async forgetProgress(job: UploadJob): Promise<void> {
+    const p = await this.opts.multipart.get(job.fileId);
+    if (!p) return;
+    await this.opts.multipart.delete(job.fileId);
+    try {
+      await this.opts.client.send(new AbortMultipartUploadCommand({ Bucket: this.opts.bucket, Key: p.objectKey, UploadId: p.uploadId }));
+    } catch {
+      // Best effort: lifecycle rules / abortStaleUploads clean up what this misses.
+    }
+  }
+
+  /** The spool file must still be the bytes the worker hashed (at least by size). */
+  private async checkSpool(job: UploadJob): Promise<void> {
+    const st = await stat(job.result.uploadPath);
+    if (st.size !== job.result.outputSize) {
+      throw new TvmError(
+        ErrorCodes.FILE_CHANGED,
+        `${job.result.uploadPath} is ${st.size} bytes but was ${job.result.outputSize} when compressed`,
+        { retriability: 'retriable', details: { path: job.result.uploadPath, key: job.key, bucket: this.opts.bucket }, hint: 'the file is compressed again' },
+      );
+    }
+  }
+
+  private async putSingle(job: UploadJob): Promise<UploadOutcome> {
+    const { result } = job;
+    const res = await sendFileBody<PutObjectCommand, PutObjectCommandOutput>({
+      client: this.opts.client,
+      path: result.uploadPath,
+      throttle: this.opts.throttle,
+      signal: job.signal,
+      build: (body) =>
+        new PutObjectCommand({
+          ...objectParams(job, this.opts.s3),
+          Bucket: this.opts.bucket,
+          Key: job.key,
+          Body: body,
+          ContentLength: result.outputSize,
+          ContentMD5: result.outputMd5,
+          ChecksumSHA256: result.outputSha256,
+        }),
+    });
+    const etag = res.ETag ?? '';
+    if (etagIsMd5(res)) verifySingleEtag(etag, result.outputMd5, `s3://${this.opts.bucket}/${job.key}`, { bucket: this.opts.bucket, key: job.key });
+    return { etag, skipped: false, bytesSent: result.outputSize };
+  }
+
+  private failure(err: unknown, job: UploadJob): TvmError {
+    const ctx = { bucket: this.opts.bucket, key: job.key, path: job.result.uploadPath };
+    if (job.signal?.aborted) {
+      return new TvmError(ErrorCodes.SHUTDOWN_TIMEOUT, `upload of s3://${this.opts.bucket}/${job.key} was interrupted`, {
+        cause: err,
+        retriability: 'retriable',
+        details: { bucket: ctx.bucket, key: ctx.key },
+        hint: 'the upload resumes on the next attempt (multipart progress is kept)',
+      });
+    }
+    const error = classify(err, ctx);
+    // Errors raised below us (state store, worker) may not name the object yet.
+    error.details.bucket ??= ctx.bucket;
+    error.details.key ??= ctx.key;
+    return error;
+  }
+}

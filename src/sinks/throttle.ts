@@ -1,0 +1,125 @@
+/**
+ * The upload bandwidth cap: one token bucket shared by every transfer (single PUTs and all
+ * parts), so `upload.bandwidth.max_bytes_per_second` bounds the vehicle's total upload rate.
+ * `wrap(stream)` returns a stream that releases bytes only as tokens allow; it honours
+ * backpressure (nothing is read ahead beyond the usual stream buffers).
+ *
+ * - Burst capacity: 1 s worth of bytes or 256 KiB, whichever is larger. The bucket starts
+ *   empty, so the cap also holds right after start-up.
+ * - Chunks are cut into slices of at most 1/10 s worth (1 KiB..64 KiB): a slice never exceeds
+ *   the capacity, waiting transfers take turns (FIFO) at a fine grain, and no socket sits idle
+ *   long enough to hit the client's 60 s inactivity timeout.
+ * - Time comes from an injected clock and timer, so tests run in virtual time.
+ */
+import { Readable, Transform } from 'node:stream';
+import { ErrorCodes, TvmError } from '../errors.js';
+
+export interface ThrottleOptions {
+  /** Cap in bytes per second; null = unlimited (wrap is then a no-op). */
+  readonly bytesPerSecond: number | null;
+  /** Milliseconds, monotonic. Default: performance.now(). */
+  readonly now?: () => number;
+  readonly setTimeout?: (fn: () => void, ms: number) => unknown;
+}
+
+export const MIN_BURST_BYTES = 256 * 1024;
+const MIN_SLICE = 1024;
+const MAX_SLICE = 64 * 1024;
+
+interface Waiter {
+  readonly bytes: number;
+  readonly resolve: () => void;
+}
+
+export class Throttle {
+  readonly bytesPerSecond: number | null;
+  readonly capacity: number;
+  readonly sliceBytes: number;
+  private readonly now: () => number;
+  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private tokens = 0;
+  private last: number;
+  private readonly waiters: Waiter[] = [];
+  private timerArmed = false;
+
+  constructor(options: ThrottleOptions) {
+    const rate = options.bytesPerSecond;
+    if (rate !== null && !(Number.isFinite(rate) && rate > 0)) {
+      throw new TvmError(ErrorCodes.INTERNAL, `bandwidth cap must be a positive number of bytes per second, got ${rate}`, {
+        retriability: 'permanent',
+      });
+    }
+    this.bytesPerSecond = rate;
+    this.capacity = rate === null ? Infinity : Math.max(rate, MIN_BURST_BYTES);
+    this.sliceBytes = rate === null ? MAX_SLICE : Math.min(MAX_SLICE, Math.max(MIN_SLICE, Math.floor(rate / 10)));
+    this.now = options.now ?? (() => performance.now());
+    this.setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+    this.last = this.now();
+  }
+
+  get limited(): boolean {
+    return this.bytesPerSecond !== null;
+  }
+
+  /** Resolves once `bytes` (≤ sliceBytes for fairness; at most capacity) may be sent. FIFO. */
+  take(bytes: number): Promise<void> {
+    if (this.bytesPerSecond === null || bytes <= 0) return Promise.resolve();
+    const n = Math.min(bytes, this.capacity);
+    return new Promise<void>((resolve) => {
+      this.waiters.push({ bytes: n, resolve });
+      this.pump();
+    });
+  }
+
+  /** A stream that yields `source`'s bytes no faster than the cap; `source` itself when unlimited. */
+  wrap(source: Readable): Readable {
+    if (this.bytesPerSecond === null) return source;
+    const slice = this.sliceBytes;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the Transform callbacks need both `this`es
+    const throttle = this;
+    const out = new Transform({
+      transform(chunk: Buffer, _enc, callback) {
+        const run = async (): Promise<void> => {
+          for (let off = 0; off < chunk.length; off += slice) {
+            const piece = chunk.subarray(off, Math.min(chunk.length, off + slice));
+            await throttle.take(piece.length);
+            if (this.destroyed) return;
+            this.push(piece);
+          }
+        };
+        run().then(() => callback(), callback);
+      },
+    });
+    source.once('error', (err) => out.destroy(err));
+    // The consumer may give up early (aborted request): release the file descriptor.
+    out.once('close', () => {
+      if (!source.destroyed) source.destroy();
+    });
+    source.pipe(out);
+    return out;
+  }
+
+  private refill(): void {
+    const t = this.now();
+    const elapsed = Math.max(0, t - this.last);
+    this.last = t;
+    this.tokens = Math.min(this.capacity, this.tokens + (elapsed * (this.bytesPerSecond as number)) / 1000);
+  }
+
+  private pump(): void {
+    this.refill();
+    while (this.waiters.length > 0 && this.tokens >= this.waiters[0]!.bytes) {
+      const w = this.waiters.shift()!;
+      this.tokens -= w.bytes;
+      w.resolve();
+    }
+    if (this.waiters.length === 0 || this.timerArmed) return;
+    const missing = this.waiters[0]!.bytes - this.tokens;
+    const waitMs = Math.max(1, Math.ceil((missing * 1000) / (this.bytesPerSecond as number)));
+    this.timerArmed = true;
+    this.setTimer(() => {
+      this.timerArmed = false;
+      this.pump();
+    }, waitMs);
+  }
+}

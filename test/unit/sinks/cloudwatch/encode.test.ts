@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import {
+  DIMENSION_NAME,
+  METRICS,
+  datum,
+  encodeRequest,
+  estimateDatumBytes,
+  planBatches,
+  toCloudWatchDatum,
+} from '../../../../src/sinks/cloudwatch/encode.js';
+import type { OutboxEntry } from '../../../../src/state/types.js';
+import { T0 } from './helpers.js';
+
+const ctx = { namespace: 'TVM/Upload', vehicleId: 'vehicle-7', now: T0 };
+
+function entries(n: number, name = 'BytesUploaded'): OutboxEntry[] {
+  return Array.from({ length: n }, (_, i) => ({ id: i + 1, name, unit: 'Bytes' as const, value: i, timestamp: T0 - 1000 }));
+}
+
+describe('cloudwatch/encode', () => {
+  it('publishes the reference metric names with their units, plus the new ones', () => {
+    expect(METRICS).to.deep.equal({
+      ServiceStartup: 'Count',
+      BytesUploaded: 'Bytes',
+      BytesSent: 'Bytes',
+      FileCount: 'Count',
+      FailureCount: 'Count',
+      QueueDepth: 'Count',
+      OldestQueuedAgeSeconds: 'Seconds',
+      DiskUsagePercent: 'Percent',
+    });
+    expect(datum('FileCount', 3, 5)).to.deep.equal({ name: 'FileCount', unit: 'Count', value: 3, timestamp: 5 });
+  });
+
+  it('encodes a datum with exactly one VehicleId dimension, the unit and a Date timestamp', () => {
+    const d = toCloudWatchDatum({ name: 'BytesUploaded', unit: 'Bytes', value: 42, timestamp: T0 - 60_000 }, ctx);
+    expect(d).to.deep.equal({
+      MetricName: 'BytesUploaded',
+      Dimensions: [{ Name: 'VehicleId', Value: 'vehicle-7' }],
+      Timestamp: new Date(T0 - 60_000),
+      Value: 42,
+      Unit: 'Bytes',
+    });
+    expect(DIMENSION_NAME).to.equal('VehicleId');
+  });
+
+  it('sends a point stamped in the future (a clock that was wrong) as now, so CloudWatch does not reject the batch', () => {
+    const d = toCloudWatchDatum({ name: 'FileCount', unit: 'Count', value: 1, timestamp: T0 + 5 * 3_600_000 }, ctx);
+    expect(d.Timestamp).to.deep.equal(new Date(T0));
+  });
+
+  it('puts the configured namespace on the request', () => {
+    const req = encodeRequest(entries(2), { ...ctx, namespace: 'Fleet/Logs' });
+    expect(req.Namespace).to.equal('Fleet/Logs');
+    expect(req.MetricData).to.have.length(2);
+  });
+
+  it('splits 2,500 points into requests of 1000, 1000 and 500 in order', () => {
+    const batches = planBatches(entries(2500), ctx);
+    expect(batches.map((b) => b.length)).to.deep.equal([1000, 1000, 500]);
+    expect(batches[0]![0]!.id).to.equal(1);
+    expect(batches[2]![499]!.id).to.equal(2500);
+  });
+
+  it('keeps each request under the byte limit', () => {
+    const list = entries(100);
+    const per = estimateDatumBytes(list[0]!, ctx.vehicleId);
+    const batches = planBatches(list, ctx, { maxData: 1000, maxBytes: 100 + per * 30 });
+    expect(batches.length).to.be.greaterThan(3);
+    for (const b of batches) expect(b.length).to.be.at.most(30);
+    expect(batches.flat()).to.have.length(100);
+  });
+
+  it('never produces an empty request, even when one point exceeds the byte limit', () => {
+    const batches = planBatches(entries(3), ctx, { maxData: 1000, maxBytes: 10 });
+    expect(batches.map((b) => b.length)).to.deep.equal([1, 1, 1]);
+    expect(planBatches([], ctx)).to.deep.equal([]);
+  });
+
+  it('estimates at least the real JSON size of a datum', () => {
+    const e = { name: 'OldestQueuedAgeSeconds', unit: 'Seconds' as const, value: 123456.75, timestamp: T0 };
+    const real = JSON.stringify({ ...toCloudWatchDatum(e, ctx), Timestamp: T0 / 1000 }).length;
+    expect(estimateDatumBytes(e, ctx.vehicleId)).to.be.at.least(real);
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Shared set-up for the CloudWatch sink tests: a capturing logger, an in-memory outbox with the
+ * OutboxRepo contract (plus fault injection), virtual timers that also let pending promises run,
+ * a resolved Config, and SDK-shaped errors.
+ */
+import { CloudWatchServiceException } from '@aws-sdk/client-cloudwatch';
+import type { Config } from '../../../../src/config/types.js';
+import type { MetricDatum, OutboxEntry } from '../../../../src/state/types.js';
+import { createLogger, type Logger } from '../../../../src/telemetry/logger.js';
+import type { MetricsOutbox } from '../../../../src/sinks/cloudwatch/metrics-sink.js';
+import { ManualTimers } from '../../../support/fakes.js';
+
+export const DAY = 86_400_000;
+/** 2026-11-30T00:00:00Z: a realistic epoch so 14-day rules behave as in production. */
+export const T0 = Date.UTC(2026, 10, 30, 0, 0, 0);
+
+export interface CapturedLogger {
+  readonly logger: Logger;
+  readonly lines: Array<Record<string, unknown>>;
+  matching(re: RegExp): Array<Record<string, unknown>>;
+}
+
+export function capturingLogger(): CapturedLogger {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger({
+    level: 'debug',
+    pretty: false,
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
+  return { logger, lines, matching: (re) => lines.filter((l) => re.test(String(l.msg))) };
+}
+
+/** Lets queued promise callbacks and I/O callbacks run. */
+export async function settle(turns = 5): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+/** Virtual time that also gives async work started by fired timers a chance to run. */
+export class AsyncTimers extends ManualTimers {
+  async advanceAsync(ms: number, step = ms): Promise<void> {
+    for (let done = 0; done < ms; done += step) {
+      this.advance(Math.min(step, ms - done));
+      await settle();
+    }
+  }
+}
+
+export class MemoryOutbox implements MetricsOutbox {
+  rows: OutboxEntry[] = [];
+  private seq = 0;
+  failNext: { op: 'add' | 'peek' | 'ack' | 'count' | 'drop'; err: Error } | null = null;
+  acked: number[][] = [];
+
+  add(data: MetricDatum | readonly MetricDatum[]): void {
+    this.maybeFail('add');
+    const list = Array.isArray(data) ? (data as readonly MetricDatum[]) : [data as MetricDatum];
+    for (const d of list) this.rows.push({ ...d, id: ++this.seq });
+  }
+  peek(limit: number): OutboxEntry[] {
+    this.maybeFail('peek');
+    return this.rows.slice(0, limit);
+  }
+  ack(ids: readonly number[]): void {
+    this.maybeFail('ack');
+    this.acked.push([...ids]);
+    const s = new Set(ids);
+    this.rows = this.rows.filter((r) => !s.has(r.id));
+  }
+  count(): number {
+    this.maybeFail('count');
+    return this.rows.length;
+  }
+  dropOlderThan(cutoffMs: number): number {
+    this.maybeFail('drop');
+    const before = this.rows.length;
+    this.rows = this.rows.filter((r) => r.timestamp >= cutoffMs);
+    return before - this.rows.length;
+  }
+  private maybeFail(op: NonNullable<MemoryOutbox['failNext']>['op']): void {
+    if (this.failNext?.op === op) {
+      const { err } = this.failNext;
+      this.failNext = null;
+      throw err;
+    }
+  }
+}
+
+export function points(n: number, timestamp: number, name = 'BytesUploaded', unit: MetricDatum['unit'] = 'Bytes'): MetricDatum[] {
+  return Array.from({ length: n }, (_, i) => ({ name, unit, value: i + 1, timestamp }));
+}
+
+/** An error as the CloudWatch client throws it for a service answer. */
+export function serviceError(name: string, status: number, message = name): CloudWatchServiceException {
+  return new CloudWatchServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status, requestId: 'req-1' }, message });
+}
+
+export function netError(code: string): Error {
+  return Object.assign(new Error(`connect ${code} 127.0.0.1:9`), { code });
+}
+
+export function testConfig(over: { publishIntervalSeconds?: number; cloudwatchEnabled?: boolean; logDir?: string } = {}): Pick<
+  Config,
+  'vehicleId' | 'monitoring' | 's3' | 'logDirectories'
+> {
+  return {
+    vehicleId: 'vehicle-7',
+    monitoring: {
+      cloudwatchEnabled: over.cloudwatchEnabled ?? true,
+      namespace: 'TVM/Upload',
+      publishIntervalSeconds: over.publishIntervalSeconds ?? 60,
+      http: { enabled: false, listen: '127.0.0.1:9464' },
+    },
+    s3: {
+      bucket: 'b',
+      region: 'us-east-1',
+      profile: null,
+      endpoint: null,
+      forcePathStyle: false,
+      storageClass: null,
+      serverSideEncryption: null,
+      kmsKeyId: null,
+    },
+    logDirectories: [
+      { path: over.logDir ?? '/nonexistent/tvm/logs', source: 'ros', recursive: true, pattern: null, allowDeletion: false, legacy: false },
+    ],
+  };
+}

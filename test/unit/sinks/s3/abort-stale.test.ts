@@ -1,0 +1,141 @@
+import { expect } from 'chai';
+import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { ErrorCodes, TvmError } from '../../../../src/errors.js';
+import { join } from 'node:path';
+import type { MultipartProgress } from '../../../../src/state/types.js';
+import { abortOrphans, abortStaleUploads, DEFAULT_STALE_MS } from '../../../../src/sinks/s3/abort-stale.js';
+import { FakeMultipartStore, offlineClient, s3Error, tempDir, writeFile } from '../fixtures.js';
+
+const NOW = Date.UTC(2024, 6, 1);
+const DAY = 24 * 3600 * 1000;
+
+describe('sinks/s3/abortStaleUploads', () => {
+  let client: S3Client;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let mock: AwsStub<any, any, any>;
+  const logged: string[] = [];
+  const logger = { info: (_o: unknown, m: string) => logged.push(m), warn: (_o: unknown, m: string) => logged.push(m) } as never;
+  before(() => {
+    client = offlineClient();
+    mock = mockClient(client);
+  });
+  after(() => {
+    mock.restore();
+    client.destroy();
+  });
+  beforeEach(() => {
+    mock.reset();
+    logged.length = 0;
+  });
+
+  it('aborts uploads older than 7 days under the prefix, keeping the ones still referenced and recent ones', async () => {
+    mock.on(ListMultipartUploadsCommand).resolves({
+      Uploads: [
+        { Key: 'v1/a', UploadId: 'old-1', Initiated: new Date(NOW - 8 * DAY) },
+        { Key: 'v1/b', UploadId: 'old-kept', Initiated: new Date(NOW - 30 * DAY) },
+        { Key: 'v1/c', UploadId: 'recent', Initiated: new Date(NOW - 1 * DAY) },
+        { Key: 'v1/d', UploadId: 'no-date' },
+        { UploadId: 'no-key', Initiated: new Date(0) },
+      ],
+    });
+    mock.on(AbortMultipartUploadCommand).resolves({});
+    const r = await abortStaleUploads({ client, bucket: 'logs', prefix: 'v1/', now: () => NOW, keep: (id) => id === 'old-kept', logger });
+    expect(r).to.deep.equal({ supported: true, aborted: 1, kept: 1, failed: 0 });
+    expect(mock.commandCalls(ListMultipartUploadsCommand)[0]!.args[0].input).to.include({ Bucket: 'logs', Prefix: 'v1/' });
+    expect(mock.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).to.deep.equal([{ Bucket: 'logs', Key: 'v1/a', UploadId: 'old-1' }]);
+    expect(DEFAULT_STALE_MS).to.equal(7 * DAY);
+  });
+
+  it('pages through the listing', async () => {
+    mock.on(ListMultipartUploadsCommand, { KeyMarker: undefined }).resolves({
+      Uploads: [{ Key: 'a', UploadId: '1', Initiated: new Date(0) }], IsTruncated: true, NextKeyMarker: 'a', NextUploadIdMarker: '1',
+    });
+    mock.on(ListMultipartUploadsCommand, { KeyMarker: 'a' }).resolves({ Uploads: [{ Key: 'b', UploadId: '2', Initiated: new Date(0) }], IsTruncated: false });
+    mock.on(AbortMultipartUploadCommand).resolves({});
+    const r = await abortStaleUploads({ client, bucket: 'logs', now: () => NOW });
+    expect(r.aborted).to.equal(2);
+  });
+
+  it('stops when a truncated page gives no markers', async () => {
+    mock.on(ListMultipartUploadsCommand).resolves({ Uploads: [], IsTruncated: true });
+    const r = await abortStaleUploads({ client, bucket: 'logs', now: () => NOW });
+    expect(r).to.deep.equal({ supported: true, aborted: 0, kept: 0, failed: 0 });
+    expect(mock.commandCalls(ListMultipartUploadsCommand)).to.have.length(1);
+  });
+
+  it('counts failed aborts, ignores ones that are already gone, and carries on', async () => {
+    mock.on(ListMultipartUploadsCommand).resolves({
+      Uploads: ['x', 'gone', 'y'].map((id) => ({ Key: id, UploadId: id, Initiated: new Date(0) })),
+    });
+    mock.on(AbortMultipartUploadCommand, { UploadId: 'x' }).rejects(s3Error('AccessDenied', 403));
+    mock.on(AbortMultipartUploadCommand, { UploadId: 'gone' }).rejects(s3Error('NoSuchUpload', 404));
+    mock.on(AbortMultipartUploadCommand, { UploadId: 'y' }).resolves({});
+    const r = await abortStaleUploads({ client, bucket: 'logs', now: () => NOW, logger });
+    expect(r).to.deep.equal({ supported: true, aborted: 1, kept: 0, failed: 1 });
+    expect(logged).to.include('could not abort stale multipart upload');
+  });
+
+  it('reports servers that cannot list uploads as unsupported', async () => {
+    mock.on(ListMultipartUploadsCommand).rejects(s3Error('NotImplemented', 501));
+    expect((await abortStaleUploads({ client, bucket: 'logs' })).supported).to.equal(false);
+  });
+
+  it('throws a classified error when listing fails otherwise', async () => {
+    mock.on(ListMultipartUploadsCommand).rejects(s3Error('AccessDenied', 403));
+    try {
+      await abortStaleUploads({ client, bucket: 'logs' });
+      expect.fail('no error');
+    } catch (err) {
+      expect(err).to.be.instanceOf(TvmError);
+      expect((err as TvmError).code).to.equal(ErrorCodes.S3_ACCESS_DENIED);
+    }
+  });
+});
+
+describe('sinks/s3/abortOrphans', () => {
+  let client: S3Client;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let mock: AwsStub<any, any, any>;
+  const t = tempDir();
+  before(() => {
+    client = offlineClient();
+    mock = mockClient(client);
+  });
+  after(() => {
+    mock.restore();
+    client.destroy();
+    t.cleanup();
+  });
+  beforeEach(() => mock.reset());
+
+  const progress = (fileId: number, uploadPath: string, createdAt: number): MultipartProgress => ({
+    fileId, uploadId: `up-${fileId}`, objectKey: `k${fileId}`, partSize: 5, uploadPath, sourceSha256: 's', createdAt, parts: [],
+  });
+
+  it('aborts and forgets old uploads whose file is gone, leaving live and recent ones alone', async () => {
+    const live = writeFile(t.dir, 'live.gz', Buffer.from('x'));
+    const store = new FakeMultipartStore();
+    const rows = [progress(1, join(t.dir, 'gone.gz'), NOW - 2 * DAY), progress(2, live, NOW - 2 * DAY), progress(3, join(t.dir, 'gone2.gz'), NOW - 1000)];
+    for (const r of rows) store.begin(r);
+    mock.on(AbortMultipartUploadCommand).resolves({});
+    const r = await abortOrphans({ client, bucket: 'logs', store: { listAll: () => [...store.rows.values()], delete: (id) => store.delete(id) }, olderThanMs: DAY, now: () => NOW });
+    expect(r).to.deep.equal({ aborted: 1 });
+    expect(mock.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).to.deep.equal([{ Bucket: 'logs', Key: 'k1', UploadId: 'up-1' }]);
+    expect([...store.rows.keys()]).to.deep.equal([2, 3]);
+  });
+
+  it('forgets uploads the server no longer has or cannot abort, keeps ones it failed to abort', async () => {
+    const store = new FakeMultipartStore();
+    for (const id of [1, 2, 3]) store.begin(progress(id, '/nowhere', 0));
+    mock.on(AbortMultipartUploadCommand, { UploadId: 'up-1' }).rejects(s3Error('NoSuchUpload', 404));
+    mock.on(AbortMultipartUploadCommand, { UploadId: 'up-2' }).rejects(s3Error('MethodNotAllowed', 405));
+    mock.on(AbortMultipartUploadCommand, { UploadId: 'up-3' }).rejects(s3Error('ServiceUnavailable', 503));
+    const warned: string[] = [];
+    const logger = { info: () => undefined, warn: (_o: unknown, m: string) => warned.push(m) } as never;
+    const r = await abortOrphans({ client, bucket: 'logs', store: { listAll: () => [...store.rows.values()], delete: (id) => store.delete(id) }, olderThanMs: 0, now: () => NOW, exists: async () => false, logger });
+    expect(r.aborted).to.equal(2);
+    expect([...store.rows.keys()]).to.deep.equal([3]);
+    expect(warned).to.deep.equal(['could not abort orphaned multipart upload']);
+  });
+});

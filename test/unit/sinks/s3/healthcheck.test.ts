@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { ErrorCodes, type ErrorCode } from '../../../../src/errors.js';
+import { probeBucket } from '../../../../src/sinks/s3/healthcheck.js';
+import { offlineClient, s3Error, sysError } from '../fixtures.js';
+
+describe('sinks/s3/healthcheck probeBucket', () => {
+  let client: S3Client;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let mock: AwsStub<any, any, any>;
+  before(() => {
+    client = offlineClient();
+    mock = mockClient(client);
+  });
+  after(() => {
+    mock.restore();
+    client.destroy();
+  });
+  beforeEach(() => mock.reset());
+
+  it('is ok when HeadBucket succeeds', async () => {
+    mock.on(HeadBucketCommand).resolves({});
+    expect(await probeBucket(client, 'logs')).to.deep.equal({ ok: true });
+    expect(mock.commandCalls(HeadBucketCommand)[0]!.args[0].input).to.deep.equal({ Bucket: 'logs' });
+  });
+
+  const cases: Array<[string, () => Error, ErrorCode, RegExp, RegExp]> = [
+    ['a missing bucket (404)', () => s3Error('NotFound', 404), ErrorCodes.S3_NO_SUCH_BUCKET, /"logs" does not exist at http:\/\/s3\.local/, /create the bucket/],
+    ['a refused request (403)', () => s3Error('Forbidden', 403), ErrorCodes.S3_ACCESS_DENIED, /access to bucket "logs".*refused/, /credentials.*s3:ListBucket/],
+    ['a bucket in another region (301)', () => s3Error('PermanentRedirect', 301), ErrorCodes.S3_REJECTED, /"logs".*another region/, /s3\.region/],
+    ['unreachable endpoint', () => sysError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1'), ErrorCodes.S3_TRANSIENT, /cannot reach bucket "logs"/, /network, s3\.endpoint/],
+    [
+      'no credentials at all',
+      () => Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      ErrorCodes.S3_CREDENTIALS,
+      /cannot reach bucket "logs"/,
+      /AWS_PROFILE/,
+    ],
+    ['an unknown 4xx', () => s3Error('InvalidArgument', 400), ErrorCodes.S3_REJECTED, /another region/, /s3\.region/],
+    ['an unexpected error', () => new TypeError('boom'), ErrorCodes.INTERNAL, /cannot reach bucket "logs".*boom/, /report/],
+  ];
+  for (const [what, make, code, message, hint] of cases) {
+    it(`explains ${what} naming the bucket and what to do`, async () => {
+      mock.on(HeadBucketCommand).rejects(make());
+      const r = await probeBucket(client, 'logs', { where: 'http://s3.local' });
+      expect(r.ok).to.equal(false);
+      if (r.ok) return;
+      expect(r.error.code).to.equal(code);
+      expect(r.error.message).to.match(message);
+      expect(r.error.hint).to.match(hint);
+      expect(r.error.details.bucket).to.equal('logs');
+    });
+  }
+
+  it('omits the location when none is given', async () => {
+    mock.on(HeadBucketCommand).rejects(s3Error('NotFound', 404));
+    const r = await probeBucket(client, 'logs');
+    expect(r.ok ? '' : r.error.message).to.equal('bucket "logs" does not exist');
+  });
+});
