@@ -137,10 +137,14 @@ export class Dispatcher {
     if (this.closing) return;
     if (this.inFlight.size >= this.o.concurrency) return; // a finishing job will pump
     const now = this.timers.now();
-    let at = now + MAX_SLEEP_MS;
-    const retryAt = this.o.queue.nextWakeAt();
-    if (retryAt !== null && retryAt > now) at = Math.min(at, retryAt);
-    at = Math.min(at, this.o.gate.nextChangeAt(now));
+    let at = Math.min(now + MAX_SLEEP_MS, this.o.gate.nextChangeAt(now));
+    if (this.o.gate.allows(now).allowed) {
+      // A retry that is due (or due within the millisecond: timers may fire a little before
+      // Date.now() reaches their target) is looked at again on the next tick, never after the
+      // long sleep. It can only be due-but-unclaimed briefly, while its previous job unwinds.
+      const retryAt = this.o.queue.nextWakeAt();
+      if (retryAt !== null) at = Math.min(at, Math.max(retryAt, now + 1));
+    }
     if (this.timer !== null && this.timerAt <= at && this.timerAt > now) return;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timerAt = at;

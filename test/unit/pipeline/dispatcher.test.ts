@@ -135,3 +135,44 @@ describe('pipeline/dispatcher', () => {
     expect(s.d.active).to.equal(0);
   });
 });
+
+describe('pipeline/dispatcher timers', () => {
+  it('looks again soon when a retry is due but its timer fired a moment early', async () => {
+    // Real timers fire up to a millisecond before Date.now() reaches their target, and the clock
+    // moves between two reads: this clock alternates by 1 ms per read and fires timers 1 ms early.
+    class DriftingTimers extends ManualTimers {
+      private odd = false;
+      override now(): number {
+        this.odd = !this.odd;
+        return super.now() + (this.odd ? 0 : 1);
+      }
+      override setTimeout(fn: () => void, ms: number): unknown {
+        return super.setTimeout(fn, ms > 1 ? ms - 1 : ms);
+      }
+    }
+    const timers = new DriftingTimers();
+    const queue = new FakeQueue();
+    const gate = new UploadGate({ operationalHours: { enabled: false, start: 0, end: 0 }, schedule: { mode: 'interval', intervalMinutes: 600 }, uploadOnStart: true }, timers.now());
+    const started: number[] = [];
+    const d = new Dispatcher({ queue, gate, concurrency: 1, job: async (r) => void started.push(r.id), startedAt: 0, timers, onError: () => undefined });
+    queue.add(record(1, { nextAttemptAt: timers.now() + 1000 }));
+    d.wake();
+    timers.advance(1005);
+    expect(started).to.deep.equal([1]);
+  });
+
+  it('does not spin while the gate is closed, even with due retries', async () => {
+    const timers = new ManualTimers();
+    const queue = new FakeQueue();
+    queue.add(record(1));
+    const gate = new UploadGate(
+      { operationalHours: { enabled: true, start: 0, end: 1 }, schedule: { mode: 'interval', intervalMinutes: 600 }, uploadOnStart: false },
+      timers.now(),
+    );
+    const d = new Dispatcher({ queue, gate, concurrency: 1, job: async () => undefined, startedAt: 0, timers, onError: () => undefined });
+    d.wake();
+    timers.advance(10_000);
+    expect(queue.claims).to.equal(0);
+    expect(timers.scheduled).to.equal(1);
+  });
+});
