@@ -40,6 +40,11 @@ export interface IntakeOptions {
   readonly now?: () => number;
   /** Seconds between attempts to watch a directory that failed. */
   readonly retryWatchSeconds?: number;
+  /**
+   * Whether newly queued files may already be in S3 (the state database was rebuilt after
+   * corruption): the uploader then checks the object's checksum metadata before sending.
+   */
+  readonly verifyRemote?: () => boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -189,7 +194,7 @@ export class Intake {
   private record(f: ReadyFile): boolean {
     if (this.closed) return false;
     const outcome = this.o.files.enqueue(
-      { path: f.path, source: f.source, relPath: f.relPath, size: f.size, mtimeMs: f.mtimeMs },
+      { path: f.path, source: f.source, relPath: f.relPath, size: f.size, mtimeMs: f.mtimeMs, verifyRemote: this.o.verifyRemote?.() ?? false },
       this.now(),
     );
     if (outcome !== 'queued') return false;

@@ -40,7 +40,7 @@ class FakeFiles implements IntakeFiles {
 
 const OLD = Date.now() / 1000 - 3600;
 
-function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; scan?: boolean; maxAgeDays?: number } = {}) {
+function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; scan?: boolean; maxAgeDays?: number } = {}, verifyRemote?: () => boolean) {
   const root = mkdtempSync(join(tmpdir(), 'tvm-intake-'));
   const watcher = new FakeWatcher();
   const files = new FakeFiles();
@@ -52,7 +52,7 @@ function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; 
     logDirectories: dirs(root),
     upload: { fileStableSeconds: over.stable ?? 0, scanExistingFiles: { enabled: over.scan ?? true, maxAgeDays: over.maxAgeDays ?? 0 }, rescanIntervalSeconds: 0 },
   };
-  const intake = new Intake({ config, files, telemetry, logger: silentLogger(), onQueued: () => wakes++, watcher, retryWatchSeconds: 3600 });
+  const intake = new Intake({ config, files, telemetry, logger: silentLogger(), onQueued: () => wakes++, watcher, retryWatchSeconds: 3600, ...(verifyRemote ? { verifyRemote } : {}) });
   return { root, watcher, files, events, intake, wakes: () => wakes, cleanup: () => { intake.close(); rmSync(root, { recursive: true, force: true }); } };
 }
 
@@ -174,6 +174,16 @@ describe('pipeline/intake', () => {
     const err = s.events.find((e) => e.type === 'watch.error');
     expect(err).to.deep.include({ dir: join(s.root, 'bad') });
     expect(s.watcher.emitters.has(join(s.root, 'good'))).to.equal(true);
+    s.cleanup();
+  });
+
+  it('marks files queued while recovering from a rebuilt database for a remote check', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, () => true);
+    mkdirSync(join(s.root, 'ros'));
+    writeFileSync(join(s.root, 'ros', 'a.log'), 'a');
+    utimesSync(join(s.root, 'ros', 'a.log'), OLD, OLD);
+    await s.intake.start();
+    expect(s.files.queued[0]!.verifyRemote).to.equal(true);
     s.cleanup();
   });
 

@@ -5,12 +5,13 @@ import { expect } from 'chai';
 import { openStateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { removeDir, tempDir } from './helpers.js';
+import { childEnv } from '../../support/child-env.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crash-child.ts');
 
 /** Runs the writer child until it has reported `steps` commits after `start`, then SIGKILLs it. */
 async function runAndKill(dir: string, start: number, steps: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(start)], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
   let last = start - 1;
   let buffered = '';
   let stderr = '';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { childEnv } from '../../support/child-env.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -222,6 +223,7 @@ describe('state store', () => {
     it('refuses a state dir held by another live process, and takes it over once that process is killed', async () => {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures', 'hold-lock.ts'), dir], {
         stdio: ['ignore', 'pipe', 'inherit'],
+        env: childEnv(),
       });
       try {
         await new Promise<void>((resolve, reject) => {

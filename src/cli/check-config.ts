@@ -1,0 +1,34 @@
+/**
+ * `tvm-upload check-config` (and the reference's `--test-config`): load and validate the
+ * configuration, print a readable summary, optionally probe the bucket with the configured
+ * credentials. Exit 0 when usable, 2 with every problem listed otherwise, 1 when the probe fails.
+ */
+import { loadConfig } from '../config/load.js';
+import { summarizeConfig } from '../config/summary.js';
+import { createS3Client } from '../sinks/s3/client.js';
+import { probeBucket } from '../sinks/s3/healthcheck.js';
+import { EXIT_OK, EXIT_RUNTIME } from './exit-codes.js';
+import { reportError, type CliIo } from './io.js';
+
+export async function checkConfigCommand(io: CliIo, opts: { config: string; probe?: boolean }): Promise<number> {
+  try {
+    const config = loadConfig(opts.config, { env: io.env });
+    io.out(`configuration OK: ${config.sourceFile ?? opts.config}`);
+    io.out(summarizeConfig(config));
+    if (!opts.probe) return EXIT_OK;
+    const { client } = createS3Client(config.s3, io.env);
+    try {
+      const r = await probeBucket(client, config.s3.bucket);
+      if (r.ok) {
+        io.out(`bucket probe OK: s3://${config.s3.bucket} is reachable with the configured credentials`);
+        return EXIT_OK;
+      }
+      io.err(`tvm-upload: bucket probe failed: ${r.error.message}${r.error.hint ? `\n  hint: ${r.error.hint}` : ''}`);
+      return EXIT_RUNTIME;
+    } finally {
+      client.destroy();
+    }
+  } catch (err) {
+    return reportError(io, err);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The command line: `run` (default), `check-config` (alias: the reference's `--test-config`
+ * flag), `status`, `upload-now`. Parses arguments with commander and dispatches; each command
+ * returns its exit code. Usage errors exit 2 with commander's one-line message.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from '../version.js';
+import { checkConfigCommand } from './check-config.js';
+import { runCommand } from './run.js';
+import { statusCommand } from './status.js';
+import { uploadNowCommand } from './upload-now.js';
+import { EXIT_CONFIG, EXIT_OK } from './exit-codes.js';
+import type { CliIo } from './io.js';
+
+export const DEFAULT_CONFIG = '/etc/tvm-upload/config.yaml';
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code = EXIT_OK;
+  const configOption = (): Option =>
+    // The environment comes from io (not commander's .env(), which reads process.env) so
+    // commands are testable in-process.
+    new Option('-c, --config <path>', 'configuration file (env: TVM_UPLOAD_CONFIG)').default(io.env.TVM_UPLOAD_CONFIG ?? DEFAULT_CONFIG);
+  const program = new Command('tvm-upload')
+    .description('Uploads vehicle log files to S3: watch, stabilize, compress, upload, never lose a log.')
+    .version(VERSION, '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError('(run tvm-upload --help for usage)');
+
+  program
+    .command('run', { isDefault: true })
+    .description('run the daemon in the foreground (the default command)')
+    .addOption(configOption())
+    .option('--log-level <level>', 'DEBUG, INFO, WARNING or ERROR', undefined)
+    .option('--test-config', 'validate the configuration and exit (same as check-config)')
+    .action(async (opts: { config: string; logLevel?: string; testConfig?: boolean }) => {
+      code = opts.testConfig
+        ? await checkConfigCommand(io, { config: opts.config })
+        : await runCommand(io, { config: opts.config, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
+    });
+
+  program
+    .command('check-config')
+    .description('validate the configuration and print what it resolves to')
+    .addOption(configOption())
+    .option('--probe', 'also check that the bucket is reachable with the configured credentials')
+    .action(async (opts: { config: string; probe?: boolean }) => {
+      code = await checkConfigCommand(io, opts);
+    });
+
+  program
+    .command('status')
+    .description('show the durable queue: queued, in flight, uploaded, failing files')
+    .addOption(configOption())
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      code = await statusCommand(io, opts);
+    });
+
+  program
+    .command('upload-now')
+    .description('ask the running daemon to rescan and upload everything queued now')
+    .addOption(configOption())
+    .action(async (opts: { config: string }) => {
+      code = await uploadNowCommand(io, opts);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT_OK;
+      return EXIT_CONFIG;
+    }
+    throw err;
+  }
+  return code;
+}

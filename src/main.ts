@@ -1,0 +1,14 @@
+/** Process entry: arguments in, exit code out. No logic of its own. */
+import { runCli } from './cli/program.js';
+import { processIo, reportError } from './cli/io.js';
+
+runCli(process.argv.slice(2), processIo).then(
+  (code) => {
+    process.exitCode = code;
+    // Give stdout a moment to flush, then leave even if a stray handle (SDK sockets) lingers.
+    setTimeout(() => process.exit(code), 50).unref();
+  },
+  (err: unknown) => {
+    process.exit(reportError(processIo, err));
+  },
+);

@@ -1,0 +1,135 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../../src/cli/program.js';
+import type { CliIo } from '../../../src/cli/io.js';
+import { reportError } from '../../../src/cli/io.js';
+import { openStateStore } from '../../../src/state/store.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
+import { ErrorCodes, TvmError } from '../../../src/errors.js';
+
+function io(env: NodeJS.ProcessEnv = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const cli: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env };
+  return { cli, out: () => out.join(''), err: () => err.join('') };
+}
+
+describe('cli', () => {
+  let dir: string;
+  let good: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tvm-cli-'));
+    good = join(dir, 'config.yaml');
+    writeFileSync(
+      good,
+      `vehicle_id: cli-test
+log_directories:
+  - path: ${dir}/logs
+    source: ros
+s3: {bucket: tvm-cli, region: us-east-1}
+upload: {schedule: "02:00"}
+disk: {reserved_gb: 1}
+state_dir: ${dir}/state
+`,
+    );
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the version and exits 0', async () => {
+    const t = io();
+    expect(await runCli(['--version'], t.cli)).to.equal(0);
+    expect(t.out()).to.match(/^\d+\.\d+\.\d+/);
+  });
+
+  it('exits 2 on an unknown option, with a one-line message', async () => {
+    const t = io();
+    expect(await runCli(['check-config', '--bogus'], t.cli)).to.equal(2);
+    expect(t.err()).to.include("unknown option '--bogus'");
+  });
+
+  it('check-config accepts a valid file, exits 0 and summarises it', async () => {
+    const t = io();
+    expect(await runCli(['check-config', '--config', good], t.cli)).to.equal(0);
+    expect(t.out()).to.include('configuration OK');
+    expect(t.out()).to.include('cli-test');
+  });
+
+  it('accepts the reference\'s --test-config flag as an alias', async () => {
+    const t = io();
+    expect(await runCli(['--test-config', '--config', good], t.cli)).to.equal(0);
+    expect(t.out()).to.include('configuration OK');
+  });
+
+  it('takes the config path from TVM_UPLOAD_CONFIG', async () => {
+    const t = io({ TVM_UPLOAD_CONFIG: good });
+    expect(await runCli(['check-config'], t.cli)).to.equal(0);
+  });
+
+  it('check-config exits 2 listing every problem, without a stack trace', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'vehicle_id: ""\nlog_directories: []\ns3: {bucket: x}\nupload: {schedule: "25:00"}\ndisk: {reserved_gb: -1}\n');
+    const t = io();
+    expect(await runCli(['check-config', '--config', bad], t.cli)).to.equal(2);
+    const text = t.err();
+    expect(text).to.include('upload.schedule');
+    expect(text).to.include('disk.reserved_gb');
+    expect(text).to.include('s3.region');
+    expect(text).not.to.match(/\n\s+at /);
+  });
+
+  it('exits 2 when the config file does not exist, naming it', async () => {
+    const t = io();
+    expect(await runCli(['check-config', '--config', join(dir, 'nope.yaml')], t.cli)).to.equal(2);
+    expect(t.err()).to.include(join(dir, 'nope.yaml'));
+  });
+
+  it('run exits 2 on a bad config and on a bad log level, before starting anything', async () => {
+    const t = io();
+    expect(await runCli(['run', '--config', join(dir, 'nope.yaml')], t.cli)).to.equal(2);
+    const t2 = io();
+    expect(await runCli(['run', '--config', good, '--log-level', 'LOUD'], t2.cli)).to.equal(2);
+    expect(t2.err()).to.include('--log-level');
+  });
+
+  it('status reports that the daemon never ran on this state dir', async () => {
+    const t = io();
+    expect(await runCli(['status', '--config', good], t.cli)).to.equal(1);
+    expect(t.err()).to.include('no state database');
+  });
+
+  it('status shows queue counts, as text and as JSON', async () => {
+    const store = openStateStore({ dir: join(dir, 'state'), logger: silentLogger() });
+    store.files.enqueue({ path: `${dir}/logs/a.log`, source: 'ros', relPath: 'a.log', size: 1, mtimeMs: 1 }, Date.now());
+    const rec = store.files.claimNext(Date.now(), { exclude: new Set(), queuedSince: null })!;
+    store.files.markFailed(rec.id, { error: 'bucket missing', code: 'TVM_ERR_S3_NO_SUCH_BUCKET', nextAttemptAt: Date.now() + 1000 });
+    const t = io();
+    expect(await runCli(['status', '--config', good], t.cli)).to.equal(0);
+    expect(t.out()).to.include(`daemon:    running (pid ${process.pid})`);
+    expect(t.out()).to.include('queued:    1');
+    expect(t.out()).to.include('TVM_ERR_S3_NO_SUCH_BUCKET');
+    store.close();
+    const j = io();
+    expect(await runCli(['status', '--config', good, '--json'], j.cli)).to.equal(0);
+    const parsed = JSON.parse(j.out()) as { queued: number; daemon: string };
+    expect(parsed.queued).to.equal(1);
+    expect(parsed.daemon).to.equal('not running');
+  });
+
+  it('upload-now exits 1 with a hint when no daemon runs', async () => {
+    const t = io();
+    expect(await runCli(['upload-now', '--config', good], t.cli)).to.equal(1);
+    expect(t.err()).to.include('no tvm-upload daemon is running');
+    expect(t.err()).to.include('hint:');
+  });
+
+  it('maps errors to exit codes: config/usage 2, runtime 1, bugs 1 with a stack', () => {
+    const t = io();
+    expect(reportError(t.cli, new TvmError(ErrorCodes.USAGE, 'bad flag'))).to.equal(2);
+    expect(reportError(t.cli, new TvmError(ErrorCodes.STATE_UNAVAILABLE, 'locked'))).to.equal(1);
+    expect(reportError(t.cli, new Error('bug'))).to.equal(1);
+    expect(reportError(t.cli, 'a string')).to.equal(1);
+    expect(t.err()).to.include('unexpected error (please report it)');
+  });
+});
