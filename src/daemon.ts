@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
 import { Telemetry } from './telemetry/events.js';
+import { startHttpEndpoint, type HttpEndpoint } from './telemetry/http.js';
 import { openStateStore, RECOVERY_PENDING_KEY, type StateStore } from './state/store.js';
 import { importLegacy } from './state/legacy-import.js';
 import { CompressPool } from './workers/pool.js';
@@ -57,6 +58,7 @@ export class Daemon {
   readonly telemetry: Telemetry;
   private closing: Promise<void> | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
+  private http: HttpEndpoint | null = null;
 
   private constructor(
     private readonly config: Config,
@@ -85,9 +87,7 @@ export class Daemon {
     if (del.afterUpload.enabled || del.ageBased.enabled || del.emergency.enabled) {
       logger.warn('deletion policies (deletion.after_upload, age_based, emergency) are not active in this version: no local file is deleted; watch disk usage');
     }
-    if (config.monitoring.http.enabled) {
-      logger.warn(`monitoring.http is not served in this version; nothing listens on ${config.monitoring.http.listen}`);
-    }
+
 
     const store = openStateStore({ dir: config.stateDir, logger, now });
     try {
@@ -183,9 +183,19 @@ export class Daemon {
       });
       const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers });
       const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client);
-      metrics.start();
-      dispatcher.wake();
-      await intake.start();
+      try {
+        metrics.start();
+        if (config.monitoring.http.enabled) {
+          daemon.http = await startHttpEndpoint(config.monitoring.http.listen, telemetry.registry, { status: () => ({ ...daemon.status() }) });
+          logger.info({ url: daemon.http.url }, 'status endpoint listening (/metrics, /healthz, /status)');
+        }
+        dispatcher.wake();
+        await intake.start();
+      } catch (err) {
+        // Everything is built: tear it all down (threads, sockets, store), not just the store.
+        await daemon.close(0);
+        throw err;
+      }
       if (recovering) {
         // The startup scan has re-discovered every file; from now on new files are new.
         store.meta.delete(RECOVERY_PENDING_KEY);
@@ -198,7 +208,7 @@ export class Daemon {
       );
       return daemon;
     } catch (err) {
-      store.close();
+      store.close(); // idempotent: the daemon may have closed it already
       throw err;
     }
   }
@@ -225,6 +235,7 @@ export class Daemon {
     this.closing ??= (async () => {
       for (const t of this.intervals) clearInterval(t);
       this.intake.close();
+      await this.http?.close();
       const aborted = await this.dispatcher.close(deadlineMs);
       if (aborted > 0) this.logger.warn({ files: aborted }, 'shutdown deadline reached; interrupted uploads resume on the next start');
       await this.metrics.flush(Math.min(deadlineMs, 5000));
