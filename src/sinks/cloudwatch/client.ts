@@ -17,10 +17,9 @@
  *   hold the outbox back.
  * - AWS_CA_BUNDLE is loaded into the HTTPS agent as the S3 client does (the JS SDK ignores it).
  */
-import { readFileSync } from 'node:fs';
 import { CloudWatchClient, type CloudWatchClientConfig } from '@aws-sdk/client-cloudwatch';
 import type { S3Config } from '../../config/types.js';
-import { ErrorCodes, TvmError } from '../../errors.js';
+import { readCaBundle } from '../ca-bundle.js';
 
 export const CONNECT_TIMEOUT_MS = 5_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
@@ -76,19 +75,4 @@ export function createCloudWatchClient(
     config.disableRequestCompression = true;
   }
   return { client: new CloudWatchClient(config), custom, endpoint };
-}
-
-function readCaBundle(env: NodeJS.ProcessEnv): Buffer | undefined {
-  const path = env.AWS_CA_BUNDLE?.trim();
-  if (path === undefined || path === '') return undefined;
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new TvmError(ErrorCodes.CONFIG_INVALID, `AWS_CA_BUNDLE points to ${path}, which cannot be read`, {
-      cause: err,
-      retriability: 'permanent',
-      details: { path },
-      hint: 'fix or unset the AWS_CA_BUNDLE environment variable',
-    });
-  }
 }

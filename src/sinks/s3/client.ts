@@ -25,11 +25,10 @@
  * - China regions (`cn-*`) need nothing special: the SDK's endpoint rules resolve
  *   `amazonaws.com.cn` (covered by a unit test).
  */
-import { readFileSync } from 'node:fs';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../config/types.js';
-import { ErrorCodes, TvmError } from '../../errors.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { readCaBundle } from '../ca-bundle.js';
 
 export const CONNECT_TIMEOUT_MS = 10_000;
 export const SOCKET_IDLE_TIMEOUT_MS = 60_000;
@@ -119,23 +118,4 @@ export function createS3Client(
     config.followRegionRedirects = true;
   }
   return { client: new S3Client(config), custom, endpoint };
-}
-
-/**
- * AWS_CA_BUNDLE is honoured by the AWS CLI and botocore but not by the JS SDK; vehicles behind
- * a TLS-inspecting proxy rely on it, so we load it into the HTTPS agent ourselves.
- */
-function readCaBundle(env: NodeJS.ProcessEnv): Buffer | undefined {
-  const path = env.AWS_CA_BUNDLE;
-  if (path === undefined || path.trim() === '') return undefined;
-  try {
-    return readFileSync(path.trim());
-  } catch (err) {
-    throw new TvmError(ErrorCodes.CONFIG_INVALID, `AWS_CA_BUNDLE points to ${path}, which cannot be read`, {
-      cause: err,
-      retriability: 'permanent',
-      details: { path },
-      hint: 'fix or unset the AWS_CA_BUNDLE environment variable',
-    });
-  }
 }
