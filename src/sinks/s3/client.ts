@@ -25,6 +25,7 @@
  * - China regions (`cn-*`) need nothing special: the SDK's endpoint rules resolve
  *   `amazonaws.com.cn` (covered by a unit test).
  */
+import { inspect } from 'node:util';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../config/types.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -47,11 +48,32 @@ export interface S3ClientOptions {
  * non-retryable streaming request" on every failed PUT). Our errors are classified and logged
  * by the pipeline, so SDK chatter is demoted to debug.
  */
-function sdkLogger(logger: Pick<Logger, 'debug'> | undefined): NonNullable<S3ClientConfig['logger']> {
+export function sdkLogger(logger: Pick<Logger, 'debug'> | undefined): NonNullable<S3ClientConfig['logger']> {
+  // The SDK calls this from inside a failing command, so it must never throw: a throw here would
+  // replace the real S3 error (seen: JSON.stringify of a request body's socket, which is circular).
   const sink = (...args: unknown[]): void => {
-    logger?.debug({ component: 'aws-sdk', sdk: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') }, 'aws-sdk');
+    try {
+      logger?.debug({ component: 'aws-sdk', sdk: args.map(describeSdkArg).join(' ') }, 'aws-sdk');
+    } catch {
+      /* diagnostics only */
+    }
   };
   return { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: sink, error: sink };
+}
+
+/** A short, safe rendering of what the SDK logs: never the request input (bodies, sockets). */
+function describeSdkArg(a: unknown): string {
+  if (typeof a === 'string') return a;
+  if (a instanceof Error) return `${a.name}: ${a.message}`;
+  if (a && typeof a === 'object') {
+    const o = a as { commandName?: unknown; error?: unknown; clientName?: unknown };
+    const parts: string[] = [];
+    if (typeof o.clientName === 'string') parts.push(o.clientName);
+    if (typeof o.commandName === 'string') parts.push(o.commandName);
+    if (o.error instanceof Error) parts.push(`${o.error.name}: ${o.error.message}`);
+    if (parts.length > 0) return parts.join(' ');
+  }
+  return inspect(a, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 200 });
 }
 
 export interface CreatedS3Client {

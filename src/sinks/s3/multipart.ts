@@ -112,6 +112,16 @@ export class MultipartUpload {
     for (let restart = 0; ; restart++) {
       try {
         session = await this.resumeOrCreate();
+        if (session.done.size === plan.length) {
+          // Every part was already sent, so a Complete may have succeeded with its answer lost.
+          // Some servers (s3rver) then answer a repeated Complete with 500, not NoSuchUpload, and
+          // the file would retry forever: look for the finished object first.
+          const etag = await this.findExistingQuietly();
+          if (etag !== null) {
+            await this.deps.store.delete(job.fileId);
+            return { etag, bytesSent: this.bytesSent };
+          }
+        }
         await this.uploadMissing(session);
         return await this.complete(session);
       } catch (err) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../../../src/config/types.js';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
-import { createS3Client, resolveEndpoint } from '../../../../src/sinks/s3/client.js';
+import { createS3Client, resolveEndpoint, sdkLogger } from '../../../../src/sinks/s3/client.js';
 import { tempDir } from '../fixtures.js';
 
 const aws: S3Config = {
@@ -183,7 +183,23 @@ describe('sinks/s3/client SDK diagnostics', () => {
     expect(consoleCalls).to.equal(0);
     expect(seen).to.deep.equal([
       { component: 'aws-sdk', sdk: 'An error was encountered in a non-retryable streaming request.' },
-      { component: 'aws-sdk', sdk: '{"detail":1}' },
+      { component: 'aws-sdk', sdk: '{ detail: 1 }' },
     ]);
+  });
+});
+
+describe('sinks/s3/client SDK logger', () => {
+  it('never throws, even for circular objects, and never renders the request input', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = sdkLogger({ debug: ((o: Record<string, unknown>) => void lines.push(o)) as never });
+    const circular: Record<string, unknown> = { name: 'socket' };
+    circular.self = circular;
+    const err = Object.assign(new Error('We encountered an internal error'), { name: 'InternalError' });
+    expect(() => log.error({ clientName: 'S3Client', commandName: 'PutObjectCommand', input: { Body: circular }, error: err })).not.to.throw();
+    expect(() => log.warn(circular)).not.to.throw();
+    expect(String(lines[0]!.sdk)).to.equal('S3Client PutObjectCommand InternalError: We encountered an internal error');
+    expect(String(lines[1]!.sdk)).to.include('[Circular');
+    const throwing = sdkLogger({ debug: () => { throw new Error('logger broke'); } });
+    expect(() => throwing.error('x')).not.to.throw();
   });
 });

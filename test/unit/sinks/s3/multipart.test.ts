@@ -256,6 +256,18 @@ describe('sinks/s3 multipart upload', () => {
     expect(store.get(42)).to.equal(null);
   });
 
+  it('finishes without re-sending Complete when every part is done and the object already exists (lost Complete answer, server answers 500 on a repeat)', async () => {
+    crashedAfter([]);
+    for (const part of planParts(bytes.length, PART)) store.recordPart(42, { partNumber: part.partNumber, etag: etagOf(part.partNumber), size: part.size });
+    mock.on(ListPartsCommand).rejects(s3Error('NotImplemented', 501));
+    mock.on(CompleteMultipartUploadCommand).rejects(s3Error('InternalError', 500));
+    mock.on(HeadObjectCommand).resolves({ ETag: '"done-5"', ContentLength: bytes.length, Metadata: { 'source-sha256': resultFor(path, PART).sourceSha256 } });
+    const out = await uploader().upload(job());
+    expect(out).to.deep.equal({ etag: '"done-5"', skipped: false, bytesSent: 0 });
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)).to.have.length(0);
+    expect(store.get(42)).to.equal(null);
+  });
+
   it('gives up after restarting once when the new upload vanishes too', async () => {
     mock.on(UploadPartCommand).rejects(s3Error('NoSuchUpload', 404));
     mock.on(HeadObjectCommand).rejects(s3Error('Forbidden', 403));
