@@ -2,7 +2,9 @@
  * The metrics publisher: drains the SQLite outbox into CloudWatch. It peeks the oldest entries,
  * sends them with PutMetricData (≤ 1000 data and < 1 MB per request) and acknowledges only what
  * CloudWatch accepted, so nothing is lost to a crash, a reboot or a week offline; the price is
- * that a crash between a send and its ack re-sends that one request (at-least-once).
+ * at-least-once delivery: a crash between a send and its ack, or a request CloudWatch accepted
+ * whose answer was lost (connection reset), re-sends that one request, and PutMetricData has no
+ * idempotency token, so that batch counts twice (the chaos suite measures it).
  *
  *   aggregator ─(interval tick)─► outbox (SQLite) ─► peek ─► PutMetricData ─► ack
  *                                                              │ failure
