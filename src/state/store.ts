@@ -20,7 +20,7 @@ import { acquireLock, type LockProbes, type StateLock } from './lock.js';
 import { MetaRepo } from './meta-repo.js';
 import type { Migration } from './migrations.js';
 import { MultipartRepo } from './multipart-repo.js';
-import { CorruptDatabaseError, openDatabase } from './open-db.js';
+import { CorruptDatabaseError, moveAside, openDatabase } from './open-db.js';
 import { OutboxRepo } from './outbox-repo.js';
 import { toStateError } from './sqlite-errors.js';
 
@@ -67,7 +67,11 @@ export function openStateStore(opts: StateStoreOptions): StateStore {
   let db: Database.Database | undefined;
   try {
     let recovered: Recovered | null = null;
+    // SQLite opens an empty file as a brand-new database, so a state file truncated to zero bytes
+    // (a full disk, a filesystem crash) would silently forget every upload: treat it as corrupt.
+    const emptied = fileSize(dbPath) === 0;
     try {
+      if (emptied) throw new CorruptDatabaseError('the file was empty (0 bytes)', moveAside(dbPath, now()));
       db = openDatabase(dbPath, now, opts.migrations);
     } catch (err) {
       if (!(err instanceof CorruptDatabaseError)) throw err;
@@ -126,5 +130,13 @@ class SqliteStateStore implements StateStore {
     } finally {
       this.lock.release();
     }
+  }
+}
+
+function fileSize(path: string): number | null {
+  try {
+    return fs.statSync(path).size;
+  } catch {
+    return null;
   }
 }

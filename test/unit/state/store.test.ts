@@ -38,6 +38,20 @@ describe('state store', () => {
   });
 
   describe('opening', () => {
+    it('treats a database file truncated to zero bytes as corrupt: moved aside, logged, rebuilt, recovery pending', () => {
+      fs.writeFileSync(path.join(dir, DB_FILE), '');
+      const { logger, lines } = capturingLogger();
+      store = open(dir, { logger });
+      expect(store.recovered).to.deep.include({ reason: 'the file was empty (0 bytes)' });
+      expect(fs.existsSync(store.recovered!.movedTo)).to.equal(true);
+      expect(store.meta.get(RECOVERY_PENDING_KEY)).to.not.equal(null);
+      expect(lines.some((l) => l.level === 'error' && String(l.msg).includes('was corrupt (the file was empty (0 bytes))'))).to.equal(true);
+      store.files.enqueue(input(), Date.now());
+      store.close();
+      store = open(dir);
+      expect(store.recovered).to.equal(null);
+    });
+
     it('creates a missing state dir and the database with WAL, NORMAL sync, foreign keys and a busy timeout', () => {
       const stateDir = path.join(dir, 'a', 'b');
       store = open(stateDir);
