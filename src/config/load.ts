@@ -9,7 +9,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml';
 import { ConfigError } from '../errors.js';
 import type { Config } from './types.js';
 import { deepFreeze } from './freeze.js';
@@ -65,8 +65,11 @@ function parseYaml(text: string, fail: (problems: string[]) => never): unknown {
     // times and yes/no booleans.
     schema: 'core',
     logLevel: 'error',
-    uniqueKeys: true,
+    // Duplicates are found below, where the message can name the key path.
+    uniqueKeys: false,
   });
+  const duplicates = duplicateKeys(doc.contents, [], lines);
+  if (duplicates.length > 0) return fail(duplicates);
   const first = doc.errors[0] ?? doc.warnings[0];
   if (first !== undefined) {
     const { line, col } = lines.linePos(first.pos[0]);
@@ -84,4 +87,30 @@ function parseYaml(text: string, fail: (problems: string[]) => never): unknown {
     return fail(['the configuration is empty: expected a mapping with vehicle_id, log_directories, s3, upload and disk']);
   }
   return data;
+}
+
+/** `a.b: key appears twice (lines 3 and 8); keep one` for every key repeated in one mapping. */
+function duplicateKeys(node: unknown, path: readonly (string | number)[], lines: LineCounter): string[] {
+  const out: string[] = [];
+  if (isMap(node)) {
+    const seen = new Map<string, number>();
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      const line = isScalar(pair.key) && pair.key.range ? lines.linePos(pair.key.range[0]).line : 0;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        out.push(`${formatPath([...path, key])}: key appears twice (lines ${first} and ${line}); keep one`);
+      } else {
+        seen.set(key, line);
+      }
+      out.push(...duplicateKeys(pair.value, [...path, key], lines));
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => out.push(...duplicateKeys(item, [...path, i], lines)));
+  }
+  return out;
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }

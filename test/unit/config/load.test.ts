@@ -96,9 +96,11 @@ describe('config/load', () => {
     ]);
   });
 
-  it('reports duplicate keys, which YAML forbids and the reference silently merged', () => {
-    expect(problemsOf('vehicle_id: a\nvehicle_id: b\n')).to.deep.equal([
-      'YAML syntax error at line 2, column 1: Map keys must be unique',
+  it('reports duplicate keys, which YAML forbids and the reference silently merged, naming each key path', () => {
+    expect(problemsOf('vehicle_id: a\nvehicle_id: b\n')).to.deep.equal(['vehicle_id: key appears twice (lines 1 and 2); keep one']);
+    expect(problemsOf('s3:\n  bucket: a\n  bucket: b\nlog_directories:\n  - path: /x\n    path: /y\n')).to.deep.equal([
+      's3.bucket: key appears twice (lines 2 and 3); keep one',
+      'log_directories[0].path: key appears twice (lines 5 and 6); keep one',
     ]);
   });
 
