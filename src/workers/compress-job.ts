@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { loadCodec, type CodecImpl, type ZstdLoader } from './codecs.js';
 import { HashTap, StreamHasher, type Digests } from './hashing.js';
 import type { CompressJob, CompressResult } from './protocol.js';
-import { isIncompressible, SAMPLE_BYTES, storeReasonBeforeSample, type StoreReason } from './sniff.js';
+import { isIncompressible, MIN_TRIAL_BYTES, SAMPLE_BYTES, storeReasonBeforeSample, type StoreReason } from './sniff.js';
 import { READ_CHUNK_BYTES, SourceFile, type ChunkObserver } from './source-file.js';
 import { SpoolFile } from './spool-file.js';
 
@@ -80,7 +80,7 @@ async function decideAndRun(job: CompressJob, src: SourceFile, deps: JobDeps): P
   if (early !== null) return storeAsIs(job, src, early, deps);
   const codec = await loadCodec(job.codec, job.level, deps.zstdLoader);
   const sample = codec.compress(head);
-  if (isIncompressible(head.length, sample.length)) return storeAsIs(job, src, 'incompressible', deps);
+  if (head.length >= MIN_TRIAL_BYTES && isIncompressible(head.length, sample.length)) return storeAsIs(job, src, 'incompressible', deps);
   const headIsWholeFile = head.length === job.expectedSize;
   return compressToSpool(job, src, codec, head, headIsWholeFile ? sample : null, deps);
 }

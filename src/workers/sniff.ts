@@ -4,14 +4,20 @@
  * skipped extension, a known compressed-format signature, and last a trial compression of a
  * sample (done by the caller with the real codec, judged by `isIncompressible`).
  *
- * Zero-byte files follow the general rule: any codec output is larger than nothing, so they are
- * stored as they are with reason 'incompressible' (no spool file, an empty object upstream).
+ * Files smaller than MIN_TRIAL_BYTES (zero-byte ones included) are always compressed, never judged
+ * incompressible: a log is usually born tiny (where gzip's header outweighs any gain) and grows,
+ * and a decision that flipped with size would upload the same file under two keys (name and
+ * name.gz), leaving a stale object beside the current one. Past a few KiB the content type of a
+ * log does not change as it grows, so the trial is stable.
  */
 import { basename } from 'node:path';
 import type { CompressJob } from './protocol.js';
 
 /** Bytes read from the start of a file for sniffing and the trial compression. */
 export const SAMPLE_BYTES = 1024 * 1024;
+
+/** Below this size a file is compressed without a trial (see the header). */
+export const MIN_TRIAL_BYTES = 4096;
 
 /** Output above this fraction of the sample means compression is not worth its CPU. */
 export const INCOMPRESSIBLE_RATIO = 0.9;

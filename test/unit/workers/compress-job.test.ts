@@ -141,16 +141,24 @@ describe('workers/compress-job', () => {
     await expectHashesMatch(r, data);
   });
 
-  it('stores a zero-byte file as incompressible with the checksums of nothing', async () => {
+  it('compresses a zero-byte file (a log born empty keeps one key as it grows) with the checksums of nothing as source', async () => {
     const src = join(dir, 'empty.log');
     await writeFile(src, '');
     const job = await jobFor(src, join(dir, 'empty.log.gz'));
     const r = ok(await handleJob(job));
-    expect(r).to.include({ codec: 'none', storedReason: 'incompressible', uploadPath: src, sourceSize: 0, outputSize: 0 });
+    expect(r).to.include({ codec: 'gzip', storedReason: null, uploadPath: job.outputPath, sourceSize: 0 });
     expect(r.sourceSha256).to.equal('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-    expect(r.outputMd5).to.equal('1B2M2Y8AsgTpgAmY7PhCfg==');
+    expect(gunzipSync(await readFile(job.outputPath)).length).to.equal(0);
     expect(r.partMd5s).to.deep.equal([r.outputMd5]);
-    expect(await exists(job.outputPath)).to.equal(false);
+  });
+
+  it('compresses a tiny file even when gzip cannot shrink it, so the key does not change as it grows', async () => {
+    const src = join(dir, 'tiny.log');
+    await writeFile(src, randomBytes(100));
+    const job = await jobFor(src, join(dir, 'tiny.log.gz'));
+    const r = ok(await handleJob(job));
+    expect(r.codec).to.equal('gzip');
+    expect(r.outputSize).to.be.greaterThan(100);
   });
 
   it('handles unicode, spaces and newlines in source and output names', async () => {
