@@ -11,6 +11,7 @@
  * files never sits in memory; only files still changing are tracked by the stability operator.
  */
 import { mkdir, lstat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { Subject, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Config } from '../config/types.js';
 import type { EnqueueInput, EnqueueOutcome, FileRecord } from '../state/types.js';
@@ -58,6 +59,7 @@ export class Intake {
   private readonly stableMs: number;
   private rescanTimer: Subscription | null = null;
   private closed = false;
+  private readonly reportedNames = new Set<string>();
   private scans = Promise.resolve();
 
   constructor(private readonly o: IntakeOptions) {
@@ -162,7 +164,11 @@ export class Intake {
         const located = this.filter.accepts(e.dirIndex, e.path);
         if (located) this.candidates.next({ path: e.path, ...located });
       },
-      () => undefined, // gone already
+      () => {
+        // Gone already, or a name that is not valid UTF-8: Node decoded its bytes to U+FFFD, a
+        // path that does not exist. Walk the directory, which reads names as bytes and reports it.
+        if (e.path.includes('\uFFFD') && !this.closed) void this.scan('rescan', e.dirIndex, dirname(e.path), null);
+      },
     );
   }
 
@@ -173,7 +179,12 @@ export class Intake {
     const onError = (path: string, err: unknown): void => {
       this.o.logger.warn({ dir: path }, `cannot read directory: ${describe(err)}`);
     };
-    for await (const hit of scanDirectory(this.filter, dirIndex, root, { notBeforeMs, onError })) {
+    const onUnsupportedName = (path: string): void => {
+      if (this.reportedNames.has(path)) return; // once per process, not at every rescan
+      if (this.reportedNames.size < 10_000) this.reportedNames.add(path);
+      this.o.logger.error({ path }, 'file name is not valid UTF-8: it cannot be uploaded; rename the file (S3 keys are UTF-8)');
+    };
+    for await (const hit of scanDirectory(this.filter, dirIndex, root, { notBeforeMs, onError, onUnsupportedName })) {
       if (this.closed) return;
       seen++;
       if (this.alreadyUploaded(hit)) continue;

@@ -18,6 +18,8 @@ export interface ScanOptions {
   readonly notBeforeMs: number | null;
   /** Called for a directory that cannot be read; the walk goes on. */
   readonly onError: (path: string, err: unknown) => void;
+  /** Called for an entry whose name is not valid UTF-8 (shown with \xNN escapes); it is skipped. */
+  readonly onUnsupportedName?: (escapedPath: string) => void;
 }
 
 export async function* scanDirectory(
@@ -32,14 +34,23 @@ export async function* scanDirectory(
     if (!filter.descends(dirIndex, dirPath)) continue;
     let dir;
     try {
-      dir = await opendir(dirPath, { bufferSize: 64 });
+      // Names as bytes: a name that is not valid UTF-8 (written by a tool with another locale)
+      // cannot be opened through a JS string, so it is reported instead of silently dropped.
+      // (@types/node omits 'buffer' from opendir's encodings; Node 20 supports it.)
+      dir = await opendir(dirPath, { bufferSize: 64, encoding: 'buffer' as BufferEncoding });
     } catch (err) {
       options.onError(dirPath, err);
       continue;
     }
     try {
       for await (const entry of dir) {
-        const full = join(dirPath, entry.name);
+        const raw = entry.name as unknown as Buffer;
+        const name = raw.toString('utf8');
+        if (!Buffer.from(name, 'utf8').equals(raw)) {
+          options.onUnsupportedName?.(join(dirPath, escapeBytes(raw)));
+          continue;
+        }
+        const full = join(dirPath, name);
         if (entry.isDirectory()) {
           stack.push(full);
           continue;
@@ -61,4 +72,11 @@ export async function* scanDirectory(
       options.onError(dirPath, err);
     }
   }
+}
+
+/** A byte name as text, non-printable and non-ASCII bytes as \xNN (for log lines only). */
+export function escapeBytes(raw: Buffer): string {
+  let out = '';
+  for (const b of raw) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+  return out;
 }

@@ -200,3 +200,31 @@ describe('pipeline/intake', () => {
     s.cleanup();
   });
 });
+
+describe('pipeline/intake file names', () => {
+  it('reports a file whose name is not valid UTF-8 once, instead of dropping it silently', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tvm-intake-names-'));
+    const dir = join(root, 'ros');
+    mkdirSync(dir);
+    const bad = Buffer.concat([Buffer.from(dir + '/caf'), Buffer.from([0xe9]), Buffer.from('.log')]);
+    writeFileSync(bad, 'latin-1 name');
+    writeFileSync(join(dir, 'good.log'), 'ok');
+    utimesSync(join(dir, 'good.log'), OLD, OLD);
+    const errors: Array<{ path: unknown; msg: string }> = [];
+    const logger = silentLogger();
+    logger.error = ((o: { path: unknown }, msg: string) => void errors.push({ path: o.path, msg })) as typeof logger.error;
+    const files = new FakeFiles();
+    const intake = new Intake({
+      config: { logDirectories: [d(dir, 'ros')], upload: { fileStableSeconds: 0, scanExistingFiles: { enabled: true, maxAgeDays: 0 }, rescanIntervalSeconds: 0 } },
+      files, telemetry: new Telemetry(silentLogger()), logger, onQueued: () => undefined, watcher: new FakeWatcher(),
+    });
+    await intake.start();
+    await intake.scanAll('rescan', null);
+    intake.close();
+    rmSync(root, { recursive: true, force: true });
+    expect(files.queued.map((q) => q.relPath)).to.deep.equal(['good.log']);
+    expect(errors).to.have.length(1);
+    expect(errors[0]!.path).to.equal(`${dir}/caf\\xe9.log`);
+    expect(errors[0]!.msg).to.include('not valid UTF-8');
+  });
+});
