@@ -51,6 +51,9 @@ export interface UploadJobDeps {
 
 const EXT: Record<Codec, string> = { gzip: '.gz', zstd: '.zst', none: '' };
 
+/** How long a file that failed permanently waits before it is tried again (it may have been renamed or fixed). */
+export const PERMANENT_RETRY_MS = 24 * 3600 * 1000;
+
 export function createUploadJob(d: UploadJobDeps) {
   return async function uploadJob(record: FileRecord, signal: AbortSignal): Promise<void> {
     const started = d.now();
@@ -114,7 +117,14 @@ export function createUploadJob(d: UploadJobDeps) {
         return;
       }
       const changed = err.code === ErrorCodes.FILE_CHANGED;
-      const delay = changed ? Math.max(d.stableMs, 1000) : d.retryDelayMs(record.attempts + 1, err);
+      // Permanent errors (a name that cannot be a key, an object too large) will not heal by
+      // retrying: the file stays queued (never dropped silently) but is looked at once a day,
+      // instead of being re-compressed and re-logged at every backoff step.
+      const delay = changed
+        ? Math.max(d.stableMs, 1000)
+        : err.retriability === 'permanent'
+          ? PERMANENT_RETRY_MS
+          : d.retryDelayMs(record.attempts + 1, err);
       const after = d.files.markFailed(record.id, { error: err.message, code: err.code, nextAttemptAt: d.now() + delay });
       if (changed) {
         d.telemetry.emit({ type: 'file.changed', path: record.path });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createUploadJob, type UploadJobDeps, type UploadRequest } from '../../../src/pipeline/upload-job.js';
+import { createUploadJob, PERMANENT_RETRY_MS, type UploadJobDeps, type UploadRequest } from '../../../src/pipeline/upload-job.js';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
@@ -103,6 +103,14 @@ describe('pipeline/upload-job', () => {
     const ev = s.events.find((e) => e.type === 'file.failed');
     expect(ev).to.deep.include({ code: 'TVM_ERR_S3_TRANSIENT', key: 'veh/2026-11-30/ros/f4.log.gz' });
     expect(existsSync(join(s.spoolDir, '4.gz'))).to.equal(false);
+    s.cleanup();
+  });
+
+  it('parks a permanently failing file for a day instead of retrying it at every backoff step', async () => {
+    const s = setup({ objectKey: () => { throw new TvmError(ErrorCodes.KEY_INVALID, 'bad name', { retriability: 'permanent' }); } });
+    await createUploadJob(s.deps)(record(11), new AbortController().signal);
+    expect(s.failed()!.r.nextAttemptAt).to.equal(5000 + PERMANENT_RETRY_MS);
+    expect(s.failed()!.r.code).to.equal('TVM_ERR_KEY_INVALID');
     s.cleanup();
   });
 
