@@ -1,0 +1,105 @@
+/**
+ * The daemon configuration a perf run uses: a reference-format YAML file pointing at the
+ * loopback server, with uploads live (no operational-hours window, upload_on_start), deletion and
+ * CloudWatch off (they would measure something else), and only the knobs a suite varies set
+ * explicitly. Everything else keeps its documented default, so a run measures what a vehicle
+ * with a default configuration would do.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+
+export interface Tuning {
+  readonly fileStableSeconds?: number;
+  readonly concurrency?: number;
+  readonly partConcurrency?: number;
+  readonly partSizeMb?: number;
+  readonly workers?: number;
+  readonly codec?: 'gzip' | 'zstd' | 'none';
+  readonly level?: number;
+  readonly maxMbps?: number;
+}
+
+export interface WatchedDir {
+  readonly path: string;
+  readonly source: string;
+}
+
+export interface DaemonConfigInput {
+  readonly stateDir: string;
+  readonly dirs: readonly WatchedDir[];
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly tuning: Tuning;
+}
+
+/** The knobs that decide throughput and memory, as the daemon resolved them. */
+export interface ResolvedKnobs {
+  readonly fileStableSeconds: number;
+  readonly concurrency: number;
+  readonly partConcurrency: number;
+  readonly partSizeMb: number;
+  readonly workers: number;
+  readonly codec: string;
+  readonly level: number;
+  readonly maxMbps: number | null;
+  readonly watchedDirs: number;
+}
+
+export function configYaml(i: DaemonConfigInput): string {
+  const t = i.tuning;
+  const upload: string[] = [
+    '  schedule: {mode: interval, interval_hours: 24}',
+    `  file_stable_seconds: ${t.fileStableSeconds ?? 60}`,
+    '  upload_on_start: true',
+    `  queue_file: ${i.stateDir}/queue.json`,
+    `  processed_files_registry: {registry_file: ${i.stateDir}/processed_files.json}`,
+  ];
+  if (t.concurrency !== undefined) upload.push(`  concurrency: ${t.concurrency}`);
+  if (t.partConcurrency !== undefined) upload.push(`  part_concurrency: ${t.partConcurrency}`);
+  if (t.partSizeMb !== undefined) upload.push(`  part_size_mb: ${t.partSizeMb}`);
+  if (t.workers !== undefined) upload.push(`  workers: ${t.workers}`);
+  if (t.codec !== undefined || t.level !== undefined) {
+    const parts = [t.codec !== undefined ? `codec: ${t.codec}` : null, t.level !== undefined ? `level: ${t.level}` : null].filter((p) => p !== null);
+    upload.push(`  compression: {${parts.join(', ')}}`);
+  }
+  if (t.maxMbps !== undefined) upload.push(`  bandwidth: {max_mbps: ${t.maxMbps}}`);
+  return [
+    'vehicle_id: perf-vehicle-01',
+    `state_dir: ${i.stateDir}`,
+    'log_directories:',
+    ...i.dirs.map((d) => `  - {path: ${d.path}, source: ${d.source}, recursive: true}`),
+    `s3: {bucket: ${i.bucket}, region: us-east-1, endpoint: "${i.endpoint}"}`,
+    'upload:',
+    ...upload,
+    'deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}',
+    'disk: {reserved_gb: 1}',
+    'monitoring: {cloudwatch_enabled: false}',
+    '',
+  ].join('\n');
+}
+
+/** Writes the YAML next to the state directory and returns its path and the resolved knobs. */
+export function writeDaemonConfig(dir: string, input: DaemonConfigInput): { path: string; knobs: ResolvedKnobs } {
+  const path = join(dir, 'config.yaml');
+  writeFileSync(path, configYaml(input));
+  // Loaded exactly as the daemon will load it, so defaults (workers = cores − 1, codec level)
+  // are reported as resolved rather than guessed.
+  const c: Config = loadConfig(path, { env: {} });
+  const u = c.upload;
+  return {
+    path,
+    knobs: {
+      fileStableSeconds: u.fileStableSeconds,
+      concurrency: u.concurrency,
+      partConcurrency: u.partConcurrency,
+      partSizeMb: u.partSizeMb,
+      workers: u.workers,
+      codec: u.compression.codec,
+      level: u.compression.level,
+      maxMbps: u.bandwidth.maxBytesPerSecond === null ? null : (u.bandwidth.maxBytesPerSecond * 8) / 1e6,
+      watchedDirs: c.logDirectories.length,
+    },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * `idle`: 4 watched trees holding 400 already-uploaded files, nothing changing, for 60 s
+ * (--quick: 15 s): the CPU the daemon burns doing nothing (timers, watchers, housekeeping).
+ * The daemon first uploads the trees (a start-up backlog), settles for 5 s, then the window
+ * runs. The event-loop probe samples every 250 ms here and takes no heap samples, so its own
+ * wake-ups stay small next to the figure being measured, and a bare `node` process with the
+ * same probe runs through the same window so its cost is measured rather than guessed. The RSS
+ * sampler reads /proc from outside and costs the daemon nothing.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateFileSet } from '../data/file-set.js';
+import { datasetTotals } from '../data/file-set.js';
+import { DaemonChild, PROBE } from '../harness/daemon-child.js';
+import { writeDaemonConfig } from '../harness/daemon-config.js';
+import { DAEMON_ENV, moveFiles, toEventLoop } from '../harness/daemon-bench.js';
+import { memoryBudget } from '../harness/memory-budget.js';
+import { cpuTimes, diffCpu, memory, round, threadCpu, threadSplit } from '../harness/proc-stats.js';
+import { ServerProcess } from '../harness/server-process.js';
+import { check, peakRssTarget } from '../harness/targets.js';
+import { failedSuite, loadavg, withWorkDir, type Suite } from '../harness/suite-context.js';
+import type { DaemonResult } from '../result-types.js';
+
+const SETTLE_MS = 5_000;
+const BUCKET = 'perf-idle';
+
+export const idle: Suite = {
+  name: 'idle',
+  description: '4 watched trees, nothing changing: CPU seconds per minute',
+  async run(ctx) {
+    const started = performance.now();
+    const before = loadavg();
+    const windowS = ctx.quick ? 15 : 60;
+    try {
+      return await withWorkDir('idle', async (workDir) => {
+        const g0 = performance.now();
+        const dataset = await generateFileSet(join(workDir, 'data'), { files: 400, fileBytes: 64 * 1024, randomShare: 0.05, gzipShare: 0.05, seed: 60 });
+        const generateS = round((performance.now() - g0) / 1000, 1);
+        const watchRoot = join(workDir, 'watch');
+        const dirs = dataset.sources.map((source) => ({ path: join(watchRoot, source), source }));
+        for (const d of dirs) await mkdir(d.path, { recursive: true });
+        await moveFiles(dataset, dataset.root, watchRoot);
+        const past = new Date(Date.now() - 600_000);
+        for (const f of dataset.files) await utimes(join(watchRoot, f.rel), past, past);
+        const server = await ServerProcess.start(join(workDir, 's3'), [BUCKET]);
+        const { path: configPath, knobs } = writeDaemonConfig(workDir, { stateDir: join(workDir, 'state'), dirs, endpoint: server.endpoint, bucket: BUCKET, tuning: {} });
+        const probeMs = 250;
+        const daemon = new DaemonChild({
+          runtime: ctx.runtime,
+          configPath,
+          env: DAEMON_ENV,
+          eldFile: join(workDir, 'eventloop.jsonl'),
+          eldResolutionMs: probeMs,
+          memSampleMs: 0,
+          nodeFlags: ctx.nodeFlags,
+        });
+        let result: DaemonResult;
+        try {
+          await daemon.waitRunning();
+          const startRssMb = memory(daemon.pid)?.rssMb ?? 0;
+          await daemon.waitUploaded(dataset.files.length, 300_000);
+          ctx.log(`  idle: ${dataset.files.length} files uploaded; settling ${SETTLE_MS / 1000} s, then measuring ${windowS} s`);
+          await new Promise((r) => setTimeout(r, SETTLE_MS));
+          const control = spawn(process.execPath, ['--import', PROBE, '-e', 'setInterval(() => undefined, 2 ** 30)'], {
+            env: { ...process.env, PERF_ELD_FILE: join(workDir, 'control.jsonl'), PERF_ELD_RESOLUTION: String(probeMs), PERF_MEM_SAMPLE_MS: '0' },
+            stdio: 'ignore',
+          });
+          await new Promise((r) => setTimeout(r, 1_000)); // past the control's own start-up
+          const d0 = cpuTimes(daemon.pid)!;
+          const t0 = threadCpu(daemon.pid);
+          const s0 = cpuTimes(server.pid)!;
+          const c0 = cpuTimes(control.pid!);
+          daemon.markEventLoop();
+          const uploadedBefore = daemon.uploaded;
+          await new Promise((r) => setTimeout(r, windowS * 1000));
+          const d1 = cpuTimes(daemon.pid)!;
+          const t1 = threadCpu(daemon.pid);
+          const s1 = cpuTimes(server.pid)!;
+          const c1 = cpuTimes(control.pid!);
+          control.kill('SIGKILL');
+          const probeCpu = c0 && c1 ? diffCpu(c0, c1).total : null;
+          daemon.markEventLoop();
+          const hwmMb = daemon.hwmMb();
+          const rss = daemon.sampler.stop();
+          const exit = await daemon.stop();
+          const cpu = diffCpu(d0, d1);
+          const window = daemon.eventLoopSnapshots()[1];
+          const budget = memoryBudget(knobs, startRssMb);
+          const listing = await server.list(BUCKET);
+          result = {
+            variant: 'idle',
+            description: 'defaults; trees already uploaded; nothing changes during the window',
+            mode: 'idle',
+            config: knobs,
+            nodeFlags: ctx.nodeFlags,
+            wallS: windowS,
+            startupS: daemon.runningAt !== null ? round((daemon.runningAt - daemon.spawnedAt) / 1000) : null,
+            fromRunningS: null,
+            files: daemon.uploaded - uploadedBefore,
+            filesPerS: 0,
+            sourceBytes: 0,
+            sourceMBps: 0,
+            wireBytes: 0,
+            wireMBps: 0,
+            codecs: daemon.codecs,
+            cpu: { daemon: cpu, server: diffCpu(s0, s1), daemonPerSourceGbS: null, threads: threadSplit(daemon.pid, t0, t1) },
+            memory: { hwmMb: round(hwmMb, 1), peakRssMb: rss.peakRssMb, meanRssMb: rss.meanRssMb, startRssMb: round(startRssMb, 1), budgetMb: budget.totalMb, budgetTerms: budget.terms, mainHeapPeakMb: window?.heapPeakMb ?? null },
+            eventLoop: toEventLoop(window),
+            objects: { expected: dataset.files.length, listed: listing.count, listedBytes: listing.bytes, verified: 0, verifyFailures: [] },
+            problems: daemon.problems,
+            exitCode: exit.code,
+            idle: {
+              windowS,
+              cpuSPerMinute: round((cpu.total / windowS) * 60, 3),
+              probeAloneCpuSPerMinute: probeCpu === null ? null : round((probeCpu / windowS) * 60, 3),
+            },
+          };
+          ctx.log(`  idle: ${result.idle!.cpuSPerMinute} CPU-s per minute`);
+        } finally {
+          await daemon.stop(5_000);
+          await server.stop();
+        }
+        const serverMem = server.sampler.stop();
+        return {
+          name: 'idle',
+          description: `4 watched trees (400 files, already uploaded), nothing changing, ${windowS} s window`,
+          status: 'ok' as const,
+          error: null,
+          dataset: { files: dataset.files.length, bytes: dataset.bytes, kinds: datasetTotals(dataset.files), note: 'uploaded before the window', generateS },
+          primary: 'idle',
+          daemon: [result],
+          tools: [],
+          targets: [check('CPU seconds per minute idle', result.idle!.cpuSPerMinute, '<=', 0.3, 'CPU-s/min'), peakRssTarget([result])],
+          serverPeakRssMb: serverMem.peakRssMb,
+          loadavgBefore: before,
+          loadavgAfter: loadavg(),
+          durationS: round((performance.now() - started) / 1000, 1),
+        };
+      });
+    } catch (err) {
+      ctx.log(`idle: FAILED: ${(err as Error).message}`);
+      return failedSuite(idle, err, started, before);
+    }
+  },
+};

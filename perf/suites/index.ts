@@ -1,0 +1,9 @@
+/** The perf suites in the order `npm run perf` runs them. */
+import type { Suite } from '../harness/suite-context.js';
+import { idle } from './idle.js';
+import { largeFile } from './large-file.js';
+import { smallFiles } from './small-files.js';
+import { thousand } from './thousand.js';
+import { throttled } from './throttled.js';
+
+export const SUITES: readonly Suite[] = [thousand, smallFiles, largeFile, idle, throttled];
