@@ -26,6 +26,9 @@ async function main(): Promise<number> {
   const args = parseRunArgs(process.argv.slice(2), SUITES.map((s) => s.name), join(REPO, 'perf', 'results'));
   const log = (s: string): void => void process.stderr.write(`[perf ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
   const startedAt = new Date();
+  // Read now: what is measured is the tree at the start (compiled below), not whatever was
+  // committed while the suites ran.
+  const git = gitInfo();
   const loadBefore = loadavg();
   log(`load average before: ${loadBefore.join(' ')}`);
   const { runtime, note } = await prepareRuntime(args.runtime, log);
@@ -48,7 +51,7 @@ async function main(): Promise<number> {
     finishedAt: new Date().toISOString(),
     quick: args.quick,
     runtime: { kind: runtime.kind, note },
-    git: gitInfo(),
+    git,
     machine: machineInfo(),
     loadavgBefore: loadBefore,
     loadavgAfter: loadavg(),

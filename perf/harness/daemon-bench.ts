@@ -149,6 +149,7 @@ export async function runDaemonVariant(ctx: BenchContext, v: VariantSpec): Promi
     const wallS = (tEnd - t0) / 1000;
     const listing = await server.list(v.bucket);
     const check = await verifySample(server, v.bucket, daemon.samplePaths);
+    server.dropBucket(v.bucket);
     const snaps = daemon.eventLoopSnapshots();
     // watch: snapshot 0 is start-up, 1 the measured window; backlog: 0 is the whole life.
     const window = snaps[v.mode === 'watch' ? 1 : 0];

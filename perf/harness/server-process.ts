@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/sinks/s3/client.js';
@@ -28,6 +30,7 @@ export class ServerProcess {
     readonly child: ChildProcess,
     readonly pid: number,
     readonly endpoint: string,
+    private readonly dataDir: string,
   ) {
     this.client = createS3Client(
       { bucket: 'unused', region: 'us-east-1', profile: null, endpoint, forcePathStyle: true, storageClass: null, serverSideEncryption: null, kmsKeyId: null },
@@ -54,7 +57,7 @@ export class ServerProcess {
         }
       });
     });
-    return new ServerProcess(child, child.pid!, `http://127.0.0.1:${port}`);
+    return new ServerProcess(child, child.pid!, `http://127.0.0.1:${port}`, dataDir);
   }
 
   /**
@@ -77,6 +80,16 @@ export class ServerProcess {
       marker = contents[contents.length - 1]!.Key;
     }
     return { count: keys.size, bytes, keys };
+  }
+
+  /**
+   * Deletes a bucket's objects from the server's disk once a run has been checked, so a suite's
+   * peak disk use is its data plus one run's objects, not every run's (the 2 GiB suite would
+   * otherwise keep three copies). s3rver keeps each bucket in its own folder; the bucket is not
+   * used again.
+   */
+  dropBucket(bucket: string): void {
+    rmSync(join(this.dataDir, bucket), { recursive: true, force: true });
   }
 
   async stop(): Promise<void> {

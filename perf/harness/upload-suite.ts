@@ -47,6 +47,7 @@ async function runComparison(probe: ToolProbe, ctx: SuiteContext, server: Server
   const r = await runTool(probe.tool, dataset.root, server.endpoint, bucket, workDir);
   const s1 = cpuTimes(server.pid);
   const listing = await server.list(bucket);
+  server.dropBucket(bucket);
   const complete = listing.count === dataset.files.length && listing.bytes === dataset.bytes;
   const status = r.code === 0 && complete ? 'ok' : 'failed';
   const reason =
@@ -72,7 +73,9 @@ export async function runUploadSuite(ctx: SuiteContext, spec: UploadSuiteSpec): 
   const started = performance.now();
   const before = loadavg();
   try {
-    ensureDiskSpace(spec.approxBytes * (spec.compare ? 4 : 2), spec.name);
+    // The data, plus one run's objects and, while s3rver assembles a multipart upload, its parts
+    // (every run's objects are deleted once checked).
+    ensureDiskSpace(spec.approxBytes * 3, spec.name);
     return await withWorkDir(spec.name, async (workDir) => {
       ctx.log(`${spec.name}: generating data`);
       const g0 = performance.now();

@@ -51,7 +51,7 @@ export function runMarkdown(run: RunResult): string[] {
     '',
   ];
   for (const s of run.suites) {
-    out.push(`#### ${s.name}`, '');
+    out.push(`### ${s.name}`, '');
     if (s.status === 'failed') {
       out.push(`Failed: ${s.error ?? ''}`, '');
       continue;

@@ -19,8 +19,7 @@ export const largeFile: Suite = {
     return runUploadSuite(ctx, {
       name: 'large-file',
       description: `one ${bytes / MIB} MiB file (85 % log text, 15 % random blocks), daemon watching, file_stable_seconds 0`,
-      // Source + spool + the server's copy (and multipart parts while assembling) + raw tool copies.
-      approxBytes: bytes * 1.5,
+      approxBytes: bytes,
       datasetNote: 'written in 1 MiB blocks; the first block is text so the trial compression finds it compressible',
       generate: (root) => generateLargeFile(root, { bytes, randomShare: 0.15, seed: 2048 }),
       variants: [{ name: 'watch', description: 'defaults (gzip-6, part_size_mb 8, part_concurrency 2), file_stable_seconds 0', mode: 'watch', tuning: { fileStableSeconds: 0 } }],
