@@ -43,6 +43,8 @@ export interface DaemonOptions {
   readonly telemetry?: Telemetry;
   /** Explicit S3 credentials (tests); default: the AWS credential chain. */
   readonly s3Credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Aborted when a stop is requested during start-up: the start-up scan is cut short. */
+  readonly signal?: AbortSignal;
 }
 
 export interface DaemonStatus {
@@ -190,14 +192,21 @@ export class Daemon {
           logger.info({ url: daemon.http.url }, 'status endpoint listening (/metrics, /healthz, /status)');
         }
         dispatcher.wake();
-        await intake.start();
+        const cutScanShort = (): void => intake.close();
+        o.signal?.addEventListener('abort', cutScanShort, { once: true });
+        try {
+          await intake.start();
+        } finally {
+          o.signal?.removeEventListener('abort', cutScanShort);
+        }
       } catch (err) {
         // Everything is built: tear it all down (threads, sockets, store), not just the store.
         await daemon.close(0);
         throw err;
       }
-      if (recovering) {
-        // The startup scan has re-discovered every file; from now on new files are new.
+      if (recovering && o.signal?.aborted !== true) {
+        // The startup scan has re-discovered every file (unless a stop cut it short); from now
+        // on new files are new.
         store.meta.delete(RECOVERY_PENDING_KEY);
         recovering = false;
       }
@@ -220,6 +229,19 @@ export class Daemon {
     this.dispatcher.wake();
   }
 
+  /**
+   * Runs the deletion policies now (SIGUSR2). False while no deletion policy is wired in to take
+   * the request; the deletion module sets `onDeletionPass`.
+   */
+  requestDeletionPass(): boolean {
+    if (this.onDeletionPass === null) return false;
+    this.onDeletionPass();
+    return true;
+  }
+
+  /** Hook for the deletion policies: what SIGUSR2 runs. */
+  onDeletionPass: (() => void) | null = null;
+
   /** Resolves once nothing is queued-and-eligible or in flight. */
   whenIdle(): Promise<void> {
     return this.dispatcher.whenIdle();
@@ -230,8 +252,11 @@ export class Daemon {
     return { queued: c.queued, inFlight: c.inFlight, uploaded: c.uploaded, active: this.dispatcher.active };
   }
 
-  /** Graceful stop; in-flight uploads get `deadlineMs` to finish, then are checkpointed. Idempotent. */
-  close(deadlineMs = 20_000): Promise<void> {
+  /**
+   * Graceful stop; in-flight uploads get `deadlineMs` (default upload.shutdown_deadline_seconds)
+   * to finish, then are checkpointed. Idempotent.
+   */
+  close(deadlineMs = this.config.upload.shutdownDeadlineSeconds * 1000): Promise<void> {
     this.closing ??= (async () => {
       for (const t of this.intervals) clearInterval(t);
       this.intake.close();

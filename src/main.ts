@@ -1,4 +1,7 @@
 /** Process entry: arguments in, exit code out. No logic of its own. */
+// First, before any other module loads: listeners for every signal the daemon answers to (a
+// SIGUSR1 must never open the inspector, a SIGHUP never kill the process). See src/signals.ts.
+import './early-signals.js';
 import { runCli } from './cli/program.js';
 import { processIo, reportError } from './cli/io.js';
 

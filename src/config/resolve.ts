@@ -117,6 +117,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
         retentionDays: up.processed_files_registry.retention_days,
       },
       rescanIntervalSeconds: up.rescan_interval_seconds,
+      shutdownDeadlineSeconds: up.shutdown_deadline_seconds,
       concurrency: up.concurrency,
       partSizeMb: up.part_size_mb,
       partConcurrency: up.part_concurrency,

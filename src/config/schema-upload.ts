@@ -141,6 +141,7 @@ export function uploadSchema(ctx: SchemaContext) {
       retention_days: num({ gt: 0 }).default(30),
     }).prefault({}),
     rescan_interval_seconds: num({ min: 10, max: 86400, orZero: true }).default(600),
+    shutdown_deadline_seconds: num({ min: 0, max: 3600 }).default(30),
     concurrency: num({ int: true, min: 1, max: 64 }).default(4),
     part_size_mb: num({ int: true, min: 5, max: 5120 }).default(8),
     part_concurrency: num({ int: true, min: 1, max: 16 }).default(2),

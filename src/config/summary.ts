@@ -107,6 +107,7 @@ export function summarizeConfig(c: Config): string {
     line('stability', `${up.fileStableSeconds} s without change`),
     line('start-up', `${scan}; ${up.uploadOnStart ? 'upload at start' : 'wait for the schedule'}`),
     line('rescan', up.rescanIntervalSeconds === 0 ? 'off' : `every ${up.rescanIntervalSeconds} s`),
+    line('shutdown', `in-flight uploads get ${up.shutdownDeadlineSeconds} s, then resume at the next start`),
     ...describeTransfer(up),
     ...describeDeletion(c),
     line('disk', `keep ${c.disk.reservedGb} GB free; warning at ${percent(c.disk.warningThreshold)}, critical at ${percent(c.disk.criticalThreshold)}`),

@@ -60,6 +60,8 @@ export interface UploadConfig {
   readonly processedFilesRegistry: { readonly registryFile: string; readonly retentionDays: number };
   /** Seconds between reconciliation rescans of every watched tree; 0 disables. */
   readonly rescanIntervalSeconds: number;
+  /** Seconds in-flight uploads get to finish at shutdown before they are checkpointed; 0..3600. */
+  readonly shutdownDeadlineSeconds: number;
   /** Files compressed/uploaded at once. */
   readonly concurrency: number;
   /** Multipart part size in MiB (5..5120). Objects larger than one part go multipart. */

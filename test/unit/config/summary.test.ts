@@ -18,6 +18,7 @@ describe('config/summary', () => {
       'stability:         60 s without change',
       'start-up:          scan files up to 3 days old; upload at start',
       'rescan:            every 600 s',
+      'shutdown:          in-flight uploads get 30 s, then resume at the next start',
       'concurrency:       4 files at once, 3 compression workers',
       '                   multipart parts of 8 MiB, 2 per file (at most 8 parts in flight)',
       'compression:       gzip level 6; stored as-is: .mcap .bag .db3 .gz .zst .bz2 .xz .lz4 .zip .7z .jpg .png .mp4',
