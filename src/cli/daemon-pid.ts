@@ -1,15 +1,26 @@
-/** Finds the pid of the daemon running on a state dir, from the state store's lock file. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LOCK_FILE } from '../state/lock.js';
+/**
+ * Finds and signals the daemon running on a state dir. Both go through the lock's own owner
+ * check (state/lock.ts `readLiveOwner`: pid, boot id and process start time), so a stale lock
+ * whose pid now belongs to another process is never taken for the daemon.
+ */
+import { readLiveOwner, systemProbes, type LockProbes } from '../state/lock.js';
 
-export function readLockPid(stateDir: string): number | null {
-  try {
-    const owner = JSON.parse(readFileSync(join(stateDir, LOCK_FILE), 'utf8')) as { pid?: unknown };
-    if (typeof owner.pid !== 'number') return null;
-    process.kill(owner.pid, 0);
-    return owner.pid;
-  } catch {
-    return null;
-  }
+export function readLockPid(stateDir: string, probes: LockProbes = systemProbes): number | null {
+  return readLiveOwner(stateDir, probes)?.pid ?? null;
+}
+
+/**
+ * Sends `signal` to the live daemon of `stateDir`, checked right before sending. Returns its pid,
+ * or null (nothing was sent) when no live daemon holds the lock.
+ */
+export function signalDaemon(
+  stateDir: string,
+  signal: NodeJS.Signals,
+  probes: LockProbes = systemProbes,
+  kill: (pid: number, signal: NodeJS.Signals) => void = (pid, s) => process.kill(pid, s),
+): number | null {
+  const pid = readLockPid(stateDir, probes);
+  if (pid === null) return null;
+  kill(pid, signal);
+  return pid;
 }

@@ -6,18 +6,17 @@ import { loadConfig } from '../config/load.js';
 import { ErrorCodes, TvmError } from '../errors.js';
 import { EXIT_OK } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
-import { readLockPid } from './daemon-pid.js';
+import { signalDaemon } from './daemon-pid.js';
 
 export async function uploadNowCommand(io: CliIo, opts: { config: string }): Promise<number> {
   try {
     const config = loadConfig(opts.config, { env: io.env });
-    const pid = readLockPid(config.stateDir);
+    const pid = signalDaemon(config.stateDir, 'SIGUSR1');
     if (pid === null) {
       throw new TvmError(ErrorCodes.STATE_UNAVAILABLE, `no tvm-upload daemon is running on state_dir ${config.stateDir}`, {
         hint: 'start it (systemctl start tvm-upload) — queued files upload as soon as it runs',
       });
     }
-    process.kill(pid, 'SIGUSR1');
     io.out(`upload pass requested from tvm-upload (pid ${pid}); follow it with: journalctl -u tvm-upload -f`);
     return EXIT_OK;
   } catch (err) {

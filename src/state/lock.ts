@@ -12,6 +12,11 @@
  * by an unrelated process), or when the pid now belongs to a process that started later. The
  * lock appears atomically (hard link of a fully written temp file), and a stale lock's content is
  * compared again right before it is removed, to keep the takeover race window tiny.
+ *
+ * The same judgement answers "which daemon runs on this state dir?" for every command that
+ * signals it (`readLiveOwner`), the other way round: a lock the lock would not take over is not
+ * necessarily safe to signal. Only an owner whose pid, boot id and start time are all confirmed
+ * is live; one that cannot be confirmed (no /proc) is left alone by both.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +24,7 @@ import { ErrorCodes, TvmError, systemCode } from '../errors.js';
 
 export const LOCK_FILE = 'tvm-upload.lock';
 
-interface LockOwner {
+export interface LockOwner {
   readonly pid: number;
   readonly bootId: string | null;
   readonly startTime: string | null;
@@ -79,7 +84,7 @@ export function acquireLock(dir: string, probes: LockProbes = systemProbes, link
     const existing = readTrimmed(file);
     if (existing === null) continue; // vanished between open and read: try again
     const owner = parseOwner(existing);
-    if (owner !== null && !isStale(owner, probes)) throw lockedError(owner.pid, dir);
+    if (owner !== null && ownerState(owner, probes) !== 'stale') throw lockedError(owner.pid, dir);
     // Stale (or garbage): remove it only if it still holds what was judged stale.
     if (readTrimmed(file) === existing) fs.rmSync(file, { force: true });
   }
@@ -134,13 +139,32 @@ function release(file: string, key: string, content: string): void {
   if (readTrimmed(file) === content.trim()) fs.rmSync(file, { force: true });
 }
 
-function isStale(owner: LockOwner, probes: LockProbes): boolean {
-  if (owner.pid === probes.pid) return true; // ours from an earlier boot: this process does not hold it
+/**
+ * The live tvm-upload daemon holding the lock of `dir`, or null: no lock, a stale one, or an
+ * owner that cannot be confirmed. Every command that signals the daemon asks this, right before
+ * signalling, so a pid reused by an unrelated process after a power cut is never signalled.
+ */
+export function readLiveOwner(dir: string, probes: LockProbes = systemProbes): LockOwner | null {
+  const text = readTrimmed(path.join(dir, LOCK_FILE));
+  const owner = text === null ? null : parseOwner(text);
+  if (owner === null) return null;
+  if (owner.pid === probes.pid) return heldHere.has(path.resolve(dir)) ? owner : null;
+  return ownerState(owner, probes) === 'live' ? owner : null;
+}
+
+/**
+ * 'stale': provably not the process that wrote the lock (gone, another boot, started later).
+ * 'live': the same process, pid, boot and start time all confirmed. 'unverified': alive, but
+ * the boot id or a start time is unknown, so neither taking over nor signalling is safe.
+ */
+function ownerState(owner: LockOwner, probes: LockProbes): 'stale' | 'live' | 'unverified' {
+  if (owner.pid === probes.pid) return 'stale'; // ours from an earlier boot: this process does not hold it
   const boot = probes.bootId();
-  if (owner.bootId !== null && boot !== null && owner.bootId !== boot) return true;
-  if (!probes.alive(owner.pid)) return true;
+  if (owner.bootId !== null && boot !== null && owner.bootId !== boot) return 'stale';
+  if (!probes.alive(owner.pid)) return 'stale';
   const started = probes.startTime(owner.pid);
-  return owner.startTime !== null && started !== null && owner.startTime !== started;
+  if (owner.startTime !== null && started !== null && owner.startTime !== started) return 'stale';
+  return owner.bootId !== null && boot !== null && owner.startTime !== null && started !== null ? 'live' : 'unverified';
 }
 
 function parseOwner(text: string): LockOwner | null {

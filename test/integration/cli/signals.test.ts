@@ -1,14 +1,18 @@
 /**
  * Signals against the real CLI (bin/tvm-upload.js, as systemd runs it) and s3rver: SIGUSR1 sent
  * over and over during a long start-up scan never opens the Node inspector and is honoured once
- * the daemon is ready; SIGTERM during the scan stops it cleanly.
+ * the daemon is ready; SIGTERM during the scan stops it cleanly; a stale lock whose pid now
+ * belongs to an unrelated process never gets that process signalled.
  */
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
-import { startBin, writeCliConfig } from '../../support/cli-daemon.js';
+import { spawn } from 'node:child_process';
+import { startBin, writeCliConfig, S3RVER_ENV } from '../../support/cli-daemon.js';
+import { cliArgs } from '../../support/daemon-process.js';
+import { childEnv } from '../../support/child-env.js';
 import { isListening } from '../../support/ports.js';
 
 const INSPECTOR_PORT = 9229;
@@ -102,5 +106,29 @@ describe('signals to the real CLI (s3rver)', function () {
     expect(exit.code, d.stderr.join('')).to.equal(0);
     expect(d.count((l) => l.msg === 'tvm-upload stopped')).to.equal(1);
     expect(existsSync(lock), 'lock released').to.equal(false);
+  });
+
+  it('leaves alone an unrelated live process that a stale lock names (pid reused after a power cut)', async () => {
+    const victim = spawn('sleep', ['300'], { stdio: 'ignore' });
+    try {
+      const pid = victim.pid!;
+      const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      mkdirSync(join(dir, 'state'), { recursive: true });
+      // Same boot, same pid, but the daemon that wrote it started at another time.
+      writeFileSync(join(dir, 'state', 'tvm-upload.lock'), JSON.stringify({ pid, bootId, startTime: '1' }) + '\n');
+      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, cliArgs(['upload-now', '--config', config]), { env: childEnv(S3RVER_ENV) });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (status) => resolve({ status, stderr }));
+      });
+      expect(r.stderr).to.include('no tvm-upload daemon is running');
+      expect(r.status).to.equal(1);
+      await new Promise((res) => setTimeout(res, 200));
+      expect(victim.exitCode, 'the unrelated process is still running').to.equal(null);
+      expect(victim.signalCode).to.equal(null);
+    } finally {
+      victim.kill('SIGKILL');
+    }
   });
 });

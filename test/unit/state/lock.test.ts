@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
-import { acquireLock, LOCK_FILE, systemProbes, type LockProbes } from '../../../src/state/lock.js';
+import { acquireLock, LOCK_FILE, readLiveOwner, systemProbes, type LockProbes } from '../../../src/state/lock.js';
 import { removeDir, tempDir } from './helpers.js';
 
 function probes(over: Partial<LockProbes> = {}): LockProbes {
@@ -110,6 +110,42 @@ describe('state dir lock', () => {
     };
     expect(() => acquireLock(dir, probes(), broken)).to.throw('EIO');
     expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  describe('readLiveOwner (what commands that signal the daemon ask)', () => {
+    it('names the owner whose pid, boot id and start time are all confirmed', () => {
+      writeLock({ pid: 42, bootId: 'boot-a', startTime: '100' });
+      expect(readLiveOwner(dir, probes())).to.deep.equal({ pid: 42, bootId: 'boot-a', startTime: '100' });
+    });
+
+    it('names nobody for a missing, garbage or stale lock', () => {
+      expect(readLiveOwner(dir, probes())).to.equal(null);
+      writeLock('{"pid": "nope"');
+      expect(readLiveOwner(dir, probes())).to.equal(null);
+      writeLock({ pid: 42, bootId: 'boot-old', startTime: '100' });
+      expect(readLiveOwner(dir, probes())).to.equal(null);
+      writeLock({ pid: 42, bootId: 'boot-a', startTime: '99' });
+      expect(readLiveOwner(dir, probes())).to.equal(null);
+      writeLock({ pid: 42, bootId: 'boot-a', startTime: '100' });
+      expect(readLiveOwner(dir, probes({ alive: () => false }))).to.equal(null);
+    });
+
+    it('names nobody when the owner cannot be confirmed, though the lock stays refused', () => {
+      writeLock({ pid: 42 });
+      expect(readLiveOwner(dir, probes())).to.equal(null);
+      writeLock({ pid: 42, bootId: 'boot-a', startTime: '100' });
+      expect(readLiveOwner(dir, probes({ startTime: () => null }))).to.equal(null);
+      expect(readLiveOwner(dir, probes({ bootId: () => null }))).to.equal(null);
+      expectLockedBy(42, probes({ startTime: () => null }));
+    });
+
+    it('names this process only while it holds the lock', () => {
+      const lock = acquireLock(dir, probes());
+      expect(readLiveOwner(dir, probes())?.pid).to.equal(1000);
+      lock.release();
+      writeLock({ pid: 1000, bootId: 'boot-a', startTime: '500' });
+      expect(readLiveOwner(dir, probes())).to.equal(null);
+    });
   });
 
   it('reads real process facts from /proc', () => {
