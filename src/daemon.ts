@@ -32,6 +32,7 @@ import { createUploadJob } from './pipeline/upload-job.js';
 import type { WatcherBackend } from './pipeline/watch-source.js';
 import { realStatProbe } from './pipeline/stat-probe.js';
 import type { FileRecord } from './state/types.js';
+import { planReload, type ReloadPlan } from './config/reload-plan.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -56,6 +57,13 @@ export interface DaemonStatus {
 
 const HOUR = 3_600_000;
 
+/** The components a reload changes in place (the rest read `Daemon.config` at use). */
+interface LiveParts {
+  readonly throttle: Throttle;
+  retry: RetryPolicy;
+  readonly now: () => number;
+}
+
 export class Daemon {
   readonly telemetry: Telemetry;
   private closing: Promise<void> | null = null;
@@ -63,7 +71,7 @@ export class Daemon {
   private http: HttpEndpoint | null = null;
 
   private constructor(
-    private readonly config: Config,
+    private config: Config,
     private readonly logger: Logger,
     readonly store: StateStore,
     private readonly pool: CompressPool,
@@ -73,6 +81,7 @@ export class Daemon {
     telemetry: Telemetry,
     private readonly metrics: CloudWatchSink,
     private readonly s3: S3Client,
+    private readonly live: LiveParts,
   ) {
     this.telemetry = telemetry;
   }
@@ -133,7 +142,7 @@ export class Daemon {
       // The dispatcher never has more than `concurrency` jobs out, so a pool that holds that many
       // (running + queued) never refuses one; the pool's own bound stays a second fence.
       const pool = new CompressPool({ threads: config.upload.workers, maxQueue: Math.max(config.upload.concurrency, config.upload.workers), logger });
-      const retry = RetryPolicy.fromConfig(config.upload);
+      const live: LiveParts = { throttle, retry: RetryPolicy.fromConfig(config.upload), now };
       const alerts = new OperatorAlerts(logger);
       const gate = new UploadGate(config.upload, startedAt);
 
@@ -153,7 +162,7 @@ export class Daemon {
         objectKey: (rec: FileRecord, codec) =>
           buildObjectKey({ vehicleId: config.vehicleId, source: rec.source, relPath: rec.relPath, mtimeMs: rec.mtimeMs, codec }),
         classify,
-        retryDelayMs: (attempts, err) => retry.nextDelayMs(attempts, err),
+        retryDelayMs: (attempts, err) => live.retry.nextDelayMs(attempts, err),
         alerts,
         telemetry,
         stat: realStatProbe,
@@ -184,7 +193,7 @@ export class Daemon {
         ...(o.watcher ? { watcher: o.watcher } : {}),
       });
       const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers });
-      const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client);
+      const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client, live);
       try {
         metrics.start();
         if (config.monitoring.http.enabled) {
@@ -220,6 +229,33 @@ export class Daemon {
       store.close(); // idempotent: the daemon may have closed it already
       throw err;
     }
+  }
+
+  /** The configuration in effect (a reload replaces it). */
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  /**
+   * SIGHUP: apply a new, valid configuration live (config/reload-plan.ts decides what may change).
+   * Never touches the queue or an upload in flight: rows stay as they are, jobs run on. Resolves
+   * once added directories are watched and scanned.
+   */
+  async reload(next: Config): Promise<ReloadPlan> {
+    const plan = planReload(this.config, next);
+    if (this.closing) return plan;
+    const before = this.config;
+    const after = plan.config;
+    this.config = after;
+    this.gate.apply(after.upload, this.live.now());
+    if (after.upload.bandwidth.maxBytesPerSecond !== before.upload.bandwidth.maxBytesPerSecond) {
+      this.live.throttle.setRate(after.upload.bandwidth.maxBytesPerSecond);
+    }
+    this.live.retry = RetryPolicy.fromConfig(after.upload);
+    this.dispatcher.wake();
+    await this.intake.applyConfig(after);
+    this.dispatcher.wake();
+    return plan;
   }
 
   /** Trigger an upload pass now: rescan every tree and drain the whole queue. */

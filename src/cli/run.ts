@@ -4,6 +4,7 @@
  *  - SIGTERM/SIGINT stop it gracefully (in-flight uploads get upload.shutdown_deadline_seconds,
  *    then are checkpointed); during start-up the start-up scan is cut short first. A second
  *    signal exits at once.
+ *  - SIGHUP reloads the configuration file (reload.ts), once ready.
  *  - SIGUSR1 asks for an upload pass (what `tvm-upload upload-now` sends), acted on once ready.
  *  - SIGUSR2 asks for a deletion pass, for the deletion policies to take up.
  */
@@ -15,6 +16,7 @@ import { createLogger, normaliseLevel, type Logger } from '../telemetry/logger.j
 import { ErrorCodes, TvmError } from '../errors.js';
 import { EXIT_OK } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
+import { createReloader } from './reload.js';
 
 export interface RunOptions {
   config: string;
@@ -64,6 +66,8 @@ export async function runCommand(io: CliIo, opts: RunOptions): Promise<number> {
         stop(stopSignal);
         return;
       }
+      const reloader = createReloader({ load: () => loadConfig(opts.config, { env: io.env }), daemon, logger: log, file: opts.config });
+      signals.handle('reload', (signal) => reloader.request(signal));
       signals.handle('upload', (signal) => {
         log.info({ signal }, 'upload pass requested');
         void daemon.uploadNow();
@@ -75,6 +79,6 @@ export async function runCommand(io: CliIo, opts: RunOptions): Promise<number> {
   } catch (err) {
     return reportError(io, err);
   } finally {
-    for (const kind of ['stop', 'upload', 'deletion'] as const) signals.release(kind);
+    for (const kind of ['stop', 'reload', 'upload', 'deletion'] as const) signals.release(kind);
   }
 }

@@ -16,10 +16,11 @@ export interface Located {
 }
 
 export class FileFilter {
-  private readonly matchers: readonly BasenameMatcher[];
+  private readonly matchers: readonly (BasenameMatcher | null)[];
 
-  constructor(private readonly dirs: readonly LogDirectory[]) {
-    this.matchers = dirs.map((d) => compileGlob(d.pattern));
+  /** `dirs` may have empty slots (a directory removed by a reload): they accept nothing. */
+  constructor(private readonly dirs: readonly (LogDirectory | null)[]) {
+    this.matchers = dirs.map((d) => (d === null ? null : compileGlob(d.pattern)));
   }
 
   /** The directory entry that owns `path` and accepts it, or null. */

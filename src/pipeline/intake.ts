@@ -9,11 +9,16 @@
  *
  * Scans feed files that are already quiet straight to the queue, so a backlog of a million old
  * files never sits in memory; only files still changing are tracked by the stability operator.
+ *
+ * A reload (`applyConfig`) changes the watched directories live: each directory keeps its slot
+ * (directory-changes.ts); a removed one is unwatched and whatever of it is still stabilizing or
+ * being scanned is dropped at `record`, which checks every file against the current rules.
  */
 import { mkdir, lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Subject, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Config } from '../config/types.js';
+import { planDirectories, type DirectorySlots } from './directory-changes.js';
 import type { EnqueueInput, EnqueueOutcome, FileRecord } from '../state/types.js';
 import type { Telemetry } from '../telemetry/events.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -28,8 +33,12 @@ export interface IntakeFiles {
   getByPath(path: string): FileRecord | null;
 }
 
+export type IntakeConfig = Pick<Config, 'logDirectories'> & {
+  upload: Pick<Config['upload'], 'fileStableSeconds' | 'scanExistingFiles' | 'rescanIntervalSeconds'>;
+};
+
 export interface IntakeOptions {
-  readonly config: Pick<Config, 'logDirectories'> & { upload: Pick<Config['upload'], 'fileStableSeconds' | 'scanExistingFiles' | 'rescanIntervalSeconds'> };
+  readonly config: IntakeConfig;
   readonly files: IntakeFiles;
   readonly telemetry: Telemetry;
   readonly logger: Logger;
@@ -51,9 +60,13 @@ export interface IntakeOptions {
 const DAY_MS = 86_400_000;
 
 export class Intake {
-  private readonly filter: FileFilter;
+  private filter: FileFilter;
+  private slots: DirectorySlots;
+  private upload: IntakeConfig['upload'];
+  private scheduler: SchedulerLike = asyncScheduler;
   private readonly candidates = new Subject<Candidate>();
   private readonly subs: Subscription[] = [];
+  private readonly watchers = new Map<number, Subscription>();
   private readonly watching = new Set<number>();
   private readonly now: () => number;
   private readonly stableMs: number;
@@ -63,44 +76,81 @@ export class Intake {
   private scans = Promise.resolve();
 
   constructor(private readonly o: IntakeOptions) {
-    this.filter = new FileFilter(o.config.logDirectories);
+    this.slots = o.config.logDirectories;
+    this.upload = o.config.upload;
+    this.filter = new FileFilter(this.slots);
     this.now = o.now ?? Date.now;
     this.stableMs = o.config.upload.fileStableSeconds * 1000;
   }
 
   /** Starts watching every directory, then runs the startup scan. Resolves when the scan is done. */
   async start(): Promise<void> {
-    const scheduler = this.o.scheduler ?? asyncScheduler;
+    const scheduler = (this.scheduler = this.o.scheduler ?? asyncScheduler);
     this.subs.push(
       this.candidates
         .pipe(stabilize({ stableMs: this.stableMs, probe: this.o.probe ?? realStatProbe, scheduler }))
         .subscribe((ready) => this.record(ready)),
     );
-    const dirs = this.o.config.logDirectories;
-    await Promise.all(dirs.map((_, i) => this.watch(i)));
-    const scan = this.o.config.upload.scanExistingFiles;
-    if (scan.enabled) {
-      const notBefore = scan.maxAgeDays > 0 ? this.now() - scan.maxAgeDays * DAY_MS : null;
-      await this.scanAll('startup', notBefore);
+    await Promise.all(this.slots.map((_, i) => this.watch(i)));
+    if (this.upload.scanExistingFiles.enabled) await this.scanAll('startup', this.startupNotBefore());
+    this.armRescan();
+  }
+
+  /**
+   * A reload: watch added directories and scan them like at start-up, unwatch removed ones, apply
+   * new patterns and recursion (scanning again what they may bring into scope), and the new
+   * rescan interval and start-up scan bounds. Files already queued are not touched.
+   */
+  async applyConfig(config: IntakeConfig): Promise<void> {
+    if (this.closed) return;
+    const plan = planDirectories(this.slots, config.logDirectories);
+    const rescanChanged = config.upload.rescanIntervalSeconds !== this.upload.rescanIntervalSeconds;
+    this.slots = plan.slots;
+    this.upload = config.upload;
+    this.filter = new FileFilter(this.slots);
+    for (const i of plan.removed) {
+      this.watchers.get(i)?.unsubscribe();
+      this.watchers.delete(i);
+      this.watching.delete(i);
     }
-    const every = this.o.config.upload.rescanIntervalSeconds;
-    if (every > 0) {
-      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the scheduler binds `this` to its action
-      const intake = this;
-      this.rescanTimer = scheduler.schedule(function (this: SchedulerAction<void>) {
-        void intake.scanAll('rescan', null);
-        this.schedule(undefined, every * 1000);
-      }, every * 1000);
-    }
+    if (rescanChanged) this.armRescan();
+    await Promise.all(plan.added.map((i) => this.watch(i)));
+    const scanned = [...plan.added, ...plan.rescan];
+    const notBefore = this.startupNotBefore();
+    this.scans = this.scans.then(async () => {
+      for (const i of scanned) {
+        const dir = this.slots[i];
+        if (dir && !this.closed) await this.scan('startup', i, dir.path, notBefore);
+      }
+    });
+    await this.scans;
+  }
+
+  private startupNotBefore(): number | null {
+    const scan = this.upload.scanExistingFiles;
+    return scan.maxAgeDays > 0 ? this.now() - scan.maxAgeDays * DAY_MS : null;
+  }
+
+  private armRescan(): void {
+    this.rescanTimer?.unsubscribe();
+    this.rescanTimer = null;
+    const every = this.upload.rescanIntervalSeconds;
+    if (every <= 0 || this.closed) return;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the scheduler binds `this` to its action
+    const intake = this;
+    this.rescanTimer = this.scheduler.schedule(function (this: SchedulerAction<void>) {
+      void intake.scanAll('rescan', null);
+      this.schedule(undefined, every * 1000);
+    }, every * 1000);
   }
 
   /** Scans every watched directory now (also used by `upload-now`). */
   scanAll(kind: 'startup' | 'rescan', notBeforeMs: number | null): Promise<void> {
     // Scans run one at a time: overlapping walks of the same trees would only duplicate work.
     this.scans = this.scans.then(async () => {
-      for (let i = 0; i < this.o.config.logDirectories.length; i++) {
+      for (let i = 0; i < this.slots.length; i++) {
         if (this.closed) return;
-        const dir = this.o.config.logDirectories[i];
+        const dir = this.slots[i];
         if (dir) await this.scan(kind, i, dir.path, notBeforeMs);
       }
     });
@@ -112,22 +162,25 @@ export class Intake {
     this.closed = true;
     this.rescanTimer?.unsubscribe();
     for (const s of this.subs) s.unsubscribe();
+    for (const s of this.watchers.values()) s.unsubscribe();
     this.candidates.complete();
   }
 
   private async watch(dirIndex: number): Promise<void> {
-    const dir = this.o.config.logDirectories[dirIndex];
+    const dir = this.slots[dirIndex];
     if (!dir || this.closed) return;
     try {
       await mkdir(dir.path, { recursive: true });
       const { events$, ready } = watchDirectory(dirIndex, dir.path, this.o.watcher ?? parcelBackend);
-      this.subs.push(events$.subscribe({ next: (e) => this.onEvent(e), error: () => undefined }));
+      this.watchers.set(dirIndex, events$.subscribe({ next: (e) => this.onEvent(e), error: () => undefined }));
       await ready;
+      if (this.slots[dirIndex]?.path !== dir.path) return; // removed by a reload meanwhile
       this.watching.add(dirIndex);
     } catch (err) {
       this.o.telemetry.emit({ type: 'watch.error', dir: dir.path, message: describe(err) });
       const retry = (this.o.retryWatchSeconds ?? 60) * 1000;
       const t = setTimeout(() => {
+        if (this.slots[dirIndex]?.path !== dir.path) return; // removed by a reload
         void this.watch(dirIndex).then(() => {
           if (this.watching.has(dirIndex)) void this.scan('rescan', dirIndex, dir.path, null);
         });
@@ -139,7 +192,7 @@ export class Intake {
 
   private onEvent(e: WatchEvent): void {
     if (this.closed) return;
-    const dir = this.o.config.logDirectories[e.dirIndex];
+    const dir = this.slots[e.dirIndex];
     if (!dir) return;
     if (e.type === 'overflow') {
       this.o.logger.warn({ dir: dir.path }, 'watcher reported an error (events may be lost); rescanning');
@@ -204,12 +257,16 @@ export class Intake {
 
   private record(f: ReadyFile): boolean {
     if (this.closed) return false;
+    // Checked again against the current rules: a reload may have removed the directory or
+    // changed its pattern or source while the file was stabilizing or being scanned.
+    const located = this.filter.accepts(f.dirIndex, f.path);
+    if (located === null) return false;
     const outcome = this.o.files.enqueue(
-      { path: f.path, source: f.source, relPath: f.relPath, size: f.size, mtimeMs: f.mtimeMs, verifyRemote: this.o.verifyRemote?.() ?? false },
+      { path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs, verifyRemote: this.o.verifyRemote?.() ?? false },
       this.now(),
     );
     if (outcome !== 'queued') return false;
-    this.o.telemetry.emit({ type: 'file.queued', path: f.path, source: f.source, size: f.size });
+    this.o.telemetry.emit({ type: 'file.queued', path: f.path, source: located.source, size: f.size });
     this.o.onQueued();
     return true;
   }

@@ -12,6 +12,7 @@
  *    (files queued before this process started) until the first scheduled pass.
  * `nextChangeAt(now)` tells the dispatcher when to look again while nothing is allowed.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { UploadConfig, MinuteOfDay } from '../config/types.js';
 
 export interface GateDecision {
@@ -55,7 +56,7 @@ export class UploadGate {
   private backlogReleased: boolean;
 
   constructor(
-    private readonly upload: Pick<UploadConfig, 'operationalHours' | 'schedule' | 'uploadOnStart'>,
+    private upload: Pick<UploadConfig, 'operationalHours' | 'schedule' | 'uploadOnStart'>,
     private readonly startedAt: number,
   ) {
     this.backlogReleased = upload.uploadOnStart;
@@ -67,6 +68,16 @@ export class UploadGate {
     this.tick(now);
     const live = this.inOperationalHours(now);
     return { allowed: this.draining || live, backlogAllowed: this.backlogReleased };
+  }
+
+  /**
+   * A reload: new operational hours apply at once (a closed window stops new uploads; in-flight
+   * ones finish); a new schedule sets the next pass from `now`. A pass under way goes on.
+   */
+  apply(upload: Pick<UploadConfig, 'operationalHours' | 'schedule' | 'uploadOnStart'>, now: number): void {
+    const scheduleChanged = !isDeepStrictEqual(upload.schedule, this.upload.schedule);
+    this.upload = upload;
+    if (scheduleChanged) this.nextPassAt = this.passAfter(now);
   }
 
   /** The dispatcher found nothing eligible to send: the current pass, if any, is over. */

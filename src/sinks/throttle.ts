@@ -10,6 +10,8 @@
  *   the capacity, waiting transfers take turns (FIFO) at a fine grain, and no socket sits idle
  *   long enough to hit the client's 60 s inactivity timeout.
  * - Time comes from an injected clock and timer, so tests run in virtual time.
+ * - `setRate` (a configuration reload) changes the cap for the next slice of every transfer;
+ *   a stream wrapped while unlimited stays unlimited until its transfer ends.
  */
 import { Readable, Transform } from 'node:stream';
 import { ErrorCodes, TvmError } from '../errors.js';
@@ -32,29 +34,61 @@ interface Waiter {
 }
 
 export class Throttle {
-  readonly bytesPerSecond: number | null;
-  readonly capacity: number;
-  readonly sliceBytes: number;
+  #rate: number | null = null;
+  #capacity = Infinity;
+  #slice = MAX_SLICE;
   private readonly now: () => number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private tokens = 0;
   private last: number;
   private readonly waiters: Waiter[] = [];
   private timerArmed = false;
+  /** Bumped by setRate: a timer armed for the old rate no longer counts. */
+  private timerGeneration = 0;
 
   constructor(options: ThrottleOptions) {
-    const rate = options.bytesPerSecond;
+    this.configure(options.bytesPerSecond);
+    this.now = options.now ?? (() => performance.now());
+    this.setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+    this.last = this.now();
+  }
+
+  get bytesPerSecond(): number | null {
+    return this.#rate;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  get sliceBytes(): number {
+    return this.#slice;
+  }
+
+  /** A new cap (configuration reload); null lifts it and releases every waiting transfer. */
+  setRate(bytesPerSecond: number | null): void {
+    if (this.#rate !== null) this.refill(); // tokens earned at the old rate are kept
+    this.configure(bytesPerSecond);
+    this.last = this.now();
+    this.tokens = Math.min(this.tokens, this.#capacity);
+    this.timerGeneration++;
+    this.timerArmed = false;
+    if (bytesPerSecond === null) {
+      for (const w of this.waiters.splice(0)) w.resolve();
+      return;
+    }
+    this.pump();
+  }
+
+  private configure(rate: number | null): void {
     if (rate !== null && !(Number.isFinite(rate) && rate > 0)) {
       throw new TvmError(ErrorCodes.INTERNAL, `bandwidth cap must be a positive number of bytes per second, got ${rate}`, {
         retriability: 'permanent',
       });
     }
-    this.bytesPerSecond = rate;
-    this.capacity = rate === null ? Infinity : Math.max(rate, MIN_BURST_BYTES);
-    this.sliceBytes = rate === null ? MAX_SLICE : Math.min(MAX_SLICE, Math.max(MIN_SLICE, Math.floor(rate / 10)));
-    this.now = options.now ?? (() => performance.now());
-    this.setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
-    this.last = this.now();
+    this.#rate = rate;
+    this.#capacity = rate === null ? Infinity : Math.max(rate, MIN_BURST_BYTES);
+    this.#slice = rate === null ? MAX_SLICE : Math.min(MAX_SLICE, Math.max(MIN_SLICE, Math.floor(rate / 10)));
   }
 
   get limited(): boolean {
@@ -117,7 +151,9 @@ export class Throttle {
     const missing = this.waiters[0]!.bytes - this.tokens;
     const waitMs = Math.max(1, Math.ceil((missing * 1000) / (this.bytesPerSecond as number)));
     this.timerArmed = true;
+    const generation = this.timerGeneration;
     this.setTimer(() => {
+      if (generation !== this.timerGeneration) return; // superseded by setRate
       this.timerArmed = false;
       this.pump();
     }, waitMs);

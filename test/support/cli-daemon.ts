@@ -46,9 +46,9 @@ state_dir: ${c.dir}/state
 }
 
 /** `tvm-upload run --config <file>` through bin/, the way the systemd unit runs it. */
-export function startBin(config: string): DaemonProcess {
+export function startBin(config: string, extraEnv: NodeJS.ProcessEnv = {}): DaemonProcess {
   const child = spawn(process.execPath, [BIN, 'run', '--config', config], {
-    env: childEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...S3RVER_ENV }),
+    env: childEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...S3RVER_ENV, ...extraEnv }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new DaemonProcess(child);

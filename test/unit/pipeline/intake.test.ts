@@ -227,4 +227,67 @@ describe('pipeline/intake file names', () => {
     expect(errors[0]!.path).to.equal(`${dir}/caf\\xe9.log`);
     expect(errors[0]!.msg).to.include('not valid UTF-8');
   });
+
+  describe('applyConfig (a reload)', () => {
+    const upload = { fileStableSeconds: 0, scanExistingFiles: { enabled: true, maxAgeDays: 0 }, rescanIntervalSeconds: 0 };
+    const old = (p: string) => {
+      writeFileSync(p, 'x');
+      utimesSync(p, OLD, OLD);
+    };
+
+    it('watches and scans an added directory, and unwatches a removed one', async () => {
+      const s = setup((r) => [d(join(r, 'ros'), 'ros')]);
+      await s.intake.start();
+      mkdirSync(join(s.root, 'cam'));
+      old(join(s.root, 'cam', 'before.log'));
+      await s.intake.applyConfig({ logDirectories: [d(join(s.root, 'cam'), 'cam')], upload });
+      expect(s.files.queued.map((q) => [q.source, q.relPath])).to.deep.equal([['cam', 'before.log']]);
+      expect(s.watcher.unsubscribed).to.equal(1);
+      const gone = join(s.root, 'ros', 'after-removal.log');
+      old(gone);
+      s.watcher.emitters.get(join(s.root, 'ros'))!([{ path: gone, type: 'create' }]);
+      const live = join(s.root, 'cam', 'live.log');
+      old(live);
+      s.watcher.emitters.get(join(s.root, 'cam'))!([{ path: live, type: 'create' }]);
+      await until(() => s.files.queued.length === 2, 'the live file of the added directory');
+      await new Promise((r) => setTimeout(r, 20));
+      expect(s.files.queued.map((q) => q.relPath)).to.deep.equal(['before.log', 'live.log']);
+      s.cleanup();
+    });
+
+    it('drops a file still stabilizing when its directory is removed', async () => {
+      const s = setup((r) => [d(join(r, 'ros'), 'ros')], { stable: 0.05 });
+      await s.intake.start();
+      const p = join(s.root, 'ros', 'growing.log');
+      writeFileSync(p, 'g');
+      s.watcher.emitters.get(join(s.root, 'ros'))!([{ path: p, type: 'create' }]);
+      await s.intake.applyConfig({ logDirectories: [d(join(s.root, 'other'), 'other')], upload: { ...upload, fileStableSeconds: 0.05 } });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(s.files.queued).to.deep.equal([]);
+      s.cleanup();
+    });
+
+    it('scans again a directory whose pattern widened, and applies a new source to new files', async () => {
+      const s = setup((r) => [d(join(r, 'sys'), 'syslog', { pattern: 'syslog*' })]);
+      mkdirSync(join(s.root, 'sys'));
+      old(join(s.root, 'sys', 'kern.log'));
+      await s.intake.start();
+      expect(s.files.queued).to.deep.equal([]);
+      await s.intake.applyConfig({ logDirectories: [d(join(s.root, 'sys'), 'system', { pattern: '*.log' })], upload });
+      expect(s.files.queued.map((q) => [q.source, q.relPath])).to.deep.equal([['system', 'kern.log']]);
+      expect(s.watcher.unsubscribed).to.equal(0);
+      s.cleanup();
+    });
+
+    it('restarts the rescan timer with a new interval, and does nothing once closed', async () => {
+      const s = setup((r) => [d(join(r, 'ros'), 'ros')]);
+      await s.intake.start();
+      await s.intake.applyConfig({ logDirectories: [d(join(s.root, 'ros'), 'ros')], upload: { ...upload, rescanIntervalSeconds: 3600 } });
+      await s.intake.applyConfig({ logDirectories: [d(join(s.root, 'ros'), 'ros')], upload });
+      s.intake.close();
+      await s.intake.applyConfig({ logDirectories: [d(join(s.root, 'x'), 'x')], upload });
+      expect(s.watcher.emitters.has(join(s.root, 'x'))).to.equal(false);
+      s.cleanup();
+    });
+  });
 });

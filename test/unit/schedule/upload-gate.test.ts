@@ -76,4 +76,18 @@ describe('schedule/upload-gate', () => {
     g.triggerPass();
     expect(g.allows(at(12))).to.deep.equal({ allowed: true, backlogAllowed: true });
   });
+
+  it('applies new operational hours and a new schedule on reload, without ending a pass under way', () => {
+    const g = new UploadGate(config({ uploadOnStart: false, schedule: { mode: 'daily', dailyTime: hm(2) } }), at(12));
+    g.queueDrained();
+    expect(g.allows(at(12, 5)).allowed).to.equal(true);
+    g.apply(config({ uploadOnStart: false, operationalHours: { enabled: true, start: hm(20), end: hm(21) }, schedule: { mode: 'daily', dailyTime: hm(2) } }), at(12, 5));
+    expect(g.allows(at(12, 6)).allowed).to.equal(false);
+    expect(g.nextChangeAt(at(12, 6))).to.equal(at(20));
+    g.apply(config({ uploadOnStart: false, operationalHours: { enabled: true, start: hm(20), end: hm(21) }, schedule: { mode: 'daily', dailyTime: hm(13) } }), at(12, 6));
+    expect(g.nextChangeAt(at(12, 6))).to.equal(at(13));
+    g.triggerPass();
+    g.apply(config({ operationalHours: { enabled: true, start: hm(22), end: hm(23) } }), at(12, 7));
+    expect(g.allows(at(12, 8)).allowed).to.equal(true);
+  });
 });

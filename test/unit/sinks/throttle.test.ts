@@ -225,4 +225,29 @@ describe('sinks/Throttle', () => {
     expect(bytes).to.equal(2_000_000);
     expect(performance.now() - started).to.be.at.least(1_500);
   });
+
+  it('applies a new cap to waiting transfers, and releases them all when the cap is lifted', async () => {
+    const clock = new VirtualClock();
+    const t = new Throttle({ bytesPerSecond: 1_000, now: clock.now, setTimeout: clock.setTimeout });
+    let first = false;
+    void t.take(1_000).then(() => (first = true));
+    await clock.advance(500);
+    t.setRate(10_000); // 500 bytes earned at the old rate are kept; 500 more take 50 ms now
+    expect(t.bytesPerSecond).to.equal(10_000);
+    expect(t.sliceBytes).to.equal(1_024);
+    await clock.advance(49);
+    expect(first).to.equal(false);
+    await clock.advance(2);
+    expect(first).to.equal(true);
+    const later: string[] = [];
+    void t.take(10_000).then(() => later.push('a'));
+    void t.take(10_000).then(() => later.push('b'));
+    t.setRate(null);
+    await Promise.resolve();
+    expect(later).to.deep.equal(['a', 'b']);
+    expect(t.capacity).to.equal(Infinity);
+    t.setRate(5_000);
+    expect(t.limited).to.equal(true);
+    expect(() => t.setRate(0)).to.throw(TvmError, /positive/);
+  });
 });

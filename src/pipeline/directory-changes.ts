@@ -1,0 +1,43 @@
+/**
+ * What a configuration reload changes in the watched directories, as a plan over *slots*: each
+ * watched directory keeps the slot (index) it was given for the life of the intake, so watcher
+ * subscriptions, scans and files still stabilizing that carry an index stay meaningful. A
+ * removed directory leaves an empty slot behind; an added one takes a new slot at the end.
+ * (Entries cannot overlap, config/directories.ts, so slot order never decides ownership.)
+ *
+ * Pure: the intake executes the plan (unwatch, watch, scan).
+ */
+import type { LogDirectory } from '../config/types.js';
+
+export type DirectorySlots = readonly (LogDirectory | null)[];
+
+export interface DirectoryPlan {
+  readonly slots: DirectorySlots;
+  /** Slots whose directory is no longer configured: unwatch. */
+  readonly removed: readonly number[];
+  /** New slots: watch, then scan like at start-up. */
+  readonly added: readonly number[];
+  /** Same directory, wider or other rules (pattern, recursive): scan again for files now in scope. */
+  readonly rescan: readonly number[];
+}
+
+export function planDirectories(current: DirectorySlots, next: readonly LogDirectory[]): DirectoryPlan {
+  const byPath = new Map(next.map((d) => [d.path, d]));
+  const slots: Array<LogDirectory | null> = [];
+  const removed: number[] = [];
+  const rescan: number[] = [];
+  current.forEach((dir, i) => {
+    const wanted = dir === null ? undefined : byPath.get(dir.path);
+    if (dir !== null && wanted === undefined) removed.push(i);
+    if (dir !== null && wanted !== undefined && (wanted.pattern !== dir.pattern || wanted.recursive !== dir.recursive)) rescan.push(i);
+    slots.push(wanted ?? null);
+    if (dir !== null) byPath.delete(dir.path);
+  });
+  const added: number[] = [];
+  for (const dir of next) {
+    if (!byPath.has(dir.path)) continue;
+    added.push(slots.length);
+    slots.push(dir);
+  }
+  return { slots, removed, added, rescan };
+}
