@@ -26,6 +26,7 @@ import { abortStaleUploads } from './sinks/s3/abort-stale.js';
 import { CloudWatchSink } from './sinks/cloudwatch/sink.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UploadGate } from './schedule/upload-gate.js';
+import { metaPassLog } from './schedule/passes.js';
 import { Dispatcher, type Timers, realTimers } from './pipeline/dispatcher.js';
 import { Intake } from './pipeline/intake.js';
 import { createUploadJob } from './pipeline/upload-job.js';
@@ -144,7 +145,7 @@ export class Daemon {
       const pool = new CompressPool({ threads: config.upload.workers, maxQueue: Math.max(config.upload.concurrency, config.upload.workers), logger });
       const live: LiveParts = { throttle, retry: RetryPolicy.fromConfig(config.upload), now };
       const alerts = new OperatorAlerts(logger);
-      const gate = new UploadGate(config.upload, startedAt);
+      const gate = new UploadGate(config.upload, startedAt, { passLog: metaPassLog(store.meta), startupPending: true });
 
       const job = createUploadJob({
         files: store.files,
@@ -178,7 +179,6 @@ export class Daemon {
         gate,
         concurrency: config.upload.concurrency,
         job,
-        startedAt,
         timers,
         onError: (err, rec) => logger.error({ err, path: rec.path }, 'internal error while processing a file'),
       });
@@ -213,6 +213,10 @@ export class Daemon {
         await daemon.close(0);
         throw err;
       }
+      // Rows queued from now on are live files, not start-up backlog; a pass due (or missed
+      // while the vehicle was off) may start.
+      gate.startupComplete(now());
+      dispatcher.wake();
       if (recovering && o.signal?.aborted !== true) {
         // The startup scan has re-discovered every file (unless a stop cut it short); from now
         // on new files are new.

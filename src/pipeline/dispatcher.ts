@@ -43,8 +43,6 @@ export interface DispatcherOptions {
   readonly gate: UploadGate;
   readonly concurrency: number;
   readonly job: Job;
-  /** Epoch ms the process started: rows queued before it are "backlog" for the gate. */
-  readonly startedAt: number;
   readonly timers?: Timers;
   readonly onError: (err: unknown, record: FileRecord) => void;
 }
@@ -96,7 +94,7 @@ export class Dispatcher {
         if (!decision.allowed) break;
         const record = this.o.queue.claimNext(now, {
           exclude: new Set(this.inFlight.keys()),
-          queuedSince: decision.backlogAllowed ? null : this.o.startedAt,
+          queuedSince: decision.queuedSince,
         });
         if (!record) {
           if (this.inFlight.size === 0) this.o.gate.queueDrained();

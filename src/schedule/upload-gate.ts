@@ -1,88 +1,89 @@
 /**
- * When uploads may run: the reference's operational hours, upload schedule and upload_on_start,
- * with its defects fixed (overnight windows work; upload_on_start is honoured in every mode;
- * scheduled passes are timer-driven and drain the whole backlog rather than 50 files).
+ * When uploads may run: the reference's operational hours, upload schedule, batch_upload and
+ * upload_on_start, with its defects fixed (overnight windows work; upload_on_start is honoured
+ * in every mode; scheduled passes are timer-driven, survive restarts, and drain the whole
+ * backlog rather than 50 files).
  *
- * Model: the dispatcher asks `allows(now)` before pulling work.
- *  - Live mode: when operational hours are disabled, or now is inside the window (end < start =
- *    overnight), queued files upload as soon as a slot frees.
- *  - A scheduled pass (interval, or daily at daily_time) opens a drain that lasts until the
- *    dispatcher reports the queue empty, regardless of operational hours (as in the reference).
- *  - upload_on_start: true starts a drain at start-up; false holds the backlog found at start-up
- *    (files queued before this process started) until the first scheduled pass.
- * `nextChangeAt(now)` tells the dispatcher when to look again while nothing is allowed.
+ * Model: the dispatcher asks `allows(now)` before pulling work, and claims only rows queued at
+ * or after the decision's `queuedSince` (null = any row).
+ *  - A pass (scheduled, upload-now, or upload_on_start's at start-up) drains every queued file,
+ *    regardless of operational hours, until the dispatcher reports nothing left to send.
+ *  - Live mode, inside operational hours (always, when they are disabled):
+ *      batch_upload enabled: the whole eligible queue drains;
+ *      disabled: only files that became ready inside the current window (since this start, when
+ *      hours are disabled); older ones wait for the next pass.
+ *  - upload_on_start false: everything found up to the end of the start-up scan (the backlog
+ *    before this start and what the scan finds) is held until the first pass.
+ * Passes are due per passes.ts and wait for `startupComplete()`, so a pass drains what the
+ * start-up scan found. `nextChangeAt(now)` tells the dispatcher when to look again.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { UploadConfig, MinuteOfDay } from '../config/types.js';
+import type { UploadConfig } from '../config/types.js';
+import { inWindow, minuteOfDay, nextLocalMinute, prevLocalMinute } from './local-time.js';
+import { memoryPassLog, nextPassAt, type PassLog } from './passes.js';
+
+export { inWindow, minuteOfDay, nextLocalMinute } from './local-time.js';
+
+export type GateConfig = Pick<UploadConfig, 'operationalHours' | 'schedule' | 'uploadOnStart' | 'batchUpload'>;
 
 export interface GateDecision {
   /** Whether anything may be dispatched now. */
   readonly allowed: boolean;
-  /** Whether files queued before `startedAt` may go too (false only while upload_on_start holds them). */
-  readonly backlogAllowed: boolean;
+  /** Only rows queued at or after this epoch ms may go; null = any. */
+  readonly queuedSince: number | null;
 }
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
-
-export function minuteOfDay(epochMs: number): MinuteOfDay {
-  const d = new Date(epochMs);
-  return d.getHours() * 60 + d.getMinutes();
+export interface GateOptions {
+  /** Where the last scheduled pass is remembered; default in memory. */
+  readonly passLog?: PassLog;
+  /**
+   * True when the owner will call `startupComplete()` after its start-up scan; until then no
+   * scheduled pass starts and upload_on_start: false holds everything. Default false: started.
+   */
+  readonly startupPending?: boolean;
 }
 
-/** Whether `m` lies in [start, end) — with end < start meaning a window across midnight. */
-export function inWindow(m: MinuteOfDay, start: MinuteOfDay, end: MinuteOfDay): boolean {
-  if (start === end) return true;
-  return start < end ? m >= start && m < end : m >= start || m < end;
-}
-
-/** The next local time strictly after `from` whose minute-of-day is `m` (DST-safe via Date). */
-export function nextLocalMinute(from: number, m: MinuteOfDay): number {
-  const d = new Date(from);
-  d.setSeconds(0, 0);
-  d.setHours(Math.floor(m / 60), m % 60, 0, 0);
-  let t = d.getTime();
-  while (t <= from) {
-    const n = new Date(t + DAY + 2 * 60 * MINUTE); // past any DST shift, then snap back to m
-    n.setHours(Math.floor(m / 60), m % 60, 0, 0);
-    t = n.getTime();
-  }
-  return t;
-}
+/** Held rows are "queued before the end of start-up", which is not known yet: hold them all. */
+const HOLD_ALL = Number.MAX_SAFE_INTEGER;
 
 export class UploadGate {
-  private draining = false;
-  private nextPassAt: number;
+  private draining: boolean;
   private backlogReleased: boolean;
+  private startupDoneAt: number | null;
+  private nextPassAt: number;
+  private readonly passLog: PassLog;
 
   constructor(
-    private upload: Pick<UploadConfig, 'operationalHours' | 'schedule' | 'uploadOnStart'>,
+    private upload: GateConfig,
     private readonly startedAt: number,
+    options: GateOptions = {},
   ) {
+    this.passLog = options.passLog ?? memoryPassLog();
     this.backlogReleased = upload.uploadOnStart;
     this.draining = upload.uploadOnStart;
-    this.nextPassAt = this.passAfter(startedAt);
+    this.startupDoneAt = options.startupPending === true ? null : startedAt;
+    this.nextPassAt = nextPassAt(upload.schedule, this.passLog.lastPassAt(), startedAt);
   }
 
   allows(now: number): GateDecision {
     this.tick(now);
-    const live = this.inOperationalHours(now);
-    return { allowed: this.draining || live, backlogAllowed: this.backlogReleased };
+    if (this.draining) return { allowed: true, queuedSince: null };
+    if (!this.inOperationalHours(now)) return { allowed: false, queuedSince: null };
+    const held = this.backlogReleased ? null : (this.startupDoneAt ?? HOLD_ALL);
+    const batch = this.upload.batchUpload.enabled ? null : this.windowStart(now);
+    const since = held === null ? batch : batch === null ? held : Math.max(held, batch);
+    return { allowed: true, queuedSince: since };
   }
 
-  /**
-   * A reload: new operational hours apply at once (a closed window stops new uploads; in-flight
-   * ones finish); a new schedule sets the next pass from `now`. A pass under way goes on.
-   */
-  apply(upload: Pick<UploadConfig, 'operationalHours' | 'schedule' | 'uploadOnStart'>, now: number): void {
-    const scheduleChanged = !isDeepStrictEqual(upload.schedule, this.upload.schedule);
-    this.upload = upload;
-    if (scheduleChanged) this.nextPassAt = this.passAfter(now);
+  /** The start-up scan is done: rows queued from now on are not backlog; passes may start. */
+  startupComplete(now: number): void {
+    this.startupDoneAt ??= now;
   }
 
   /** The dispatcher found nothing eligible to send: the current pass, if any, is over. */
   queueDrained(): void {
-    this.draining = false;
+    // A pass started during start-up lasts at least until the scan has queued everything.
+    if (this.startupDoneAt !== null) this.draining = false;
   }
 
   /** Start a pass now (tvm-upload upload-now, or tests). */
@@ -95,9 +96,20 @@ export class UploadGate {
     return this.draining;
   }
 
-  /** Epoch ms at which `allows()` may change its answer. */
+  /**
+   * A reload: new operational hours and batch_upload apply at once (a closed window stops new
+   * uploads; in-flight ones finish); a new schedule sets the next pass. A pass under way goes on.
+   */
+  apply(upload: GateConfig, now: number): void {
+    const scheduleChanged = !isDeepStrictEqual(upload.schedule, this.upload.schedule);
+    this.upload = upload;
+    if (scheduleChanged) this.nextPassAt = nextPassAt(upload.schedule, this.passLog.lastPassAt(), now);
+  }
+
+  /** Epoch ms at which `allows()` may change its answer (Infinity: only an event changes it). */
   nextChangeAt(now: number): number {
-    let next = this.nextPassAt;
+    // A pass due during start-up waits for startupComplete(), whose caller wakes the dispatcher.
+    let next = this.startupDoneAt === null ? Infinity : this.nextPassAt;
     const oh = this.upload.operationalHours;
     if (oh.enabled && oh.start !== oh.end) {
       next = Math.min(next, nextLocalMinute(now, oh.start), nextLocalMinute(now, oh.end));
@@ -110,15 +122,17 @@ export class UploadGate {
     return !oh.enabled || inWindow(minuteOfDay(now), oh.start, oh.end);
   }
 
-  private tick(now: number): void {
-    if (now >= this.nextPassAt) {
-      this.triggerPass();
-      this.nextPassAt = this.passAfter(now);
-    }
+  /** When the current live window opened: its start today/last night, or this process's start. */
+  private windowStart(now: number): number {
+    const oh = this.upload.operationalHours;
+    if (!oh.enabled || oh.start === oh.end) return this.startedAt;
+    return Math.max(prevLocalMinute(now, oh.start), this.startedAt);
   }
 
-  private passAfter(t: number): number {
-    const s = this.upload.schedule;
-    return s.mode === 'interval' ? t + s.intervalMinutes * MINUTE : nextLocalMinute(t, s.dailyTime);
+  private tick(now: number): void {
+    if (this.startupDoneAt === null || now < this.nextPassAt) return;
+    this.triggerPass();
+    this.passLog.recordPass(now);
+    this.nextPassAt = nextPassAt(this.upload.schedule, now, now);
   }
 }

@@ -10,7 +10,7 @@ function setup(o: { concurrency?: number; uploadOnStart?: boolean; startedAt?: n
   const timers = new ManualTimers();
   const queue = new FakeQueue();
   const gate = new UploadGate(
-    { operationalHours: { enabled: false, start: 0, end: 0 }, schedule: { mode: 'interval', intervalMinutes: 60 }, uploadOnStart: o.uploadOnStart ?? true },
+    { operationalHours: { enabled: false, start: 0, end: 0 }, schedule: { mode: 'interval', intervalMinutes: 60 }, uploadOnStart: o.uploadOnStart ?? true, batchUpload: { enabled: true } },
     o.startedAt ?? timers.now(),
   );
   const running = new Map<number, { resolve: () => void; reject: (e: unknown) => void; signal: AbortSignal }>();
@@ -32,7 +32,7 @@ function setup(o: { concurrency?: number; uploadOnStart?: boolean; startedAt?: n
         reject(new Error('aborted'));
       });
     });
-  const d = new Dispatcher({ queue, gate, concurrency: o.concurrency ?? 2, job, startedAt: o.startedAt ?? timers.now(), timers, onError: (e) => errors.push(e) });
+  const d = new Dispatcher({ queue, gate, concurrency: o.concurrency ?? 2, job, timers, onError: (e) => errors.push(e) });
   return { timers, queue, gate, d, running, started, errors };
 }
 
@@ -152,9 +152,9 @@ describe('pipeline/dispatcher timers', () => {
     }
     const timers = new DriftingTimers();
     const queue = new FakeQueue();
-    const gate = new UploadGate({ operationalHours: { enabled: false, start: 0, end: 0 }, schedule: { mode: 'interval', intervalMinutes: 600 }, uploadOnStart: true }, timers.now());
+    const gate = new UploadGate({ operationalHours: { enabled: false, start: 0, end: 0 }, schedule: { mode: 'interval', intervalMinutes: 600 }, uploadOnStart: true, batchUpload: { enabled: true } }, timers.now());
     const started: number[] = [];
-    const d = new Dispatcher({ queue, gate, concurrency: 1, job: async (r) => void started.push(r.id), startedAt: 0, timers, onError: () => undefined });
+    const d = new Dispatcher({ queue, gate, concurrency: 1, job: async (r) => void started.push(r.id), timers, onError: () => undefined });
     queue.add(record(1, { nextAttemptAt: timers.now() + 1000 }));
     d.wake();
     timers.advance(1005);
@@ -166,10 +166,10 @@ describe('pipeline/dispatcher timers', () => {
     const queue = new FakeQueue();
     queue.add(record(1));
     const gate = new UploadGate(
-      { operationalHours: { enabled: true, start: 0, end: 1 }, schedule: { mode: 'interval', intervalMinutes: 600 }, uploadOnStart: false },
+      { operationalHours: { enabled: true, start: 0, end: 1 }, schedule: { mode: 'interval', intervalMinutes: 600 }, uploadOnStart: false, batchUpload: { enabled: true } },
       timers.now(),
     );
-    const d = new Dispatcher({ queue, gate, concurrency: 1, job: async () => undefined, startedAt: 0, timers, onError: () => undefined });
+    const d = new Dispatcher({ queue, gate, concurrency: 1, job: async () => undefined, timers, onError: () => undefined });
     d.wake();
     timers.advance(10_000);
     expect(queue.claims).to.equal(0);
