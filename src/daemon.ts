@@ -256,6 +256,7 @@ export class Daemon {
       this.live.throttle.setRate(after.upload.bandwidth.maxBytesPerSecond);
     }
     this.live.retry = RetryPolicy.fromConfig(after.upload);
+    for (const w of after.warnings) this.logger.warn(w);
     this.dispatcher.wake();
     await this.intake.applyConfig(after);
     this.dispatcher.wake();

@@ -42,6 +42,8 @@ export async function runCommand(io: CliIo, opts: RunOptions): Promise<number> {
     }
     stopSignal = signal;
     logger?.info({ signal }, 'stopping');
+    // Stopping: later reload/upload/deletion requests are left waiting, never half-applied.
+    for (const kind of ['reload', 'upload', 'deletion'] as const) signals.release(kind);
     startAbort.abort();
     stop(signal);
   });

@@ -49,8 +49,10 @@ describe('run command and signal requests (in process, s3rver)', function () {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const write = (directories: string[]): void =>
-    writeCliConfig(config, { dir, endpoint: server.endpoint, bucket, directories: directories.map((d) => `  - {path: ${join(dir, d)}, source: ${d}}`) });
+  const write = (directories: string[], upload?: string[]): void =>
+    writeCliConfig(config, {
+      dir, endpoint: server.endpoint, bucket, directories: directories.map((d) => `  - {path: ${join(dir, d)}, source: ${d}}`), ...(upload ? { upload } : {}),
+    });
   const uploaded = async (name: string): Promise<boolean> => {
     const r = await server.client().send(new ListObjectsV2Command({ Bucket: bucket }));
     return (r.Contents ?? []).some((o) => o.Key!.endsWith(`/${name}`) || o.Key!.endsWith(`/${name}.gz`));
@@ -67,10 +69,16 @@ describe('run command and signal requests (in process, s3rver)', function () {
     expect(await waitFor(() => uploaded('first.log'), 60_000), 'first.log uploaded').to.equal(true);
     expect(signals.pending('upload')).to.equal(0);
 
-    write(['b']);
+    write(['b'], ['  schedule: {mode: interval, interval_hours: 2}', '  bandwidth: {max_mbps: 100}', '  retry: {max_attempts: 3}']);
     source.emit('SIGHUP');
     writeFileSync(join(dir, 'b', 'second.log'), 'b\n');
     expect(await waitFor(() => uploaded('second.log'), 60_000), 'second.log uploaded after the reload').to.equal(true);
+
+    writeFileSync(config, 'vehicle_id: 7\n'); // invalid: the daemon keeps the configuration it has
+    source.emit('SIGHUP');
+    await new Promise((r) => setTimeout(r, 200));
+    writeFileSync(join(dir, 'b', 'third.log'), 'b\n');
+    expect(await waitFor(() => uploaded('third.log'), 60_000), 'third.log uploaded after a refused reload').to.equal(true);
 
     source.emit('SIGUSR2');
     source.emit('SIGTERM');

@@ -119,4 +119,18 @@ state_dir: ${root}/state
     expect(uploaded('after-restart.log'), 'no second pass the same day').to.equal(false);
     expect(rowStatus(second)).to.equal('queued');
   });
+
+  it('changes nothing on a reload once it is closing', async () => {
+    const d = await start('  schedule: {mode: interval, interval_hours: 24}');
+    const before = d.currentConfig;
+    await d.close(5000);
+    daemon = null;
+    const next = parseConfig(
+      `vehicle_id: sched\nlog_directories: [{path: ${root}/other, source: other}]\ns3: {bucket: ${BUCKET}, region: us-east-1}\nupload: {schedule: "02:00"}\ndisk: {reserved_gb: 1}\nstate_dir: ${root}/state\n`,
+      { env: {} },
+    );
+    const plan = await d.reload(next);
+    expect(plan.directories.added).to.deep.equal([`${root}/other`]);
+    expect(d.currentConfig).to.equal(before);
+  });
 });
