@@ -2,8 +2,11 @@
  * What a configuration reload changes in the watched directories, as a plan over *slots*: each
  * watched directory keeps the slot (index) it was given for the life of the intake, so watcher
  * subscriptions, scans and files still stabilizing that carry an index stay meaningful. A
- * removed directory leaves an empty slot behind; an added one takes a new slot at the end.
- * (Entries cannot overlap, config/directories.ts, so slot order never decides ownership.)
+ * removed directory leaves an empty slot; an added one takes the first empty slot, else a new one
+ * at the end, so the slot list stays as long as the most directories ever watched at once. Reuse
+ * is safe: whatever still carries the old index is checked against the new directory's path and
+ * rules, which the old one's files do not match. (Entries cannot overlap,
+ * config/directories.ts, so slot order never decides ownership.)
  *
  * Pure: the intake executes the plan (unwatch, watch, scan).
  */
@@ -36,8 +39,11 @@ export function planDirectories(current: DirectorySlots, next: readonly LogDirec
   const added: number[] = [];
   for (const dir of next) {
     if (!byPath.has(dir.path)) continue;
-    added.push(slots.length);
-    slots.push(dir);
+    // Not a slot emptied by this same plan: the intake unwatches those after planning.
+    const free = slots.findIndex((s, j) => s === null && !removed.includes(j));
+    const i = free === -1 ? slots.length : free;
+    added.push(i);
+    slots[i] = dir;
   }
   return { slots, removed, added, rescan };
 }

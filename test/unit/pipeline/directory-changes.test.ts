@@ -19,10 +19,19 @@ describe('pipeline/directory-changes', () => {
     expect(p).to.deep.include({ removed: [0], added: [2], rescan: [] });
   });
 
-  it('does not reuse an empty slot, and brings a directory back in a new one', () => {
+  it('reuses an empty slot from an earlier reload, not one emptied by this one', () => {
     const p = planDirectories([null, d('/b')], [d('/a'), d('/b')]);
-    expect(p.slots).to.deep.equal([null, d('/b'), d('/a')]);
-    expect(p).to.deep.include({ removed: [], added: [2], rescan: [] });
+    expect(p.slots).to.deep.equal([d('/a'), d('/b')]);
+    expect(p).to.deep.include({ removed: [], added: [0], rescan: [] });
+    const swap = planDirectories([d('/a')], [d('/c')]);
+    expect(swap.slots).to.deep.equal([null, d('/c')]);
+    expect(swap).to.deep.include({ removed: [0], added: [1] });
+  });
+
+  it('keeps the slot list as long as the most directories watched at once, however often they change', () => {
+    let slots: ReturnType<typeof planDirectories>['slots'] = [d('/a')];
+    for (let i = 0; i < 50; i++) slots = planDirectories(slots, [d(i % 2 === 0 ? '/b' : '/a')]).slots;
+    expect(slots.length).to.equal(2);
   });
 
   it('rescans a directory whose pattern or recursion changed, not one whose source changed', () => {
