@@ -202,6 +202,7 @@ export class Daemon {
         }
         dispatcher.wake();
         const cutScanShort = (): void => intake.close();
+        if (o.signal?.aborted === true) cutScanShort(); // stopped while the store was opening
         o.signal?.addEventListener('abort', cutScanShort, { once: true });
         try {
           await intake.start();

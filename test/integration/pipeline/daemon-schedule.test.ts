@@ -120,6 +120,20 @@ state_dir: ${root}/state
     expect(rowStatus(second)).to.equal('queued');
   });
 
+  it('skips the start-up scan when a stop was requested while the store was opening', async () => {
+    const found = oldFile('not-scanned.log');
+    const config = parseConfig(
+      `vehicle_id: sched\nlog_directories: [{path: ${root}/logs, source: ros}]\ns3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}\nupload: {schedule: "02:00", queue_file: ${root}/q.json, processed_files_registry: {registry_file: ${root}/r.json}}\ndisk: {reserved_gb: 1}\nmonitoring: {cloudwatch_enabled: false}\nstate_dir: ${root}/state\n`,
+      { env: {} },
+    );
+    const stop = new AbortController();
+    stop.abort();
+    daemon = await Daemon.start({ config, logger: silentLogger(), s3Credentials: server.credentials, signal: stop.signal });
+    await daemon.close(5000);
+    daemon = null;
+    expect(rowStatus(found)).to.equal(undefined);
+  });
+
   it('changes nothing on a reload once it is closing', async () => {
     const d = await start('  schedule: {mode: interval, interval_hours: 24}');
     const before = d.currentConfig;
