@@ -41,7 +41,10 @@ export const RESTART_KEYS: readonly KeyRule[] = [
   { key: 'upload.compression', get: (c) => c.upload.compression },
   { key: 'upload.queue_file', get: (c) => c.upload.queueFile },
   { key: 'upload.processed_files_registry.registry_file', get: (c) => c.upload.processedFilesRegistry.registryFile },
-  { key: 'monitoring', get: (c) => c.monitoring },
+  { key: 'monitoring.cloudwatch_enabled', get: (c) => c.monitoring.cloudwatchEnabled },
+  { key: 'monitoring.namespace', get: (c) => c.monitoring.namespace },
+  { key: 'monitoring.publish_interval_seconds', get: (c) => c.monitoring.publishIntervalSeconds },
+  { key: 'monitoring.http', get: (c) => c.monitoring.http },
 ];
 
 /** Keys applied to the running daemon (or read at use by the component that owns them). */

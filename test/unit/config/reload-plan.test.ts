@@ -35,7 +35,7 @@ describe('config/reload-plan', () => {
     const p = planReload(running, next);
     expect(p.needsRestart).to.deep.equal([
       'vehicle_id', 'state_dir', 's3.bucket', 's3.region', 's3.endpoint', 's3.force_path_style',
-      'upload.file_stable_seconds', 'upload.concurrency', 'upload.processed_files_registry.registry_file', 'monitoring',
+      'upload.file_stable_seconds', 'upload.concurrency', 'upload.processed_files_registry.registry_file', 'monitoring.cloudwatch_enabled',
     ]);
     expect(p.applied).to.deep.equal(['upload.processed_files_registry.retention_days']);
     for (const rule of RESTART_KEYS) expect(rule.get(p.config), rule.key).to.deep.equal(rule.get(running));
