@@ -104,6 +104,9 @@ export function summarizeConfig(c: Config): string {
     ...c.logDirectories.map(describeDirectory),
     line('schedule', describeSchedule(up.schedule)),
     line('operational hours', describeHours(up)),
+    line('batch upload', up.batchUpload.enabled
+      ? 'on (inside the window the whole queue drains)'
+      : 'off (inside the window only files that became ready there upload; the rest wait for a pass)'),
     line('stability', `${up.fileStableSeconds} s without change`),
     line('start-up', `${scan}; ${up.uploadOnStart ? 'upload at start' : 'wait for the schedule'}`),
     line('rescan', up.rescanIntervalSeconds === 0 ? 'off' : `every ${up.rescanIntervalSeconds} s`),

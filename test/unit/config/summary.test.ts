@@ -15,6 +15,7 @@ describe('config/summary', () => {
       '  [0] ros <- /logs/ros (recursive, all files, deletion allowed)',
       'schedule:          daily at 15:00',
       'operational hours: off (files are uploaded as soon as they are stable, at any time)',
+      'batch upload:      on (inside the window the whole queue drains)',
       'stability:         60 s without change',
       'start-up:          scan files up to 3 days old; upload at start',
       'rescan:            every 600 s',
@@ -52,6 +53,8 @@ describe('config/summary', () => {
     expect(text).to.include('operational hours: 22:00-06:00 (overnight window, crosses midnight); immediate uploads only inside this window');
     const day = summarizeConfig(parse({ upload: { operational_hours: { enabled: true, start: '09:00', end: '18:00' } } }));
     expect(day).to.include('operational hours: 09:00-18:00; immediate uploads only inside this window');
+    const single = summarizeConfig(parse({ upload: { batch_upload: { enabled: false } } }));
+    expect(single).to.include('batch upload:      off (inside the window only files that became ready there upload; the rest wait for a pass)');
   });
 
   it('describes interval schedules in hours and minutes', () => {
