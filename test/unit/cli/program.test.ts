@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/program.js';
@@ -65,6 +65,18 @@ state_dir: ${dir}/state
   it('takes the config path from TVM_UPLOAD_CONFIG', async () => {
     const t = io({ TVM_UPLOAD_CONFIG: good });
     expect(await runCli(['check-config'], t.cli)).to.equal(0);
+    expect(t.out()).to.include(`configuration OK: ${good}`);
+    expect(t.out()).to.include('cli-test');
+  });
+
+  it('lets --config win over TVM_UPLOAD_CONFIG', async () => {
+    const other = join(dir, 'other.yaml');
+    writeFileSync(other, readFileSync(good, 'utf8').replace('vehicle_id: cli-test', 'vehicle_id: from-flag'));
+    const t = io({ TVM_UPLOAD_CONFIG: good });
+    expect(await runCli(['check-config', '--config', other], t.cli)).to.equal(0);
+    expect(t.out()).to.include(`configuration OK: ${other}`);
+    expect(t.out()).to.include('from-flag');
+    expect(t.out()).not.to.include('cli-test');
   });
 
   it('check-config exits 2 listing every problem, without a stack trace', async () => {
