@@ -19,6 +19,7 @@ import { seededRandom } from '../support/seeded-random.js';
 import { listKeys, objectContentSha, sha256, until } from '../support/crash-objects.js';
 import { logText } from '../support/crash-workload.js';
 import { RecordedDaemon, RejectionRecorder } from '../support/bad-input-daemon.js';
+import { missingTool } from '../support/tools.js';
 
 const BUCKET = 'tvm-hostile';
 const VID = 'hostile-car';
@@ -291,8 +292,7 @@ state_dir: ${root}/state
   it('uploads a file with a 255-byte name, the longest Linux allows (against moto)', clean(async function (this: Mocha.Context) {
     const moto = await startMoto();
     if (moto === null) {
-      console.log(`      (skipped: ${motoUnavailableReason()})`);
-      this.skip();
+      missingTool(this, 'moto', motoUnavailableReason() ?? 'moto_server did not start');
     }
     const saved = { server, client };
     try {
