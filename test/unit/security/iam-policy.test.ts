@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { buildObjectKey } from '../../../src/sinks/s3/object-key.js';
 import { lowUploadAlarmName, uploadFailuresAlarmName } from '../../../src/sinks/cloudwatch/alarms.js';
 import { parseConfig } from '../../../src/config/load.js';
+import { PROBE_FOLDER, probeKey } from '../../../src/doctor/s3-bucket.js';
+import type { DoctorContext } from '../../../src/doctor/step.js';
 import * as s3Sdk from '@aws-sdk/client-s3';
 import * as cloudWatchSdk from '@aws-sdk/client-cloudwatch';
 import { IAM_ACTIONS, requiredActions, scanSource, scanTree } from './sdk-commands.js';
@@ -87,6 +89,12 @@ describe('docs/iam-policy.json', () => {
       if (!granted(statements).has(action)) continue;
       expect(list(statementFor(statements, action).Resource), action).to.deep.equal(['arn:aws:s3:::BUCKET/VEHICLE_ID/*']);
     }
+  });
+
+  it('lets a vehicle delete only the probe objects doctor writes, never its logs', () => {
+    const key = probeKey({ config: { vehicleId: 'VEHICLE_ID' }, nonce: 'n' } as DoctorContext, 'write');
+    expect(key.startsWith(`VEHICLE_ID/${PROBE_FOLDER}/`)).to.equal(true);
+    expect(list(statementFor(policy(), 's3:DeleteObject').Resource)).to.deep.equal([`arn:aws:s3:::BUCKET/VEHICLE_ID/${PROBE_FOLDER}/*`]);
   });
 
   it('limits bucket actions to the bucket', () => {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { ErrorCodes } from '../../../src/errors.js';
 import { handleJob, jobProblem } from '../../../src/workers/compress.worker.js';
 import type { CompressJob, WorkerFailure, WorkerReply } from '../../../src/workers/protocol.js';
-import { asUnprivileged, exists, isRoot, jobFor, localUser, makeTempDir, removeDir, writeLogLikeFile } from './helpers.js';
+import { exists, isRoot, jobFor, makeTempDir, removeDir, writeLogLikeFile } from './helpers.js';
+import { asUnprivileged, localUser } from '../../support/unprivileged.js';
 import { missingTool } from '../../support/tools.js';
 
 function failed(reply: WorkerReply): WorkerFailure {

@@ -3,7 +3,6 @@
  * deterministic log-like data, and checksums computed independently of src/workers/hashing.ts.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,37 +114,7 @@ export async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Root reads chmod 000 files anyway: permission tests run their body through asUnprivileged. */
+/** Root reads chmod 000 files anyway: permission tests run their body through asUnprivileged (test/support/unprivileged.ts). */
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
-}
-
-/**
- * Runs `fn` as an unprivileged user when the tests run as root, so a permission check meets a
- * real EACCES instead of being skipped. The effective uid/gid change is process-wide (glibc
- * applies it to every thread, libuv's pool included) and is undone in `finally`; nothing else
- * runs meanwhile because mocha runs one test at a time. As non-root, `fn` just runs.
- */
-export async function asUnprivileged<T>(user: { uid: number; gid: number }, fn: () => Promise<T>): Promise<T> {
-  if (!isRoot()) return fn();
-  process.setegid!(user.gid);
-  process.seteuid!(user.uid);
-  try {
-    return await fn();
-  } finally {
-    process.seteuid!(0);
-    process.setegid!(0);
-  }
-}
-
-/** The uid and gid of a user in /etc/passwd, or null when there is none. */
-export function localUser(name: string, passwd = '/etc/passwd'): { uid: number; gid: number } | null {
-  let text: string;
-  try {
-    text = readFileSync(passwd, 'utf8');
-  } catch {
-    return null;
-  }
-  const fields = text.split('\n').map((l) => l.split(':')).find((f) => f[0] === name);
-  return fields === undefined || fields.length < 4 ? null : { uid: Number(fields[2]), gid: Number(fields[3]) };
 }
