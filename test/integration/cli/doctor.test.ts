@@ -12,25 +12,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { doctorCommand, type DoctorDeps } from '../../../src/cli/doctor.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { createCloudWatchClient } from '../../../src/sinks/cloudwatch/client.js';
 import { ensureAlarms } from '../../../src/sinks/cloudwatch/alarms.js';
 import type { DoctorJson } from '../../../src/doctor/report.js';
 import { motoUnavailableReason, startMoto, startS3rver, TEST_REGION, type S3TestServer } from '../../support/s3-servers.js';
 import { BIN } from '../../support/daemon-process.js';
 import { childEnv } from '../../support/child-env.js';
+import { captureIo } from '../../support/cli-fixtures.js';
 import { missingTool } from '../../support/tools.js';
 import { asUnprivileged, localUser } from '../../support/unprivileged.js';
 
 const BUCKET = 'tvm-doctor';
 const VID = 'doctor-car';
 
-function io(env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const cli: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env };
-  return { cli, out: () => out.join('\n'), err: () => err.join('\n') };
-}
+const io = captureIo;
 
 /** The JSON report of one in-process run, with its exit code. */
 async function doctorJson(config: string, deps: DoctorDeps, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; doc: DoctorJson }> {

@@ -3,19 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/program.js';
-import type { CliIo } from '../../../src/cli/io.js';
+import { captureIo } from '../../support/cli-fixtures.js';
 
 describe('cli doctor (arguments and configuration)', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tvm-doctor-cli-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  function io() {
-    const out: string[] = [];
-    const err: string[] = [];
-    const cli: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env: {} };
-    return { cli, out: () => out.join('\n'), err: () => err.join('\n') };
-  }
+  const io = (): ReturnType<typeof captureIo> => captureIo();
 
   it('exits 2 naming the config file when it does not exist, before any check runs', async () => {
     const t = io();

@@ -129,6 +129,18 @@ state_dir: ${dir}/state
     expect(parsed.daemon).to.equal('not running');
   });
 
+  it('status of an empty queue: zero counts, no oldest entry, no retrying lines', async () => {
+    openStateStore({ dir: join(dir, 'state'), logger: silentLogger() }).close();
+    const t = io();
+    expect(await runCli(['status', '--config', good], t.cli)).to.equal(0);
+    expect(t.out()).to.include('queued:    0 (in flight 0)uploaded:');
+    expect(t.out()).not.to.include('oldest since');
+    expect(t.out()).not.to.include('retrying:');
+    const j = io();
+    expect(await runCli(['status', '--config', good, '--json'], j.cli)).to.equal(0);
+    expect(JSON.parse(j.out())).to.deep.equal({ daemon: 'not running', queued: 0, inFlight: 0, uploaded: 0, oldestQueued: null, failing: [] });
+  });
+
   it('upload-now exits 1 with a hint when no daemon runs', async () => {
     const t = io();
     expect(await runCli(['upload-now', '--config', good], t.cli)).to.equal(1);
