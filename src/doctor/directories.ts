@@ -1,7 +1,7 @@
 /**
  * Doctor steps, one per watched directory: it can be listed and read (the daemon walks it and
  * reads every file), and it can be written where `allow_deletion` is true (deleting a file needs
- * write permission on its directory). A directory that does not exist yet passes when the daemon
+ * write permission on its directory); and one for `state_dir`, which must be writable. A directory that does not exist yet passes when the daemon
  * can create it (it does so at start). The file-system questions go through `DirectoryProbe`, so
  * tests can answer them without chmod, which root ignores.
  */
@@ -87,6 +87,30 @@ async function checkDirectory(ctx: DoctorContext, d: LogDirectory): Promise<Step
   }
   return pass(`readable (allow_deletion: false, so not written)${note}`);
 }
+
+/** The state directory holds the database and the compression spool: it must be writable. */
+async function checkStateDir(ctx: DoctorContext): Promise<StepOutcome> {
+  const dir = ctx.config.stateDir;
+  const note = ctx.runningAsRoot ? ROOT_NOTE : '';
+  const fix = `give the service user write permission on ${dir} (StateDirectory= in tvm-upload.service does this for /var/lib/tvm-upload), or set state_dir`;
+  const kind = await ctx.directories.kind(dir);
+  if (kind === 'other') return fail(`${dir} exists but is not a directory`, `remove or rename it, or set state_dir to a directory`);
+  if (kind === 'missing') {
+    const parent = await nearestExisting(ctx.directories, dir);
+    const why = await ctx.directories.writable(parent);
+    if (why !== null) return fail(`${dir} does not exist and ${parent} is not writable (${why})`, fix);
+    return pass(`does not exist yet; the daemon will create it under ${parent}${note}`);
+  }
+  const why = await ctx.directories.writable(dir);
+  if (why !== null) return fail(`${dir} is not writable (${why}): the daemon cannot keep its queue or spool there`, fix);
+  return pass(`writable${note}`);
+}
+
+export const stateDirStep: DoctorStep = {
+  id: 'state-dir',
+  title: 'state directory',
+  run: checkStateDir,
+};
 
 export function directorySteps(dirs: readonly LogDirectory[]): DoctorStep[] {
   return dirs.map((d, i) => ({

@@ -8,7 +8,7 @@ import { clockSkewStep } from './clock-skew.js';
 import { cloudWatchAlarmsStep, cloudWatchPublishStep } from './cloudwatch.js';
 import { credentialsStep } from './credentials.js';
 import { deletionDryRunStep } from './deletion.js';
-import { directorySteps } from './directories.js';
+import { directorySteps, stateDirStep } from './directories.js';
 import { diskStep } from './disk.js';
 import { checksumStep } from './s3-checksum.js';
 import { bucketReachableStep, bucketWritableStep } from './s3-bucket.js';
@@ -24,6 +24,7 @@ export function doctorSteps(config: Config): DoctorStep[] {
     cloudWatchPublishStep,
     cloudWatchAlarmsStep,
     ...directorySteps(config.logDirectories),
+    stateDirStep,
     diskStep,
     deletionDryRunStep,
   ];

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { directorySteps, realDirectoryProbe } from '../../../src/doctor/directories.js';
+import { directorySteps, realDirectoryProbe, stateDirStep } from '../../../src/doctor/directories.js';
 import { diskStep } from '../../../src/doctor/disk.js';
 import { config, context, diskTable, fsTable, statfsUsed } from './helpers.js';
 
@@ -46,6 +46,17 @@ describe('doctor/watched directories', () => {
   it('warns that root\'s permissions prove nothing for the service user', async () => {
     const r = await ros!.run(context({ runningAsRoot: true }));
     expect(r.detail).to.match(/^readable and writable \(allow_deletion: true\) \(checked as root/);
+  });
+
+  it('state directory: writable passes, unwritable fails naming it, missing passes when creatable', async () => {
+    expect(await stateDirStep.run(context())).to.deep.equal({ status: 'pass', detail: 'writable' });
+    const ro = await stateDirStep.run(context({ directories: fsTable({ '/var/lib/tvm-upload': 'directory' }, {}, { '/var/lib/tvm-upload': 'EACCES' }) }));
+    expect(ro).to.deep.include({ status: 'fail', detail: '/var/lib/tvm-upload is not writable (EACCES): the daemon cannot keep its queue or spool there' });
+    expect(ro.fix).to.include('StateDirectory=');
+    expect(await stateDirStep.run(context({ directories: fsTable({ '/var/lib': 'directory' }) }))).to.deep.equal({ status: 'pass', detail: 'does not exist yet; the daemon will create it under /var/lib' });
+    const blocked = await stateDirStep.run(context({ directories: fsTable({ '/var/lib': 'directory' }, {}, { '/var/lib': 'EACCES' }) }));
+    expect(blocked.detail).to.equal('/var/lib/tvm-upload does not exist and /var/lib is not writable (EACCES)');
+    expect((await stateDirStep.run(context({ directories: fsTable({ '/var/lib/tvm-upload': 'other' }) }))).detail).to.equal('/var/lib/tvm-upload exists but is not a directory');
   });
 
   describe('the real probe', () => {
