@@ -118,6 +118,7 @@ state_dir: ${dir}/state
       const text = t.out();
       expect(text).to.match(/✘ S3 bucket reachable: bucket "no-such-bucket" does not exist at http:\/\/127\.0\.0\.1:\d+\n {4}fix: create the bucket, or fix s3\.bucket/);
       expect(text).to.include('– S3 bucket writable: not run: "S3 bucket reachable" did not pass');
+      expect(text, 'the 404 answer carried the Date the clock is compared with').to.match(/✔ clock skew: this clock is in sync with the clock of http:\/\/127\.0\.0\.1:\d+/);
       expect(text).to.match(/NOT ready, fix the ✘ lines above$/);
     });
 
