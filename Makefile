@@ -1,8 +1,11 @@
 # Test targets users know; each maps to an npm script (see docs/TESTING.md).
-.PHONY: test-quick test-local test-all test-coverage test-e2e lint typecheck build perf
+.PHONY: test-quick test-integration test-local test-all test-coverage test-e2e lint typecheck build perf
 
-test-quick:       ## unit tests only (mocks, no servers), seconds
+test-quick:       ## unit tier only (fakes, no servers), seconds; .mocharc.unit.json
 	npm run test:unit
+
+test-integration: ## integration tier: loopback servers, the real daemon, chaos, crash, bad input; .mocharc.integration.json
+	npm run test:integration
 
 test-local:       ## unit + integration against loopback s3rver and moto_server
 	npm run test:local
@@ -13,7 +16,7 @@ test-all:         ## everything runnable without AWS: unit, integration, chaos, 
 test-coverage:    ## coverage report (HTML in coverage/, text summary on stdout)
 	npm run test:coverage
 
-test-e2e:         ## real AWS; needs TVM_E2E_BUCKET (+ AWS_REGION / AWS_PROFILE)
+test-e2e:         ## e2e tier, real AWS; needs TVM_E2E_BUCKET (+ AWS_REGION / AWS_PROFILE); .mocharc.e2e.json
 	npm run test:e2e
 
 lint:

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-function findVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+/** The version in the nearest tvm-upload package.json at or up to 3 levels above `start`, else 0.0.0. */
+export function findVersion(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = start;
   for (let i = 0; i < 4; i++) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };

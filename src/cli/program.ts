@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { checkConfigCommand } from './check-config.js';
+import { doctorCommand } from './doctor.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { uploadNowCommand } from './upload-now.js';
@@ -63,6 +64,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(configOption())
     .action(async (opts: { config: string }) => {
       code = await uploadNowCommand(io, opts);
+    });
+
+  program
+    .command('doctor')
+    .description('check a deployment against its real target: credentials, bucket, checksums, CloudWatch, directories, disk, clock')
+    .addOption(configOption())
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { config: string; json?: boolean }) => {
+      code = await doctorCommand(io, opts);
     });
 
   try {

@@ -13,7 +13,7 @@
  * between what was produced and that plus every re-sent batch.
  *
  * Time inside the sink is virtual (interval ticks, backoff); the HTTP, the proxy's stalls and
- * moto are real. Skipped visibly without moto unless TVM_REQUIRE_MOTO=1.
+ * moto are real. Skipped visibly without moto unless TVM_REQUIRE_TOOLS=1.
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,9 +28,10 @@ import { silentLogger } from '../../src/telemetry/logger.js';
 import { attemptsPerPoint, minuteBuckets, pointId, recordingClient, type Bucket, type PointId, type RecordedSend } from '../support/chaos-cloudwatch.js';
 import { recordChaosResult } from '../support/chaos-results.js';
 import { FAULT_KINDS, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { startMoto, TEST_REGION, type S3TestServer } from '../support/s3-servers.js';
+import { motoUnavailableReason, startMoto, TEST_REGION, type S3TestServer } from '../support/s3-servers.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { AsyncTimers, capturingLogger, testConfig } from '../unit/sinks/cloudwatch/helpers.js';
+import { missingTool } from '../support/tools.js';
 
 const MIN = 60_000;
 const NS = 'TVM/Upload';
@@ -64,8 +65,7 @@ describe(`chaos: CloudWatch sink â†’ fault proxy (rate ${FAULT_RATE}, then 0) â†
   before(async function () {
     moto = await startMoto();
     if (moto === null) {
-      console.log('      (skipped: moto_server is not available; set TVM_REQUIRE_MOTO=1 to make this a failure)');
-      this.skip();
+      missingTool(this, 'moto', motoUnavailableReason() ?? 'moto_server did not start');
     }
     proxy = await startFaultProxy({ target: moto.endpoint, seed: SEED, faultRate: FAULT_RATE, stallMs: STALL_MS });
     dir = mkdtempSync(join(tmpdir(), 'tvm-chaos-cw-'));

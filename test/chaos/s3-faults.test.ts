@@ -25,6 +25,7 @@ import { listAllKeys, objectSize, readBack, type UploadTracker } from '../suppor
 import { FAULT_KINDS, startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../support/s3-servers.js';
 import { seededRandom } from '../support/seeded-random.js';
+import { missingTool } from '../support/tools.js';
 
 const BUCKET = 'tvm-chaos';
 const SEED = Number(process.env.TVM_CHAOS_SEED ?? 20261130);
@@ -121,8 +122,7 @@ function chaosSuite(sc: Scenario): void {
     before(async function () {
       server = sc.server === 's3rver' ? await startS3rver() : await startMoto();
       if (server === null) {
-        console.log(`      (skipped: ${motoUnavailableReason()}; set TVM_REQUIRE_MOTO=1 to make this a failure)`);
-        this.skip();
+        missingTool(this, 'moto', motoUnavailableReason() ?? 'moto_server did not start');
       }
       await server.bucket(BUCKET);
       proxy = await startFaultProxy({ target: server.endpoint, seed: SEED, faultRate: FAULT_RATE, stallMs: 3000 });

@@ -17,6 +17,7 @@ import { listAllKeys, readBack } from '../support/chaos-verify.js';
 import { startFaultProxy, type FaultKind, type FaultProxy } from '../support/fault-proxy.js';
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../support/s3-servers.js';
 import { seededRandom } from '../support/seeded-random.js';
+import { missingTool } from '../support/tools.js';
 
 const BUCKET = 'tvm-lost-response';
 /** A passing case takes about 3 s; ten times that is only reached by a file that never converges. */
@@ -49,8 +50,7 @@ function lostResponseSuite(name: 's3rver' | 'moto'): void {
     before(async function () {
       server = name === 's3rver' ? await startS3rver() : await startMoto();
       if (server === null) {
-        console.log(`      (skipped: ${motoUnavailableReason()}; set TVM_REQUIRE_MOTO=1 to make this a failure)`);
-        this.skip();
+        missingTool(this, 'moto', motoUnavailableReason() ?? 'moto_server did not start');
       }
       await server.bucket(BUCKET);
     });

@@ -116,7 +116,13 @@ state_dir: ${root}/state
       rmSync(state, { recursive: true, force: true });
       cpSync(join(root, 'good-state'), state, { recursive: true });
       // A case that failed may have re-sent objects; each case judges only its own run.
-      for (const s of seeds) s.modified = (await lastModified(client, BUCKET, s.key))!;
+      for (const s of seeds) {
+        const modified = await lastModified(client, BUCKET, s.key);
+        // Without this, a seed object gone from the bucket gives null == null below and the
+        // "re-sends nothing" check would pass without comparing anything.
+        expect(modified, `the seed object ${s.key} is in the bucket`).to.be.a('number');
+        s.modified = modified!;
+      }
     });
 
     /** Every seed file was either uploaded again or reported as already in S3. */
@@ -126,7 +132,9 @@ state_dir: ${root}/state
     async function expectNothingReSent(d: DaemonProcess): Promise<void> {
       for (const s of seeds) {
         expect(uploadedPaths(d), 'files uploaded again').not.to.include(s.path);
-        expect(await lastModified(client, BUCKET, s.key), `LastModified of ${s.key}`).to.equal(s.modified);
+        const modified = await lastModified(client, BUCKET, s.key);
+        expect(modified, `${s.key} is still in the bucket`).to.be.a('number');
+        expect(modified, `LastModified of ${s.key}`).to.equal(s.modified);
       }
     }
 

@@ -1,5 +1,7 @@
 /**
- * Crash safety of the real CLI: `tvm-upload run` as a child process against s3rver is SIGKILLed
+ * Crash safety of the real CLI: `tvm-upload run` as a child process against s3rver, then against
+ * moto (which answers ListParts, so a restart reconciles a half-done multipart upload with the
+ * server's parts instead of trusting its own records), is SIGKILLed
  * at seeded random moments (and twice while a multipart upload is provably half done), restarted
  * on the same state dir each time, with files created and appended between and during runs.
  * A last run goes to completion. Then every file must be in the bucket exactly once, byte for
@@ -12,7 +14,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { startS3rver, type S3TestServer } from '../support/s3-servers.js';
+import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../support/s3-servers.js';
+import { missingTool } from '../support/tools.js';
 import { DaemonProcess } from '../support/daemon-process.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { listKeys, objectContentSha, sha256, sleep, until } from '../support/crash-objects.js';
@@ -23,7 +26,6 @@ const BUCKET = 'tvm-crash';
 const VID = 'crash-car';
 const KILLS = 12;
 const SEED = Number(process.env.TVM_CRASH_SEED ?? 20261130);
-const ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
 
 interface KillRecord {
   readonly n: number;
@@ -35,9 +37,16 @@ interface KillRecord {
   readonly uploadedLines: number;
 }
 
-describe(`SIGKILL during uploads (seed ${SEED})`, function () {
+const RESUMED = 'resuming multipart upload';
+const NO_LIST_PARTS = 'server does not implement ListParts; trusting recorded parts';
+
+for (const kind of ['s3rver', 'moto'] as const) describe(`SIGKILL during uploads against ${kind} (seed ${SEED})`, function () {
   this.timeout(240_000);
   let server: S3TestServer;
+  let ENV: NodeJS.ProcessEnv;
+  /** Log lines of every run, for the multipart resume path each server takes. */
+  let resumed = 0;
+  let listPartsMissing = 0;
   let client: S3Client;
   let root: string;
   let config: string;
@@ -45,11 +54,14 @@ describe(`SIGKILL during uploads (seed ${SEED})`, function () {
   const rnd = seededRandom(SEED);
   const kills: KillRecord[] = [];
 
-  before(async () => {
-    server = await startS3rver();
+  before(async function () {
+    const started = kind === 's3rver' ? await startS3rver() : await startMoto();
+    if (started === null) missingTool(this, 'moto', motoUnavailableReason() ?? 'moto_server did not start');
+    server = started;
+    ENV = { AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
     await server.bucket(BUCKET);
     client = server.client();
-    root = mkdtempSync(join(tmpdir(), 'tvm-crash-'));
+    root = mkdtempSync(join(tmpdir(), `tvm-crash-${kind}-`));
     stateDir = join(root, 'state');
     config = join(root, 'config.yaml');
     mkdirSync(join(root, 'logs'), { recursive: true });
@@ -129,7 +141,8 @@ state_dir: ${stateDir}
     for (let i = 0; i < 3; i++) growing.push(w.write('ros', `live/growing-${i}.log`, Buffer.from(logText(rnd, 30)), true));
 
     for (let n = 1; n <= KILLS; n++) {
-      const d = DaemonProcess.start(['run', '--config', config], ENV);
+      // Debug level: the multipart resume lines say which path a restart took.
+      const d = DaemonProcess.start(['run', '--config', config, '--log-level', 'debug'], ENV);
       await d.waitFor((l) => l.msg === 'tvm-upload running', `start #${n}`, 90_000);
       const t0 = Date.now();
       let trigger: string;
@@ -153,6 +166,8 @@ state_dir: ${stateDir}
       d.kill('SIGKILL');
       const exit = await d.exited;
       expect(exit.signal, `run #${n} ended by ${JSON.stringify(exit)}; stderr: ${d.stderr.join('')}`).to.equal('SIGKILL');
+      resumed += d.count((l) => l.msg === RESUMED);
+      listPartsMissing += d.count((l) => l.msg === NO_LIST_PARTS);
       const p = dbProgress();
       kills.push({ n, trigger, afterMs: Date.now() - t0, multipartRows: p.multipart, partsRecorded: p.parts, inFlightRows: p.inFlight, uploadedLines: d.count((l) => l.msg === 'uploaded') });
       expect(withStateDb(stateDir, (db) => db.pragma('quick_check', { simple: true })), `quick_check after kill #${n}`).to.equal('ok');
@@ -167,7 +182,7 @@ state_dir: ${stateDir}
     while ([...w.files.values()].filter((f) => f.source === 'ros').length < 200 + growing.length) w.small('ros');
 
     // The last run goes to completion: until status reports nothing queued or in flight.
-    const d = DaemonProcess.start(['run', '--config', config], ENV);
+    const d = DaemonProcess.start(['run', '--config', config, '--log-level', 'debug'], ENV);
     await d.waitFor((l) => l.msg === 'tvm-upload running', 'the final start', 90_000);
     let last = '';
     await until(async () => {
@@ -180,11 +195,16 @@ state_dir: ${stateDir}
     d.kill('SIGTERM');
     const exit = await d.exited;
     expect(exit.code, d.stderr.join('')).to.equal(0);
+    resumed += d.count((l) => l.msg === RESUMED);
+    listPartsMissing += d.count((l) => l.msg === NO_LIST_PARTS);
 
     const midMp = kills.filter((k) => k.multipartRows > 0).length;
-    console.log(`      seed ${SEED}: ${kills.length} kills, ${midMp} landed mid-multipart, files ${w.files.size}`);
+    console.log(`      ${kind}, seed ${SEED}: ${kills.length} kills, ${midMp} landed mid-multipart, ${resumed} multipart resumes (${listPartsMissing} without ListParts), files ${w.files.size}`);
     for (const k of kills) console.log(`        kill #${k.n} (${k.trigger}, ${k.afterMs} ms): multipart ${k.multipartRows} (parts ${k.partsRecorded}), in flight ${k.inFlightRows}, uploaded this run ${k.uploadedLines}`);
     expect(midMp, 'kills that landed while a multipart upload was half done').to.be.at.least(1);
+    expect(resumed, 'restarts that resumed a half-done multipart upload').to.be.at.least(1);
+    // moto answers ListParts: every resume reconciled with the server's parts (the adopt path).
+    if (kind === 'moto') expect(listPartsMissing, 'resumes that could not list the server\'s parts').to.equal(0);
 
     // Every file exactly once, under its key, with its final content; nothing else in the bucket.
     const keys = await listKeys(client, BUCKET);

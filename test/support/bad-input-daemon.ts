@@ -32,11 +32,6 @@ export class RecordedDaemon {
     return new RecordedDaemon(daemon, events, logs);
   }
 
-  /** Whether any warn/error log line mentions `text`. */
-  logged(text: string): boolean {
-    return this.logs.some((l) => JSON.stringify(l).includes(text));
-  }
-
   uploaded(path?: string): Uploaded[] {
     return this.events.filter((e): e is Uploaded => e.type === 'file.uploaded' && (path === undefined || e.path === path));
   }

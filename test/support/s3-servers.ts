@@ -21,6 +21,7 @@ import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../src/config/types.js';
 import { createS3Client } from '../../src/sinks/s3/client.js';
 import { freePort, waitFor } from './ports.js';
+import { requiredToolMessage, toolRequired } from './tools.js';
 
 export const TEST_REGION = 'us-east-1';
 
@@ -139,12 +140,13 @@ function httpStatus(url: string, method = 'GET', body?: string): Promise<number>
 
 /**
  * Spawns `python3 -m moto.server -H 127.0.0.1 -p <free port>` and waits until it answers.
- * Returns null when moto is not importable, unless TVM_REQUIRE_MOTO=1 (then it throws).
+ * Returns null when moto is not importable, unless it is required (TVM_REQUIRE_TOOLS=1 or
+ * TVM_REQUIRE_MOTO=1; then it throws). Callers skip through missingTool (test/support/tools.ts).
  */
 export async function startMoto(): Promise<(S3TestServer & { setAuth(enabled: boolean): Promise<void> }) | null> {
   const reason = motoUnavailableReason();
   if (reason !== null) {
-    if (process.env.TVM_REQUIRE_MOTO === '1') throw new Error(`TVM_REQUIRE_MOTO=1 but ${reason}`);
+    if (toolRequired('moto')) throw new Error(requiredToolMessage('moto', reason));
     return null;
   }
   let lastError = '';

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { BIN, cliArgs, DaemonProcess } from '../../support/daemon-process.js';
 import { childEnv } from '../../support/child-env.js';
+import { heldUploadsConfig } from '../../support/cli-fixtures.js';
 
 describe('cli as a process (s3rver)', function () {
   this.timeout(120_000);
@@ -26,21 +27,7 @@ describe('cli as a process (s3rver)', function () {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tvm-cli-run-'));
     config = join(dir, 'config.yaml');
-    const yaml = (bucket: string) => `vehicle_id: cli-proc
-log_directories:
-  - path: ${dir}/logs
-    source: ros
-s3: {bucket: ${bucket}, region: us-east-1, endpoint: "${server.endpoint}"}
-upload:
-  schedule: {mode: daily, daily_time: "03:00"}
-  file_stable_seconds: 0.5
-  operational_hours: {enabled: true, start: "00:00", end: "00:01"}
-  upload_on_start: false
-deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
-disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false}
-state_dir: ${dir}/state
-`;
+    const yaml = (bucket: string) => heldUploadsConfig({ vehicleId: 'cli-proc', dir, endpoint: server.endpoint, bucket, stableSeconds: 0.5 });
     writeFileSync(config, yaml('tvm-cli'));
     writeFileSync(join(dir, 'missing-bucket.yaml'), yaml('no-such-bucket-here'));
   });

@@ -22,9 +22,10 @@ import { MetricsPublisher, type CloudWatchSend } from '../../../src/sinks/cloudw
 import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import { startMoto, type S3TestServer, TEST_REGION } from '../../support/s3-servers.js';
+import { motoUnavailableReason, startMoto, type S3TestServer, TEST_REGION } from '../../support/s3-servers.js';
 import { freePort } from '../../support/ports.js';
 import { AsyncTimers, capturingLogger, testConfig } from '../../unit/sinks/cloudwatch/helpers.js';
+import { missingTool } from '../../support/tools.js';
 
 const MIN = 60_000;
 const NS = 'TVM/Upload';
@@ -44,8 +45,7 @@ describe('integration: CloudWatch sink against moto_server', function () {
   before(async function () {
     moto = await startMoto();
     if (moto === null) {
-      console.log('      (skipped: moto_server is not available; set TVM_REQUIRE_MOTO=1 to make this a failure)');
-      this.skip();
+      missingTool(this, 'moto', motoUnavailableReason() ?? 'moto_server did not start');
     }
     client = cwClient(moto.endpoint);
   });

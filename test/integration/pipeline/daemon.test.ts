@@ -18,6 +18,7 @@ import { createLogger, silentLogger } from '../../../src/telemetry/logger.js';
 import { pino } from 'pino';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../../support/s3-servers.js';
+import { missingTool } from '../../support/tools.js';
 
 const BUCKET = 'tvm-daemon';
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -68,8 +69,7 @@ function suite(name: 's3rver' | 'moto') {
     before(async function () {
       server = name === 's3rver' ? await startS3rver() : await startMoto();
       if (server === null) {
-        console.log(`      (skipped: ${motoUnavailableReason()})`);
-        this.skip();
+        missingTool(this, 'moto', motoUnavailableReason() ?? 'moto_server did not start');
       }
       await server.bucket(BUCKET);
       client = server.client();

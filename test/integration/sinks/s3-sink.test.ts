@@ -1,6 +1,6 @@
 /**
  * The S3 sink against real S3-compatible servers on loopback: s3rver (always) and moto_server
- * (when python3 can import moto; TVM_REQUIRE_MOTO=1 turns its absence into a failure).
+ * (when python3 can import moto; TVM_REQUIRE_TOOLS=1 turns its absence into a failure).
  *
  * Server facts these tests rely on or document (s3rver 3.7.1, moto 5.2.1):
  * - Neither server verifies Content-MD5 or x-amz-checksum-sha256. Corruption is still caught:
@@ -28,6 +28,7 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { FakeMultipartStore, md5b64, resultFor, seededBytes, tempDir, writeFile } from '../../unit/sinks/fixtures.js';
+import { missingTool } from '../../support/tools.js';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -94,8 +95,7 @@ for (const kind of ['s3rver', 'moto'] as const) {
     before(async function () {
       srv = kind === 's3rver' ? await startS3rver() : await startMoto();
       if (srv === null) {
-        console.log(`      [skipped] moto_server is not available: ${motoUnavailableReason()}`);
-        this.skip();
+        missingTool(this, 'moto', motoUnavailableReason() ?? 'moto_server did not start');
       }
       await srv.bucket(BUCKET);
       client = srv.client();
@@ -204,7 +204,10 @@ for (const kind of ['s3rver', 'moto'] as const) {
     });
 
     it('starts over when the recorded upload id no longer exists on the server', async function () {
-      if (kind === 's3rver') this.skip(); // s3rver cannot abort or list parts: "gone" is not observable there.
+      if (kind === 's3rver') {
+        console.log('      (skipped on s3rver: it cannot abort or list parts, so "gone" is not observable; the moto run covers it)');
+        this.skip();
+      }
       const bytes = seededBytes(2 * PART + 10, 51);
       const { result } = spool('gone.bin', bytes);
       const key = 'vehicle-001/2024-06-01/bag/gone.mcap';

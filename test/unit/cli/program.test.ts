@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/program.js';
@@ -65,6 +65,18 @@ state_dir: ${dir}/state
   it('takes the config path from TVM_UPLOAD_CONFIG', async () => {
     const t = io({ TVM_UPLOAD_CONFIG: good });
     expect(await runCli(['check-config'], t.cli)).to.equal(0);
+    expect(t.out()).to.include(`configuration OK: ${good}`);
+    expect(t.out()).to.include('cli-test');
+  });
+
+  it('lets --config win over TVM_UPLOAD_CONFIG', async () => {
+    const other = join(dir, 'other.yaml');
+    writeFileSync(other, readFileSync(good, 'utf8').replace('vehicle_id: cli-test', 'vehicle_id: from-flag'));
+    const t = io({ TVM_UPLOAD_CONFIG: good });
+    expect(await runCli(['check-config', '--config', other], t.cli)).to.equal(0);
+    expect(t.out()).to.include(`configuration OK: ${other}`);
+    expect(t.out()).to.include('from-flag');
+    expect(t.out()).not.to.include('cli-test');
   });
 
   it('check-config exits 2 listing every problem, without a stack trace', async () => {
@@ -115,6 +127,18 @@ state_dir: ${dir}/state
     const parsed = JSON.parse(j.out()) as { queued: number; daemon: string };
     expect(parsed.queued).to.equal(1);
     expect(parsed.daemon).to.equal('not running');
+  });
+
+  it('status of an empty queue: zero counts, no oldest entry, no retrying lines', async () => {
+    openStateStore({ dir: join(dir, 'state'), logger: silentLogger() }).close();
+    const t = io();
+    expect(await runCli(['status', '--config', good], t.cli)).to.equal(0);
+    expect(t.out()).to.include('queued:    0 (in flight 0)uploaded:');
+    expect(t.out()).not.to.include('oldest since');
+    expect(t.out()).not.to.include('retrying:');
+    const j = io();
+    expect(await runCli(['status', '--config', good, '--json'], j.cli)).to.equal(0);
+    expect(JSON.parse(j.out())).to.deep.equal({ daemon: 'not running', queued: 0, inFlight: 0, uploaded: 0, oldestQueued: null, failing: [] });
   });
 
   it('upload-now exits 1 with a hint when no daemon runs', async () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diskUsage, usageFromStatfs, type DiskUsageIo, type StatfsLike } from '../../../src/disk/usage.js';
+import { missingTool } from '../../support/tools.js';
 
 const enoent = (p: string): Error => Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
 
@@ -67,8 +68,8 @@ describe('disk/usage', () => {
       try {
         dfOut = execFileSync('df', ['-B1', '--output=used,avail', dir], { encoding: 'utf8' });
       } catch {
-        this.skip(); // no coreutils df on this machine: the arithmetic is covered above
-        return;
+        // No coreutils df on this machine: the arithmetic is covered above.
+        return missingTool(this, 'df', 'coreutils df cannot be run');
       }
       const [used, avail] = dfOut.trim().split('\n')[1]!.trim().split(/\s+/).map(Number) as [number, number];
       const u = await diskUsage(dir);

@@ -11,6 +11,7 @@ import { parseConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
 import { EXIT_CONFIG } from '../../../src/cli/exit-codes.js';
 import { DEFAULT_CONFIG } from '../../../src/cli/program.js';
+import { commandMissing, requireTool } from '../../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PKG = path.join(ROOT, 'packaging');
@@ -33,7 +34,6 @@ function unitSettings(text: string): Map<string, string[]> {
   }
   return out;
 }
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 function minimalConfig(extra = ''): Config {
   return parseConfig(['vehicle_id: v', 'log_directories: [{path: /logs, source: s}]', 's3: {bucket: bucket-name, region: us-east-1}',
@@ -97,7 +97,7 @@ describe('packaging/tvm-upload.service', () => {
   });
 
   it('passes systemd-analyze verify', function () {
-    if (!has('systemd-analyze')) this.skip();
+    requireTool(this, 'systemd-analyze', commandMissing('systemd-analyze'));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tvm-unit-'));
     try {
       // verify insists the ExecStart binary exists; everything else is checked as shipped.

@@ -131,7 +131,26 @@ describe('pipeline/dispatcher', () => {
 
   it('resolves whenIdle at once when there is nothing to do', async () => {
     const s = setup();
-    await s.d.whenIdle();
+    let idle = false;
+    void s.d.whenIdle().then(() => (idle = true));
+    await flush();
+    expect(idle).to.equal(true);
+  });
+
+  it('resolves whenIdle only after the last running job and the queue behind it are done', async () => {
+    const s = setup({ concurrency: 1 });
+    s.queue.add(record(1));
+    s.queue.add(record(2));
+    s.d.wake();
+    let idle = false;
+    void s.d.whenIdle().then(() => (idle = true));
+    s.running.get(1)!.resolve();
+    await flush();
+    expect(idle, 'file 2 was still waiting').to.equal(false);
+    expect(s.started).to.deep.equal([1, 2]);
+    s.running.get(2)!.resolve();
+    await flush();
+    expect(idle).to.equal(true);
     expect(s.d.active).to.equal(0);
   });
 });

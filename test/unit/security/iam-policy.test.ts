@@ -10,6 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { buildObjectKey } from '../../../src/sinks/s3/object-key.js';
 import { lowUploadAlarmName, uploadFailuresAlarmName } from '../../../src/sinks/cloudwatch/alarms.js';
 import { parseConfig } from '../../../src/config/load.js';
+import { PROBE_FOLDER, probeKey } from '../../../src/doctor/s3-bucket.js';
+import type { DoctorContext } from '../../../src/doctor/step.js';
+import * as s3Sdk from '@aws-sdk/client-s3';
+import * as cloudWatchSdk from '@aws-sdk/client-cloudwatch';
 import { IAM_ACTIONS, requiredActions, scanSource, scanTree } from './sdk-commands.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -87,6 +91,12 @@ describe('docs/iam-policy.json', () => {
     }
   });
 
+  it('lets a vehicle delete only the probe objects doctor writes, never its logs', () => {
+    const key = probeKey({ config: { vehicleId: 'VEHICLE_ID' }, nonce: 'n' } as DoctorContext, 'write');
+    expect(key.startsWith(`VEHICLE_ID/${PROBE_FOLDER}/`)).to.equal(true);
+    expect(list(statementFor(policy(), 's3:DeleteObject').Resource)).to.deep.equal([`arn:aws:s3:::BUCKET/VEHICLE_ID/${PROBE_FOLDER}/*`]);
+  });
+
   it('limits bucket actions to the bucket', () => {
     const statements = policy();
     for (const action of ['s3:ListBucket', 's3:ListBucketMultipartUploads']) {
@@ -145,6 +155,13 @@ describe('docs/iam-policy.json', () => {
     it('reports aggregated clients', () => {
       const r = scanSource('x.ts', "import { S3 } from '@aws-sdk/client-s3';\nconst s3 = new S3({});");
       expect(r.aggregated.map((a) => a.name)).to.deep.equal(['S3']);
+    });
+
+    it('lists only commands the SDK packages the daemon depends on actually export', () => {
+      // A row for a class nothing can import (e.g. a removed dependency's) is a stale claim.
+      const exported = { ...s3Sdk, ...cloudWatchSdk } as Record<string, unknown>;
+      const stale = Object.keys(IAM_ACTIONS).filter((name) => typeof exported[name] !== 'function');
+      expect(stale, 'rows in IAM_ACTIONS that no @aws-sdk client exports').to.deep.equal([]);
     });
 
     it('maps every table entry to IAM actions of the right service', () => {

@@ -24,8 +24,6 @@ export const IAM_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   ListObjectsV2Command: ['s3:ListBucket'],
   DeleteObjectCommand: ['s3:DeleteObject'],
   PutObjectTaggingCommand: ['s3:PutObjectTagging'],
-  // @aws-sdk/lib-storage's managed upload: PutObject or the multipart calls, aborting on failure.
-  Upload: ['s3:PutObject', 's3:AbortMultipartUpload'],
   // @aws-sdk/client-cloudwatch
   PutMetricDataCommand: ['cloudwatch:PutMetricData'],
   PutMetricAlarmCommand: ['cloudwatch:PutMetricAlarm'],

@@ -11,6 +11,8 @@ import { ErrorCodes } from '../../../src/errors.js';
 import { handleJob, jobProblem } from '../../../src/workers/compress.worker.js';
 import type { CompressJob, WorkerFailure, WorkerReply } from '../../../src/workers/protocol.js';
 import { exists, isRoot, jobFor, makeTempDir, removeDir, writeLogLikeFile } from './helpers.js';
+import { asUnprivileged, localUser } from '../../support/unprivileged.js';
+import { missingTool } from '../../support/tools.js';
 
 function failed(reply: WorkerReply): WorkerFailure {
   if (reply.kind !== 'failed') expect.fail(`expected a failure, got a result stored=${String(reply.storedReason)}`);
@@ -115,13 +117,14 @@ describe('workers/compress-job failures', () => {
   });
 
   it('fails with FILE_UNREADABLE / EACCES on a file it has no permission to read', async function () {
-    if (isRoot()) {
-      console.log('      (skipped: running as root, which can read a chmod 000 file; directory and FIFO cases cover FILE_UNREADABLE)');
-      this.skip();
-    }
+    // Root reads a chmod 000 file anyway: as root the job runs as nobody instead.
+    const nobody = localUser('nobody');
+    if (isRoot() && nobody === null) missingTool(this, 'the nobody user', 'there is no user nobody to drop root privileges to');
     const src = await bigSource('secret.log', 1000);
+    const job = await jobFor(src, join(dir, 'o.gz'));
+    await chmod(dir, 0o755); // the file's own mode must be what refuses, not its directory's
     await chmod(src, 0o000);
-    const f = failed(await handleJob(await jobFor(src, join(dir, 'o.gz'))));
+    const f = failed(await asUnprivileged(nobody!, () => handleJob(job)));
     expect(f).to.include({ code: ErrorCodes.FILE_UNREADABLE, syscallCode: 'EACCES' });
   });
 

@@ -114,7 +114,7 @@ export async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** Root reads chmod 000 files anyway, so permission tests are skipped for it. */
+/** Root reads chmod 000 files anyway: permission tests run their body through asUnprivileged (test/support/unprivileged.ts). */
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }

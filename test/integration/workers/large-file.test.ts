@@ -14,9 +14,9 @@ import { createGunzip } from 'node:zlib';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { CompressPool } from '../../../src/workers/pool.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
-import { jobFor, makeTempDir, removeDir, writeLogLikeFile } from './helpers.js';
+import { jobFor, makeTempDir, removeDir, writeLogLikeFile } from '../../unit/workers/helpers.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/misbehaving.worker.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../../unit/workers/fixtures/misbehaving.worker.ts', import.meta.url));
 const MIB = 1024 * 1024;
 const SIZE = 50 * MIB;
 

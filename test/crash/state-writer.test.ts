@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { openStateStore } from '../../../src/state/store.js';
-import { silentLogger } from '../../../src/telemetry/logger.js';
-import { removeDir, tempDir } from './helpers.js';
-import { childEnv } from '../../support/child-env.js';
+import { openStateStore } from '../../src/state/store.js';
+import { silentLogger } from '../../src/telemetry/logger.js';
+import { removeDir, tempDir } from '../unit/state/helpers.js';
+import { childEnv } from '../support/child-env.js';
 
-const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crash-child.ts');
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'state-writer-child.ts');
 
 /** Runs the writer child until it has reported `steps` commits after `start`, then SIGKILLs it. */
 async function runAndKill(dir: string, start: number, steps: number): Promise<number> {

@@ -11,11 +11,11 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
+import { commandMissing, requireTool, userMissing } from '../../support/tools.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PKG = path.join(ROOT, 'packaging');
 
-const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
 describe('packaging/service-paths.mjs', () => {
   type Line = { kind: 'rw' | 'ro' | 'warn'; path: string; why: string };
@@ -71,7 +71,7 @@ describe('packaging/install.sh and uninstall.sh', () => {
   });
 
   it('pass shellcheck', function () {
-    if (!has('shellcheck')) this.skip();
+    requireTool(this, 'shellcheck', commandMissing('shellcheck'));
     const r = spawnSync('shellcheck', scripts, { encoding: 'utf8' });
     expect(r.status, r.stdout).to.equal(0);
   });
@@ -109,7 +109,7 @@ describe('packaging/install.sh and uninstall.sh', () => {
     const listing = (): string[] => ['etc', 'opt', 'units'].flatMap((d) => fs.readdirSync(path.join(tmp, d)));
 
     it('installs the example config on a fresh machine but does not start it while placeholders remain', function () {
-      if (spawnSync('id', ['-u', 'nobody']).status !== 0) this.skip();
+      requireTool(this, 'the nobody user', userMissing('nobody'));
       const r = dryRun();
       expect(r.status, r.out).to.equal(0);
       expect(r.out).to.match(/\+ install -m 0640 -o root -g \S+ \S+\/packaging\/config\.example\.yaml \S+\/etc\/tvm-upload\/config\.yaml/);
@@ -119,7 +119,7 @@ describe('packaging/install.sh and uninstall.sh', () => {
     });
 
     it('keeps an existing configuration untouched and starts the service', function () {
-      if (spawnSync('id', ['-u', 'nobody']).status !== 0) this.skip();
+      requireTool(this, 'the nobody user', userMissing('nobody'));
       const etc = path.join(tmp, 'etc/tvm-upload');
       fs.mkdirSync(etc);
       const config = 'vehicle_id: veh-7\n# ${USER} and /home/USER stay exactly as written\n';
@@ -133,7 +133,7 @@ describe('packaging/install.sh and uninstall.sh', () => {
     });
 
     it('upgrades from the Python unit: same user, its AWS_* environment carried over, its files kept for rollback', function () {
-      if (spawnSync('id', ['-u', 'nobody']).status !== 0) this.skip();
+      requireTool(this, 'the nobody user', userMissing('nobody'));
       fs.writeFileSync(
         path.join(tmp, 'units/tvm-upload.service'),
         '[Service]\nUser=nobody\nEnvironment=AWS_PROFILE=china PYTHONUNBUFFERED=1\nEnvironment="AWS_CONFIG_FILE=/home/nobody/.aws/config"\n' +

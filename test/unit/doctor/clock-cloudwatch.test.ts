@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { clockSkewStep, MAX_SKEW_MS } from '../../../src/doctor/clock-skew.js';
+import { cloudWatchAlarmsStep, cloudWatchPublishStep, PROBE_METRIC } from '../../../src/doctor/cloudwatch.js';
+import { deletionDryRunStep } from '../../../src/doctor/deletion.js';
+import { recordServerDates, ServerDateLog } from '../../../src/doctor/server-date.js';
+import type { DoctorContext } from '../../../src/doctor/step.js';
+import { awsError, context, fakeSend, NOW } from './helpers.js';
+
+function dates(serverMs: number, sentMs = NOW, receivedMs = NOW + 200): ServerDateLog {
+  const log = new ServerDateLog();
+  log.record(new Date(serverMs).toUTCString(), sentMs, receivedMs);
+  return log;
+}
+
+describe('doctor/clock skew', () => {
+  it('is in sync within the header\'s whole second and half the round trip', async () => {
+    const r = await clockSkewStep.run(context({ serverDates: dates(NOW) }));
+    expect(r).to.deep.equal({ status: 'pass', detail: 'this clock is in sync with the clock of AWS eu-west-1' });
+  });
+
+  it('says how far ahead or behind, and passes up to five minutes', async () => {
+    expect((await clockSkewStep.run(context({ serverDates: dates(NOW - 90_000) }))).detail).to.equal('this clock is 90.1 s ahead of the clock of AWS eu-west-1');
+    expect((await clockSkewStep.run(context({ serverDates: dates(NOW + 60_000) }))).detail).to.equal('this clock is 59.9 s behind the clock of AWS eu-west-1');
+  });
+
+  it('fails beyond five minutes with how to synchronise', async () => {
+    const r = await clockSkewStep.run(context({ serverDates: dates(NOW - MAX_SKEW_MS - 5_000) }));
+    expect(r.status).to.equal('fail');
+    expect(r.fix).to.include('timedatectl');
+  });
+
+  it('fails when no answer carried a Date header', async () => {
+    const r = await clockSkewStep.run(context());
+    expect(r.status).to.equal('fail');
+    expect(r.detail).to.equal('no answer from AWS eu-west-1 carried a Date header to compare with');
+  });
+
+  it('records the Date of answers and of error answers, ignoring missing or unparsable ones', async () => {
+    let mw: ((next: (a: unknown) => Promise<unknown>) => (a: unknown) => Promise<unknown>) | undefined;
+    const client = { middlewareStack: { add: (m: typeof mw) => void (mw = m) } } as unknown as Parameters<typeof recordServerDates>[0];
+    let t = NOW;
+    const log = recordServerDates(client, () => (t += 100));
+    const ok = mw!(async () => ({ response: { headers: { date: 'Mon, 07 Dec 2026 10:00:00 GMT' } } }));
+    await ok({});
+    expect(log.last()).to.deep.equal({ serverMs: NOW, sentMs: NOW + 100, receivedMs: NOW + 200 });
+    const failing = mw!(() => Promise.reject(Object.assign(new Error('403'), { $response: { headers: { date: 'Mon, 07 Dec 2026 10:01:00 GMT' } } })));
+    await failing({}).catch(() => undefined);
+    expect(log.last()!.serverMs).to.equal(NOW + 60_000);
+    await mw!(async () => ({ response: { headers: { date: 'not a date' } } }))({});
+    await mw!(async () => ({ response: {} }))({});
+    await mw!(() => Promise.reject(null))({}).catch(() => undefined);
+    expect(log.last()!.serverMs, 'unchanged by answers without a usable date').to.equal(NOW + 60_000);
+  });
+});
+
+describe('doctor/CloudWatch', () => {
+  const cw = (f: ReturnType<typeof fakeSend>) => f as unknown as DoctorContext['cloudWatch'];
+
+  it('skips both steps when CloudWatch is disabled', async () => {
+    expect((await cloudWatchPublishStep.run(context())).status).to.equal('skip');
+    expect((await cloudWatchAlarmsStep.run(context())).detail).to.equal('monitoring.cloudwatch_enabled is false: nothing to check');
+  });
+
+  it('publishes one probe point with the vehicle dimension in the configured namespace', async () => {
+    const f = fakeSend();
+    const r = await cloudWatchPublishStep.run(context({ cloudWatch: cw(f) }));
+    expect(r).to.deep.equal({ status: 'pass', detail: `a ${PROBE_METRIC} data point was accepted in namespace "TVM/Upload"` });
+    const input = f.sent[0]!.input as { Namespace: string; MetricData: Array<{ Dimensions: unknown; Timestamp: Date }> };
+    expect(input.Namespace).to.equal('TVM/Upload');
+    expect(input.MetricData[0]!.Dimensions).to.deep.equal([{ Name: 'VehicleId', Value: 'car-7' }]);
+    expect(input.MetricData[0]!.Timestamp.getTime()).to.equal(NOW);
+  });
+
+  it('fails a refused PutMetricData with the permission to grant, and an unreachable one with the endpoint to check', async () => {
+    const denied = await cloudWatchPublishStep.run(context({ cloudWatch: cw(fakeSend({ PutMetricData: () => { throw awsError('AccessDenied', 403, 'not authorized to perform cloudwatch:PutMetricData'); } })) }));
+    expect(denied.status).to.equal('fail');
+    expect(denied.fix).not.to.include('AWS_ENDPOINT_URL_CLOUDWATCH');
+    const down = await cloudWatchPublishStep.run(context({ cloudWatch: cw(fakeSend({ PutMetricData: () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }); } })) }));
+    expect(down.status).to.equal('fail');
+    expect(down.fix).to.include('AWS_ENDPOINT_URL_CLOUDWATCH');
+  });
+
+  it('alarms: passes when both exist, fails naming the missing one, fails when DescribeAlarms is refused', async () => {
+    const both = fakeSend({ DescribeAlarms: () => ({ MetricAlarms: [{ AlarmName: 'TVM-LowUpload-car-7' }, { AlarmName: 'TVM-UploadFailures-car-7' }] }) });
+    expect(await cloudWatchAlarmsStep.run(context({ cloudWatch: cw(both) }))).to.deep.equal({ status: 'pass', detail: 'present: TVM-LowUpload-car-7, TVM-UploadFailures-car-7' });
+    const one = fakeSend({ DescribeAlarms: () => ({ MetricAlarms: [{ AlarmName: 'TVM-LowUpload-car-7' }] }) });
+    const r = await cloudWatchAlarmsStep.run(context({ cloudWatch: cw(one) }));
+    expect(r).to.deep.include({ status: 'fail', detail: 'missing: TVM-UploadFailures-car-7; present: TVM-LowUpload-car-7' });
+    const none = await cloudWatchAlarmsStep.run(context({ cloudWatch: cw(fakeSend({ DescribeAlarms: () => ({}) })) }));
+    expect(none.detail).to.equal('missing: TVM-LowUpload-car-7, TVM-UploadFailures-car-7');
+    const refused = await cloudWatchAlarmsStep.run(context({ cloudWatch: cw(fakeSend({ DescribeAlarms: () => { throw awsError('AccessDenied', 403); } })) }));
+    expect(refused.status).to.equal('fail');
+    expect(refused.detail).to.match(/^DescribeAlarms failed: /);
+  });
+});
+
+describe('doctor/deletion dry run', () => {
+  it('says it is not available in this build instead of passing', async () => {
+    expect(await deletionDryRunStep.run(context())).to.deep.equal({ status: 'skip', detail: 'not available in this build: there is no deletion planner to dry-run yet' });
+  });
+});
