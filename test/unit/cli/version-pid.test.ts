@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLockPid } from '../../../src/cli/daemon-pid.js';
-import { LOCK_FILE } from '../../../src/state/lock.js';
+import { LOCK_FILE, type LockProbes } from '../../../src/state/lock.js';
 import { findVersion, VERSION } from '../../../src/version.js';
 
 describe('version and daemon pid', () => {
@@ -32,14 +32,21 @@ describe('version and daemon pid', () => {
   });
 
   it('finds the pid of a live daemon in the lock file, and none otherwise', () => {
-    expect(readLockPid(dir), 'no lock file').to.equal(null);
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid }));
-    expect(readLockPid(dir)).to.equal(process.pid);
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 'x' }));
-    expect(readLockPid(dir), 'a pid that is not a number').to.equal(null);
-    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 1 }));
-    expect(readLockPid(dir), 'a pid no process has').to.equal(null);
-    writeFileSync(join(dir, LOCK_FILE), 'garbage');
-    expect(readLockPid(dir), 'a damaged lock file').to.equal(null);
+    // Probes stand in for /proc: pid 4242 is alive, booted in "boot-a", started at tick 100.
+    const probes: LockProbes = { pid: 1, bootId: () => 'boot-a', startTime: (p) => (p === 4242 ? '100' : null), alive: (p) => p === 4242 };
+    const lock = (v: unknown): void => writeFileSync(join(dir, LOCK_FILE), typeof v === 'string' ? v : JSON.stringify(v));
+    expect(readLockPid(dir, probes), 'no lock file').to.equal(null);
+    lock({ pid: 4242, bootId: 'boot-a', startTime: '100' });
+    expect(readLockPid(dir, probes)).to.equal(4242);
+    lock({ pid: 4242, bootId: 'boot-a', startTime: '99' });
+    expect(readLockPid(dir, probes), 'the pid was reused by a process started later').to.equal(null);
+    lock({ pid: 4242, bootId: 'boot-b', startTime: '100' });
+    expect(readLockPid(dir, probes), 'a lock from another boot').to.equal(null);
+    lock({ pid: 'x' });
+    expect(readLockPid(dir, probes), 'a pid that is not a number').to.equal(null);
+    lock({ pid: 2 ** 22 + 1, bootId: 'boot-a', startTime: '100' });
+    expect(readLockPid(dir, probes), 'a pid no process has').to.equal(null);
+    lock('garbage');
+    expect(readLockPid(dir, probes), 'a damaged lock file').to.equal(null);
   });
 });
