@@ -32,6 +32,10 @@ import { createUploadJob } from './pipeline/upload-job.js';
 import type { WatcherBackend } from './pipeline/watch-source.js';
 import { realStatProbe } from './pipeline/stat-probe.js';
 import type { FileRecord } from './state/types.js';
+import { buildDeletion, type DeletionProbes } from './deletion/build.js';
+import { DeletionScheduler } from './deletion/scheduler.js';
+import type { PassReport } from './deletion/pass.js';
+import { deletionStatus, type DeletionStatus } from './deletion/status.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -43,6 +47,8 @@ export interface DaemonOptions {
   readonly telemetry?: Telemetry;
   /** Explicit S3 credentials (tests); default: the AWS credential chain. */
   readonly s3Credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Disk and file-system probes of the deletion policies (tests: a fake "disk full" statfs). */
+  readonly deletionProbes?: DeletionProbes;
 }
 
 export interface DaemonStatus {
@@ -59,6 +65,9 @@ export class Daemon {
   private closing: Promise<void> | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
   private http: HttpEndpoint | null = null;
+  private deletion: DeletionScheduler | null = null;
+  private deletionProbes: DeletionProbes = {};
+  private now: () => number = Date.now;
 
   private constructor(
     private readonly config: Config,
@@ -82,12 +91,6 @@ export class Daemon {
     const startedAt = now();
     const telemetry = o.telemetry ?? new Telemetry(logger);
     for (const w of config.warnings) logger.warn(w);
-    // Honest about what this version does not do yet, rather than silently ignoring the keys.
-    const del = config.deletion;
-    if (del.afterUpload.enabled || del.ageBased.enabled || del.emergency.enabled) {
-      logger.warn('deletion policies (deletion.after_upload, age_based, emergency) are not active in this version: no local file is deleted; watch disk usage');
-    }
-
 
     const store = openStateStore({ dir: config.stateDir, logger, now });
     try {
@@ -202,6 +205,7 @@ export class Daemon {
         recovering = false;
       }
       daemon.startHousekeeping(now);
+      daemon.startDeletion(timers, o.deletionProbes ?? {});
       logger.info(
         { vehicleId: config.vehicleId, bucket: config.s3.bucket, directories: config.logDirectories.map((d) => d.path) },
         'tvm-upload running',
@@ -225,6 +229,24 @@ export class Daemon {
     return this.dispatcher.whenIdle();
   }
 
+  /**
+   * Runs every deletion policy now (age-based included, due or not) and resolves with what was
+   * deleted; the integrator connects SIGUSR2 (`tvm-upload cleanup` with a daemon running) to it.
+   */
+  runDeletionPass(): Promise<PassReport> {
+    if (this.deletion === null) return Promise.reject(new Error('the daemon is not running'));
+    return this.deletion.runNow();
+  }
+
+  /** The deletion part of status: disk usage per filesystem, bytes deletable now, last pass. */
+  deletionStatus(): Promise<DeletionStatus> {
+    const dry = buildDeletion({
+      config: this.config, db: this.store.db, dbPath: this.store.dbPath, enqueue: () => undefined,
+      telemetry: this.telemetry, logger: this.logger, now: this.now, dryRun: true, ...this.deletionProbes,
+    });
+    return deletionStatus(dry.pass);
+  }
+
   status(): DaemonStatus {
     const c = this.store.files.countByStatus();
     return { queued: c.queued, inFlight: c.inFlight, uploaded: c.uploaded, active: this.dispatcher.active };
@@ -235,6 +257,7 @@ export class Daemon {
     this.closing ??= (async () => {
       for (const t of this.intervals) clearInterval(t);
       this.intake.close();
+      await this.deletion?.close();
       await this.http?.close();
       const aborted = await this.dispatcher.close(deadlineMs);
       if (aborted > 0) this.logger.warn({ files: aborted }, 'shutdown deadline reached; interrupted uploads resume on the next start');
@@ -246,6 +269,24 @@ export class Daemon {
       this.logger.info('tvm-upload stopped');
     })();
     return this.closing;
+  }
+
+  private startDeletion(timers: Timers, probes: DeletionProbes): void {
+    this.now = () => timers.now();
+    this.deletionProbes = probes;
+    const { repo, pass } = buildDeletion({
+      config: this.config, db: this.store.db, dbPath: this.store.dbPath,
+      enqueue: (input, at) => {
+        if (this.store.files.enqueue(input, at) === 'queued') this.dispatcher.wake();
+      },
+      telemetry: this.telemetry, logger: this.logger, now: this.now, dryRun: false, ...probes,
+    });
+    this.deletion = new DeletionScheduler({
+      pass, timers, telemetry: this.telemetry, logger: this.logger,
+      intervalMs: this.config.disk.checkIntervalSeconds * 1000,
+      pruneAudit: (cutoff) => repo.pruneAudit(cutoff),
+    });
+    this.deletion.start();
   }
 
   private startHousekeeping(now: () => number): void {

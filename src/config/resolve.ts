@@ -137,6 +137,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
         enabled: raw.deletion.age_based.enabled,
         maxAgeDays: raw.deletion.age_based.max_age_days,
         scheduleTime: raw.deletion.age_based.schedule_time,
+        includeNotUploaded: raw.deletion.age_based.include_not_uploaded,
       },
       emergency: { enabled: raw.deletion.emergency.enabled },
     },
@@ -144,6 +145,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
       reservedGb: raw.disk.reserved_gb,
       warningThreshold: raw.disk.warning_threshold,
       criticalThreshold: raw.disk.critical_threshold,
+      checkIntervalSeconds: raw.disk.check_interval_seconds,
     },
     monitoring: {
       cloudwatchEnabled: raw.monitoring.cloudwatch_enabled,
