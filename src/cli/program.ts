@@ -9,6 +9,7 @@ import { checkConfigCommand } from './check-config.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { uploadNowCommand } from './upload-now.js';
+import { cleanupCommand } from './cleanup.js';
 import { EXIT_CONFIG, EXIT_OK } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -63,6 +64,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(configOption())
     .action(async (opts: { config: string }) => {
       code = await uploadNowCommand(io, opts);
+    });
+
+  program
+    .command('cleanup')
+    .description('run the deletion policies now; print each file deleted, its policy and reason, and free space before and after')
+    .addOption(configOption())
+    .option('--dry-run', 'change nothing: print what would be deleted')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { config: string; dryRun?: boolean; json?: boolean }) => {
+      code = await cleanupCommand(io, opts);
     });
 
   try {

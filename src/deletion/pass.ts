@@ -70,6 +70,8 @@ export interface PassDeps {
 interface Group {
   readonly dirs: string[];
   readonly usage: DiskUsage;
+  /** Bytes this pass deleted on this filesystem so far. */
+  freed: number;
 }
 
 export interface PassRequest {
@@ -87,7 +89,9 @@ export async function runDeletionPass(d: PassDeps, req: PassRequest): Promise<Pa
   const { trigger } = req;
   const startedAt = d.now();
   const del = d.config.deletion;
-  const tally = new Tally();
+  // Measured before anything is deleted: the report's "before", and the base of predictions.
+  const groups = await groupByFilesystem(d);
+  const tally = new Tally(groups);
   const sources = deletableSources(d.config.logDirectories);
   const run = (order: CandidateKind, policy: PolicyName, reason: (r: CandidateRow) => string, allowNotUploaded: boolean, until?: () => Promise<boolean>, within?: readonly string[]) =>
     sweep(d, tally, { ...order, sources }, policy, reason, allowNotUploaded, until, within);
@@ -113,21 +117,21 @@ export async function runDeletionPass(d: PassDeps, req: PassRequest): Promise<Pa
   }
 
   const filesystems: FilesystemReport[] = [];
-  for (const g of await groupByFilesystem(d)) {
+  for (const g of groups) {
     const before = g.usage;
-    const freedBefore = tally.bytes;
-    let current: UsageFigures = before;
-    const level = pressure(before, d.config.disk);
-    // Re-measure (or predict, in a dry run) after each emergency deletion.
+    // Re-measured (or predicted, in a dry run) after each emergency deletion.
     const remeasure = async (): Promise<UsageFigures> => {
-      const predicted = afterFreeing(before, tally.bytes - freedBefore);
-      if (d.executor.dryRun) return predicted;
+      const predicted = afterFreeing(before, g.freed);
+      if (d.executor.dryRun || g.freed === 0) return predicted;
       const measured = await d.measure(g.dirs[0] ?? '/').catch(() => predicted);
       return lessUsed(measured, predicted);
     };
+    let current = await remeasure();
+    const level = pressure(current, d.config.disk);
     if (del.emergency.enabled && level !== 'normal') {
       const pct = (u: UsageFigures): string => `${u.usedPercent.toFixed(1)}% used, ${gib(u.availableBytes)} GiB available`;
-      await run({ kind: 'oldest', status: 'uploaded', mtimeBelow: Infinity }, 'emergency', () => `disk ${level}: ${pct(before)}`, false, async () => {
+      const atStart = current;
+      await run({ kind: 'oldest', status: 'uploaded', mtimeBelow: Infinity }, 'emergency', () => `disk ${level}: ${pct(atStart)}`, false, async () => {
         current = await remeasure();
         return relievedOfWarning(current, d.config.disk);
       }, g.dirs);
@@ -139,7 +143,7 @@ export async function runDeletionPass(d: PassDeps, req: PassRequest): Promise<Pa
         }, g.dirs);
       }
     }
-    const after = tally.bytes > freedBefore ? await remeasure() : before;
+    const after = await remeasure();
     filesystems.push({ path: g.dirs[0] ?? before.measuredPath, dirs: g.dirs, before, after, pressure: pressure(after, d.config.disk) });
     if (!d.executor.dryRun) {
       d.telemetry.emit({ type: 'disk.usage', path: g.dirs[0] ?? before.measuredPath, usedPercent: after.usedPercent, availableBytes: after.availableBytes, totalBytes: before.totalBytes });
@@ -164,9 +168,13 @@ class Tally {
   notUploaded = 0;
   readonly entries: DeletionEntry[] = [];
 
+  constructor(private readonly groups: readonly Group[]) {}
+
   add(e: DeletionEntry): void {
     this.count += 1;
     this.bytes += e.size;
+    const g = this.groups.find((x) => x.dirs.some((dir) => isBelow(e.path, dir)));
+    if (g !== undefined) g.freed += e.size;
     if (!e.uploaded) this.notUploaded += 1;
     if (this.entries.length < REPORT_ENTRIES) this.entries.push(e);
   }
@@ -200,7 +208,7 @@ async function groupByFilesystem(d: PassDeps): Promise<Group[]> {
     const usage = await d.measure(dir.path).catch(() => null);
     if (usage === null) continue;
     const g = groups.get(usage.device);
-    if (g === undefined) groups.set(usage.device, { dirs: [dir.path], usage });
+    if (g === undefined) groups.set(usage.device, { dirs: [dir.path], usage, freed: 0 });
     else g.dirs.push(dir.path);
   }
   return [...groups.values()];
