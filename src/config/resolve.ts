@@ -36,7 +36,7 @@ function compatibilityWarnings(raw: RawConfig): string[] {
   }
   if (raw.disk.cleanup_threshold !== undefined) w.push(ignored('disk.cleanup_threshold', 'use disk.warning_threshold'));
   if (raw.deletion.emergency.threshold !== undefined) {
-    w.push(ignored('deletion.emergency.threshold', 'emergency cleanup starts at disk.critical_threshold'));
+    w.push(ignored('deletion.emergency.threshold', 'emergency cleanup starts at disk.warning_threshold (uploaded files) and disk.critical_threshold (files not uploaded)'));
   }
   for (const key of ['low_upload_threshold_mb', 'alarm_evaluation_periods'] as const) {
     if (raw.monitoring[key] !== undefined) w.push(ignored(`monitoring.${key}`, 'the reference never created the alarm it describes'));

@@ -57,7 +57,7 @@ describe('config fixtures in the reference format', () => {
     expect(c.disk.warningThreshold).to.equal(0.9);
     expect(c.warnings).to.include('retry is accepted for compatibility but ignored: the reference never read it; use upload.retry.max_attempts');
     expect(c.warnings).to.include('disk.cleanup_threshold is accepted for compatibility but ignored: use disk.warning_threshold');
-    expect(c.warnings).to.include('deletion.emergency.threshold is accepted for compatibility but ignored: emergency cleanup starts at disk.critical_threshold');
+    expect(c.warnings).to.include('deletion.emergency.threshold is accepted for compatibility but ignored: emergency cleanup starts at disk.warning_threshold (uploaded files) and disk.critical_threshold (files not uploaded)');
     expect(c.warnings).to.include('log_directories[3]: legacy string form, source guessed as "tvm_test_logs" (write {path, source} to choose it)');
   });
 
