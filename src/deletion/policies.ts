@@ -6,7 +6,6 @@
  */
 import type { DeletionConfig, DiskConfig, MinuteOfDay } from '../config/types.js';
 import type { DiskUsage } from '../disk/usage.js';
-import { nextLocalMinute } from '../schedule/upload-gate.js';
 
 export const DAY_MS = 24 * 3_600_000;
 const GIB = 1024 ** 3;
@@ -48,11 +47,6 @@ export function ageRunDue(schedule: MinuteOfDay, lastRunAt: number | null, now: 
   if (lastRunAt === null) return true;
   if (lastRunAt > now) return localDay(lastRunAt) !== localDay(now); // clock went back: once per day still
   return lastSlotAt(schedule, now) > lastRunAt && localDay(lastRunAt) !== localDay(now);
-}
-
-/** When to look again: the next scheduled time after `now`. */
-export function nextAgeRunAt(schedule: MinuteOfDay, now: number): number {
-  return nextLocalMinute(now, schedule);
 }
 
 export type Pressure = 'normal' | 'warning' | 'critical';

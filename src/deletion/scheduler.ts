@@ -104,7 +104,7 @@ export class DeletionScheduler {
   /** Waits for a running pass, then runs this one. Errors are logged and re-thrown to the requester. */
   private async request(req: PassRequest): Promise<PassReport> {
     while (this.running !== null) await this.running.catch(() => undefined);
-    if (this.closed && req.trigger !== 'request') throw new Error('deletion scheduler closed');
+    if (this.closed) throw new Error('the deletion scheduler is closed (daemon stopping)');
     const pass = runDeletionPass(this.o.pass, req);
     this.running = pass;
     try {
