@@ -54,6 +54,11 @@ export interface ExecutorOptions {
 
 export class DeletionExecutor {
   private readonly fs: DeleteFs;
+  /**
+   * Paths queued again in the current pass because they changed since their upload: new data,
+   * which a later policy of the same pass must not take as an old un-uploaded file.
+   */
+  private readonly requeued = new Set<string>();
 
   constructor(private readonly o: ExecutorOptions) {
     this.fs = o.fs ?? realDeleteFs;
@@ -63,9 +68,15 @@ export class DeletionExecutor {
     return this.o.dryRun;
   }
 
+  /** Called at the start of each pass. */
+  beginPass(): void {
+    this.requeued.clear();
+  }
+
   tryDelete(candidate: CandidateRow, policy: PolicyName, reason: string, allowNotUploaded: boolean): Attempt {
     const row = this.o.repo.get(candidate.id);
     if (row === null || row.path !== candidate.path) return { skipped: 'gone' };
+    if (this.requeued.has(row.path)) return { skipped: 'changed-since-upload' };
     const verdict = this.o.safety.check({ path: row.path, row, now: this.o.now(), allowNotUploaded });
     if (!verdict.ok) {
       this.onRefused(row, verdict.rule, verdict.detail, verdict.file);
@@ -114,6 +125,7 @@ export class DeletionExecutor {
     if (this.o.dryRun) return;
     if (rule === 'changed-since-upload' && file !== null) {
       this.o.requeue(row, file);
+      this.requeued.add(row.path);
       this.o.logger.info({ path: row.path }, `not deleted: ${detail}; queued for upload again`);
     } else if (rule === 'not-a-regular-file' && file === null && row.status === 'uploaded') {
       this.o.repo.forget(row.id);

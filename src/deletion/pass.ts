@@ -90,6 +90,7 @@ export async function runDeletionPass(d: PassDeps, req: PassRequest): Promise<Pa
   const startedAt = d.now();
   const del = d.config.deletion;
   // Measured before anything is deleted: the report's "before", and the base of predictions.
+  d.executor.beginPass();
   const groups = await groupByFilesystem(d);
   const tally = new Tally(groups);
   const sources = deletableSources(d.config.logDirectories);
