@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupCommand } from '../../../src/cli/cleanup.js';
 import type { CliIo } from '../../../src/cli/io.js';
 import { runCli } from '../../../src/cli/program.js';
+import { MIGRATIONS } from '../../../src/state/migrations.js';
 import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { filesDiskIo, writeFile } from '../deletion/helpers.js';
@@ -72,6 +73,16 @@ state_dir: ${dir}/state
     expect(r.filesystems[0]!.after.availableBytes - r.filesystems[0]!.before.availableBytes).to.equal(1000);
     expect(existsSync(uploaded)).to.equal(false);
     expect(existsSync(queued)).to.equal(true);
+  });
+
+  it('status says the deletion figures are unavailable for a database from before the deletion schema', async () => {
+    const old = join(dir, 'old-state');
+    openStateStore({ dir: old, logger: silentLogger(), migrations: MIGRATIONS.slice(0, 1) }).close();
+    const text = readFileSync(config, 'utf8').replace(`state_dir: ${dir}/state`, `state_dir: ${old}`);
+    writeFileSync(config, text.replace('age_based: {enabled: false}', 'age_based: {enabled: true}'));
+    const t = io();
+    expect(await runCli(['status', '--config', config], t.cli)).to.equal(0);
+    expect(t.out()).to.match(/deletion: +unavailable \(/);
   });
 
   describe('with a daemon holding the state dir', () => {

@@ -85,6 +85,40 @@ describe('deletion/scheduler', () => {
     expect(passes() - before).to.equal(1);
   });
 
+  it('an upload during a running pass gets a pass of its own after it', async () => {
+    start();
+    await settle();
+    const slow = scheduler.runNow(); // running while the upload timer fires
+    const p = h.uploaded('during.log', 10, DAY, 0);
+    h.telemetry.emit({ type: 'file.uploaded', path: p, key: 'k', source: 'ros', sourceBytes: 10, sentBytes: 10, codec: 'gzip', latencyMs: 1, remoteSkip: false });
+    timers.advance(UPLOAD_DELAY_MS);
+    await slow;
+    await settle();
+    expect(h.exists(p)).to.equal(false);
+    timers.advance(UPLOAD_DELAY_MS);
+    await settle();
+    expect(scheduler.lastPass?.trigger).to.equal('upload');
+  });
+
+  it('a failure to prune audit rows is logged, not fatal', async () => {
+    pruned = [];
+    scheduler = new DeletionScheduler({
+      pass: { ...h.build().pass, now: () => timers.now() },
+      intervalMs: INTERVAL,
+      timers,
+      telemetry: h.telemetry,
+      logger: silentLogger(),
+      pruneAudit: () => {
+        throw new Error('database is locked');
+      },
+    });
+    scheduler.start();
+    timers.advance(INTERVAL);
+    await settle();
+    expect(scheduler.lastPass?.trigger).to.equal('timer');
+    expect(timers.scheduled).to.equal(1);
+  });
+
   it('never overlaps passes: concurrent requests run one after the other', async () => {
     start();
     const [r1, r2] = await Promise.all([scheduler.runNow(), scheduler.runNow()]);
