@@ -68,7 +68,10 @@ function globMatch(pattern: string | null, name: string): boolean {
   return name.startsWith('x');
 }
 
-describe('deletion safety (property)', () => {
+describe('deletion safety (property)', function () {
+  // Each run builds a real tree and state store; sixty of them take seconds on a loaded machine.
+  this.timeout(120_000);
+
   it('never deletes a file any safety layer protects, whatever the tree, settings, states and pressure', async () => {
     // Across all runs the passes must delete something, un-uploaded files included, or the
     // property would hold vacuously.
