@@ -38,6 +38,7 @@ export const PAGE_SIZE = 200;
 
 const SQL = {
   byId: `SELECT ${COLUMNS} FROM files WHERE id = ?`,
+  hasPath: 'SELECT 1 AS one FROM files WHERE path = ?',
   // Partial indexes need their WHERE terms literally, hence one statement per status.
   uploadedBefore: `SELECT ${COLUMNS} FROM files INDEXED BY files_uploaded_at
     WHERE status = 'uploaded' AND uploaded_at <= ? AND (uploaded_at, id) > (?, ?) AND source IN (SELECT value FROM json_each(?)) ORDER BY uploaded_at, id LIMIT ${PAGE_SIZE}`,
@@ -80,6 +81,11 @@ export class DeletionRepo {
     return this.guard(() => (this.stmt(SQL.byId).get(id) as CandidateRow | undefined) ?? null);
   }
 
+  /** Whether the state store has a row for this path (files without one are "unrecorded"). */
+  hasPath(path: string): boolean {
+    return this.guard(() => this.stmt(SQL.hasPath).get(path) !== undefined);
+  }
+
   /** Candidate rows in the policy's order, a page at a time. */
   *candidates(order: CandidateOrder): IterableIterator<CandidateRow> {
     const sql = order.kind === 'uploaded-before' ? SQL.uploadedBefore : order.status === 'uploaded' ? SQL.uploadedByMtime : SQL.queuedByMtime;
@@ -107,6 +113,11 @@ export class DeletionRepo {
         this.insertAudit(audit);
       })(),
     );
+  }
+
+  /** A file without a row was deleted: the audit row is all there is to write. */
+  recordDeletedUnrecorded(audit: AuditRow): void {
+    this.guard(() => this.insertAudit(audit));
   }
 
   /** An uploaded file that no longer exists (removed by someone else): its row has nothing left to do. */

@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { systemCode } from '../errors.js';
 import type { Telemetry } from '../telemetry/events.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { CandidateRow, DeletionRepo } from './deletion-repo.js';
+import type { AuditRow, CandidateRow, DeletionRepo } from './deletion-repo.js';
 import type { PolicyName } from './policies.js';
 import type { SafetyLayers, SafetyRule } from './safety.js';
 
@@ -41,7 +41,7 @@ export interface DeleteFs {
 export const realDeleteFs: DeleteFs = { unlink: unlinkSync, rmdir: rmdirSync };
 
 export interface ExecutorOptions {
-  readonly repo: Pick<DeletionRepo, 'get' | 'recordDeleted' | 'forget'>;
+  readonly repo: Pick<DeletionRepo, 'get' | 'recordDeleted' | 'forget' | 'hasPath' | 'recordDeletedUnrecorded'>;
   readonly safety: SafetyLayers;
   /** Queues a file again with its current identity (FileRepo.enqueue). */
   readonly requeue: (row: CandidateRow, current: { size: number; mtimeMs: number }) => void;
@@ -93,30 +93,51 @@ export class DeletionExecutor {
       uploaded,
       sha256: row.contentSha256,
     };
+    return this.remove(entry, verdict.dir.path, row.objectKey, (audit) => this.o.repo.recordDeleted(row.id, audit), () => {
+      if (uploaded) this.o.repo.forget(row.id);
+    });
+  }
+
+  /**
+   * A file the state store has no row for (never queued, so never uploaded): only for the
+   * policies allowed to delete un-uploaded files. Same safety layers, audited the same way.
+   */
+  tryDeleteUnrecorded(file: { path: string; source: string }, policy: PolicyName, reason: string): Attempt {
+    if (this.o.repo.hasPath(file.path)) return { skipped: 'gone' }; // recorded meanwhile: the row's policies decide
+    const verdict = this.o.safety.check({ path: file.path, row: null, now: this.o.now(), allowNotUploaded: true });
+    if (!verdict.ok) return { skipped: verdict.rule };
+    const entry: DeletionEntry = {
+      path: file.path, source: file.source, policy, reason, size: verdict.file.size, mtimeMs: verdict.file.mtimeMs, uploaded: false, sha256: null,
+    };
+    return this.remove(entry, verdict.dir.path, null, (audit) => this.o.repo.recordDeletedUnrecorded(audit), () => undefined);
+  }
+
+  /** Unlink, record, tidy up, tell: the tail every deletion shares. */
+  private remove(entry: DeletionEntry, root: string, objectKey: string | null, record: (audit: AuditRow) => void, onGone: () => void): Attempt {
     if (this.o.dryRun) return { deleted: entry };
     try {
-      this.fs.unlink(row.path);
+      this.fs.unlink(entry.path);
     } catch (err) {
       if (systemCode(err) === 'ENOENT') {
-        if (uploaded) this.o.repo.forget(row.id);
+        onGone();
         return { skipped: 'gone' };
       }
-      this.o.logger.warn({ err, path: row.path, policy }, 'cannot delete local file; it is kept');
+      this.o.logger.warn({ err, path: entry.path, policy: entry.policy }, 'cannot delete local file; it is kept');
       return { skipped: 'unlink-failed' };
     }
-    this.o.repo.recordDeleted(row.id, {
+    record({
       deletedAt: this.o.now(),
-      path: row.path,
-      source: row.source,
+      path: entry.path,
+      source: entry.source,
       size: entry.size,
       mtimeMs: entry.mtimeMs,
-      contentSha256: row.contentSha256,
-      objectKey: row.objectKey,
-      uploaded,
-      policy,
-      reason,
+      contentSha256: entry.sha256,
+      objectKey,
+      uploaded: entry.uploaded,
+      policy: entry.policy,
+      reason: entry.reason,
     });
-    this.removeEmptiedDirs(row.path, verdict.dir.path);
+    this.removeEmptiedDirs(entry.path, root);
     this.o.telemetry.emit({ type: 'file.deleted', ...entry });
     return { deleted: entry };
   }

@@ -25,6 +25,7 @@ import {
   type PolicyName, type Pressure, type UsageFigures,
 } from './policies.js';
 import { isBelow, isProtectedDir } from './safety.js';
+import { UNRECORDED_BATCH, oldestUnrecorded, type UnrecordedFile } from './unrecorded.js';
 
 export const AGE_LAST_RUN_KEY = 'deletion.age_based.last_run_at';
 export const LAST_PASS_KEY = 'deletion.last_pass';
@@ -60,7 +61,7 @@ export interface PassReport {
 
 export interface PassDeps {
   readonly config: Pick<Config, 'deletion' | 'disk' | 'logDirectories'>;
-  readonly repo: Pick<DeletionRepo, 'candidates' | 'getMeta' | 'setMeta'>;
+  readonly repo: Pick<DeletionRepo, 'candidates' | 'getMeta' | 'setMeta' | 'hasPath'>;
   readonly executor: DeletionExecutor;
   readonly measure: (path: string) => Promise<DiskUsage>;
   readonly telemetry: Pick<Telemetry, 'emit'>;
@@ -109,10 +110,12 @@ export async function runDeletionPass(d: PassDeps, req: PassRequest): Promise<Pa
   const ageDue = age.enabled && (req.forceAgeBased === true || ageRunDue(age.scheduleTime, Number.isFinite(lastRun) ? lastRun : null, startedAt));
   if (ageDue) {
     const cutoff = ageCutoff(age, startedAt);
-    const why = (r: CandidateRow): string => `modified ${days(startedAt - r.mtimeMs)} days ago (max_age_days ${age.maxAgeDays})`;
+    const why = (r: { mtimeMs: number }): string => `modified ${days(startedAt - r.mtimeMs)} days ago (max_age_days ${age.maxAgeDays})`;
     await run({ kind: 'oldest', status: 'uploaded', mtimeBelow: cutoff }, 'age_based', why, false);
     if (age.includeNotUploaded) {
-      await run({ kind: 'oldest', status: 'queued', mtimeBelow: cutoff }, 'age_based', (r) => `${why(r)}; not uploaded (include_not_uploaded)`, true);
+      const notUploaded = (r: { mtimeMs: number }): string => `${why(r)}; not uploaded (include_not_uploaded)`;
+      await run({ kind: 'oldest', status: 'queued', mtimeBelow: cutoff }, 'age_based', notUploaded, true);
+      await sweepUnrecorded(d, tally, d.config.logDirectories.map((x) => x.path), cutoff, 'age_based', notUploaded);
     }
     if (!d.executor.dryRun) d.repo.setMeta(AGE_LAST_RUN_KEY, String(startedAt));
   }
@@ -138,10 +141,13 @@ export async function runDeletionPass(d: PassDeps, req: PassRequest): Promise<Pa
       }, g.dirs);
       if (pressure(current, d.config.disk) === 'critical') {
         const atCritical = current;
-        await run({ kind: 'oldest', status: 'queued', mtimeBelow: Infinity }, 'emergency', () => `disk critical after deleting every eligible uploaded file: ${pct(atCritical)}`, true, async () => {
+        const why = (): string => `disk critical after deleting every eligible uploaded file: ${pct(atCritical)}`;
+        const relieved = async (): Promise<boolean> => {
           current = await remeasure();
           return relievedOfCritical(current, d.config.disk);
-        }, g.dirs);
+        };
+        await run({ kind: 'oldest', status: 'queued', mtimeBelow: Infinity }, 'emergency', why, true, relieved, g.dirs);
+        await sweepUnrecorded(d, tally, g.dirs, Infinity, 'emergency', why, relieved);
       }
     }
     const after = await remeasure();
@@ -201,6 +207,31 @@ async function sweep(
   }
 }
 
+/**
+ * Files without a row (never queued), oldest first, a bounded batch per walk; walks again while
+ * a full batch was deleted and `until` does not hold. A dry run deletes nothing, so one batch.
+ */
+async function sweepUnrecorded(
+  d: PassDeps, tally: Tally, within: readonly string[], mtimeBelow: number, policy: PolicyName,
+  reason: (f: UnrecordedFile) => string, until?: () => Promise<boolean>,
+): Promise<void> {
+  if (until !== undefined && (await until())) return;
+  for (;;) {
+    // Never walk a tree no file may be deleted from (a protected `/var`, allow_deletion: false).
+    const walk = deletableDirs(d.config.logDirectories).map((x) => x.path).filter((p) => within.includes(p));
+    const batch = await oldestUnrecorded(d.config.logDirectories, walk, (p) => d.repo.hasPath(p), mtimeBelow);
+    let progressed = false;
+    for (const f of batch) {
+      const attempt = d.executor.tryDeleteUnrecorded(f, policy, reason(f));
+      if (!('deleted' in attempt)) continue;
+      progressed = true;
+      tally.add(attempt.deleted);
+      if (until !== undefined && (await until())) return;
+    }
+    if (batch.length < UNRECORDED_BATCH || !progressed || d.executor.dryRun) return;
+  }
+}
+
 /** Watched directories grouped by the filesystem that holds them (st_dev), in config order. */
 async function groupByFilesystem(d: PassDeps): Promise<Group[]> {
   const groups = new Map<number, Group>();
@@ -215,9 +246,14 @@ async function groupByFilesystem(d: PassDeps): Promise<Group[]> {
   return [...groups.values()];
 }
 
+/** Directories the policies may delete from at all. */
+function deletableDirs(dirs: Config['logDirectories']): Config['logDirectories'] {
+  return dirs.filter((x) => x.allowDeletion && !isProtectedDir(x.path));
+}
+
 /** Sources with at least one directory the policies may delete from at all. */
 export function deletableSources(dirs: Config['logDirectories']): string[] {
-  return [...new Set(dirs.filter((x) => x.allowDeletion && !isProtectedDir(x.path)).map((x) => x.source))];
+  return [...new Set(deletableDirs(dirs).map((x) => x.source))];
 }
 
 function days(ms: number): string {

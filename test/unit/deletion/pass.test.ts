@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { runDeletionPass } from '../../../src/deletion/pass.js';
 import { DAY, Harness, MIB } from './harness.js';
+import { writeFile } from './helpers.js';
 
 describe('deletion/pass', () => {
   let h: Harness;
@@ -231,5 +232,57 @@ describe('deletion/pass', () => {
       expect(h.build().repo.recentAudit(5)).to.have.length(0);
       expect(h.events).to.have.length(0);
     });
+  });
+});
+
+describe('deletion/pass: files the state store never recorded', () => {
+  let h: Harness;
+  afterEach(() => h?.close());
+  const EMERGENCY = '  after_upload: {enabled: false}\n  age_based: {enabled: false}\n  emergency: {enabled: true}';
+  const DISK = '  reserved_gb: 0.001\n  warning_threshold: 0.8\n  critical_threshold: 0.85';
+
+  it('at critical, after every recorded candidate, deletes unrecorded files oldest first, each audited', async () => {
+    h = new Harness({ deletion: EMERGENCY, disk: DISK, capacity: 100 * MIB, baseline: 80 * MIB });
+    const q = h.queued('q.log', 2 * MIB, 1 * DAY);
+    const never = ['n-old.log', 'n-mid.log', 'n-new.log'].map((name, i) => {
+      const path = join(h.logs, 'old-run', name);
+      writeFile(path, 2 * MIB, h.now - (60 - i) * DAY);
+      return path;
+    });
+    // 88 %: q (recorded) → 86 %, still critical → n-old → 84 %: stop.
+    const r = await runDeletionPass(h.build().pass, { trigger: 'timer' });
+    expect(r.entries.map((e) => [e.path, e.uploaded])).to.deep.equal([[q, false], [never[0], false]]);
+    expect(never.slice(1).every((p) => h.exists(p))).to.equal(true);
+    const audit = h.build().repo.recentAudit(5).find((a) => a.path === never[0]);
+    expect(audit).to.include({ uploaded: false, policy: 'emergency', size: 2 * MIB, objectKey: null, contentSha256: null });
+  });
+
+  it('at warning never touches unrecorded files', async () => {
+    h = new Harness({ deletion: EMERGENCY, disk: DISK, capacity: 100 * MIB, baseline: 78 * MIB });
+    const path = join(h.logs, 'never.log');
+    writeFile(path, 4 * MIB, h.now - 60 * DAY);
+    const r = await runDeletionPass(h.build().pass, { trigger: 'timer' });
+    expect(r.filesystems[0]?.pressure).to.equal('warning');
+    expect(r.deletedCount).to.equal(0);
+  });
+
+  it('age_based deletes old unrecorded files only with include_not_uploaded', async () => {
+    const age = (include: boolean) => `  after_upload: {enabled: false}\n  age_based: {enabled: true, max_age_days: 7, include_not_uploaded: ${include}}`;
+    h = new Harness({ deletion: age(false) });
+    const old = join(h.logs, 'old.log');
+    const young = join(h.logs, 'young.log');
+    writeFile(old, 10, h.now - 30 * DAY);
+    writeFile(young, 10, h.now - 2 * DAY);
+    await runDeletionPass(h.build().pass, { trigger: 'cleanup', forceAgeBased: true });
+    expect(h.exists(old)).to.equal(true);
+    h.close();
+    h = new Harness({ deletion: age(true) });
+    writeFile(old.replace(/^.*\/logs/, h.logs), 10, h.now - 30 * DAY);
+    writeFile(young.replace(/^.*\/logs/, h.logs), 10, h.now - 2 * DAY);
+    const dry = await runDeletionPass(h.build(true).pass, { trigger: 'cleanup', forceAgeBased: true });
+    expect(dry.entries.map((e) => e.path)).to.deep.equal([join(h.logs, 'old.log')]);
+    const r = await runDeletionPass(h.build().pass, { trigger: 'cleanup', forceAgeBased: true });
+    expect(r.entries.map((e) => [e.path, e.policy, e.uploaded])).to.deep.equal([[join(h.logs, 'old.log'), 'age_based', false]]);
+    expect(h.exists(join(h.logs, 'young.log'))).to.equal(true);
   });
 });
