@@ -118,6 +118,10 @@ state_dir: ${root}/state
     expect(existsSync(logs)).to.equal(true);
     const audit = new DeletionRepo(daemon!.store.db, daemon!.store.dbPath).recentAudit(5);
     expect(audit.map((a) => [a.path, a.policy, a.uploaded, a.objectKey])).to.deep.equal([[path, 'after_upload', true, up.key]]);
+    const status = await daemon!.deletionStatus();
+    expect(status.filesystems.map((f) => f.path)).to.deep.equal([logs]);
+    expect(status.lastPass?.deleted).to.be.at.least(0);
+    expect(status.deletableNow.files).to.equal(0);
   });
 
   it('deletes nothing while the S3 endpoint is down', async () => {
