@@ -66,6 +66,8 @@ export interface PassDeps {
   readonly measure: (path: string) => Promise<DiskUsage>;
   readonly telemetry: Pick<Telemetry, 'emit'>;
   readonly now: () => number;
+  /** True once the daemon is stopping: the pass ends after the file at hand. */
+  readonly stopping?: () => boolean;
 }
 
 interface Group {
@@ -198,6 +200,7 @@ async function sweep(
   if (until !== undefined && (await until())) return;
   let seen = 0;
   for (const row of d.repo.candidates(order)) {
+    if (d.stopping?.() === true) return;
     if (++seen % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
     if (within !== undefined && !within.some((dir) => isBelow(row.path, dir))) continue;
     const attempt = d.executor.tryDelete(row, policy, reason(row), allowNotUploaded);
@@ -222,6 +225,7 @@ async function sweepUnrecorded(
     const batch = await oldestUnrecorded(d.config.logDirectories, walk, (p) => d.repo.hasPath(p), mtimeBelow);
     let progressed = false;
     for (const f of batch) {
+      if (d.stopping?.() === true) return;
       const attempt = d.executor.tryDeleteUnrecorded(f, policy, reason(f));
       if (!('deleted' in attempt)) continue;
       progressed = true;

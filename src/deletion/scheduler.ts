@@ -63,7 +63,7 @@ export class DeletionScheduler {
     return this.last;
   }
 
-  /** Stops the timers and waits for a running pass (passes are short: one file at a time). */
+  /** Stops the timers and waits for a running pass, which ends after the file at hand. */
   async close(): Promise<void> {
     this.closed = true;
     this.unsubscribe?.();
@@ -105,7 +105,7 @@ export class DeletionScheduler {
   private async request(req: PassRequest): Promise<PassReport> {
     while (this.running !== null) await this.running.catch(() => undefined);
     if (this.closed) throw new Error('the deletion scheduler is closed (daemon stopping)');
-    const pass = runDeletionPass(this.o.pass, req);
+    const pass = runDeletionPass({ ...this.o.pass, stopping: () => this.closed }, req);
     this.running = pass;
     try {
       const report = await pass;

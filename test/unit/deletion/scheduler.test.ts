@@ -140,6 +140,15 @@ describe('deletion/scheduler', () => {
     expect(h.exists(p)).to.equal(false);
   });
 
+  it('close ends a running pass after the file at hand', async () => {
+    for (let i = 0; i < 300; i++) h.uploaded(`f${i}.log`, 1, DAY);
+    start();
+    await scheduler.close();
+    const left = h.store.files.countByStatus().uploaded;
+    expect(left).to.be.above(0);
+    expect(scheduler.lastPass?.deletedCount ?? 0).to.equal(300 - left);
+  });
+
   it('stops its timers at close and refuses further requests', async () => {
     start();
     await settle();
