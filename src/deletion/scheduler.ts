@@ -13,6 +13,7 @@
  */
 import type { Timers } from '../pipeline/dispatcher.js';
 import type { Telemetry } from '../telemetry/events.js';
+import type { Health } from '../telemetry/health.js';
 import type { Logger } from '../telemetry/logger.js';
 import { runDeletionPass, type PassDeps, type PassReport, type PassRequest } from './pass.js';
 
@@ -28,6 +29,12 @@ export interface DeletionSchedulerOptions {
   readonly telemetry: Pick<Telemetry, 'on'>;
   readonly logger: Logger;
   readonly pruneAudit: (cutoffMs: number) => number;
+  /**
+   * Told after each pass: a log filesystem still at critical pressure is a degraded reason
+   * (`disk-critical:<dir>`) until a pass finds it below critical again. Optional until the
+   * daemon has one Health record (the integrator wires it).
+   */
+  readonly health?: Pick<Health, 'degrade' | 'recover'>;
 }
 
 export class DeletionScheduler {
@@ -72,6 +79,19 @@ export class DeletionScheduler {
     await this.running?.catch(() => undefined);
   }
 
+  private tellHealth(report: PassReport): void {
+    const health = this.o.health;
+    if (health === undefined) return;
+    for (const f of report.filesystems) {
+      const key = `disk-critical:${f.path}`;
+      if (f.pressure === 'critical') {
+        health.degrade(key, `${f.path} is ${f.after.usedPercent.toFixed(1)}% full (critical) after the deletion policies ran`);
+      } else {
+        health.recover(key);
+      }
+    }
+  }
+
   private onUploaded(): void {
     if (this.closed || this.uploadTimer !== null) return;
     this.uploadTimer = this.o.timers.setTimeout(() => {
@@ -110,6 +130,7 @@ export class DeletionScheduler {
     try {
       const report = await pass;
       this.last = report;
+      if (!report.dryRun) this.tellHealth(report);
       return report;
     } catch (err) {
       this.o.logger.error({ err, trigger: req.trigger }, 'deletion pass failed; retried at the next check');

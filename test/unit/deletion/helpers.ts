@@ -45,12 +45,14 @@ export class FakeFs implements SafetyFs {
  * under `root` right now, as statfs would report it (bsize 1, no root-reserved blocks): deleting
  * a file frees its bytes at once, so emergency deletion can be watched in a unit test.
  */
-export function filesDiskIo(root: string, capacity: number, baseline = 0, device = 1): DiskUsageIo & { calls: number } {
+export function filesDiskIo(root: string, capacity: number, baseline = 0, device = 1): DiskUsageIo & { calls: number; baseline: number } {
   const io = {
     calls: 0,
+    /** Bytes used besides the files; tests may change it to simulate other writers. */
+    baseline,
     statfs: async () => {
       io.calls += 1;
-      const used = Math.min(capacity, baseline + treeBytes(root));
+      const used = Math.min(capacity, io.baseline + treeBytes(root));
       return { bsize: 1, blocks: capacity, bfree: capacity - used, bavail: capacity - used };
     },
     device: async () => device,

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { DeletionScheduler, UPLOAD_DELAY_MS } from '../../../src/deletion/scheduler.js';
 import type { PassDeps } from '../../../src/deletion/pass.js';
+import { Health } from '../../../src/telemetry/health.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { ManualTimers } from '../../support/fakes.js';
 import { DAY, Harness } from './harness.js';
@@ -117,6 +118,24 @@ describe('deletion/scheduler', () => {
     await settle();
     expect(scheduler.lastPass?.trigger).to.equal('timer');
     expect(timers.scheduled).to.equal(1);
+  });
+
+  it('reports a filesystem left at critical as a degraded reason until a pass finds it below', async () => {
+    h.close();
+    h = new Harness({ disk: '  reserved_gb: 0.000001\n  warning_threshold: 0.8\n  critical_threshold: 0.9', capacity: 100 * 1024 * 1024, baseline: 95 * 1024 * 1024 });
+    timers = new ManualTimers(h.now);
+    const health = new Health(() => timers.now());
+    scheduler = new DeletionScheduler({
+      pass: { ...h.build().pass, now: () => timers.now() }, intervalMs: INTERVAL, timers, telemetry: h.telemetry, logger: silentLogger(),
+      pruneAudit: () => 0, health,
+    });
+    scheduler.start();
+    await settle();
+    expect(health.reasons().map((r) => r.key)).to.deep.equal([`disk-critical:${h.logs}`]);
+    h.io.baseline = 10 * 1024 * 1024;
+    timers.advance(INTERVAL);
+    await settle();
+    expect(health.degraded).to.equal(false);
   });
 
   it('never overlaps passes: concurrent requests run one after the other', async () => {
