@@ -9,14 +9,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../../src/config/load.js';
 import { buildDeletion } from '../../../src/deletion/build.js';
 import { runDeletionPass } from '../../../src/deletion/pass.js';
 import type { DiskUsageIo } from '../../../src/disk/usage.js';
 import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { Telemetry } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import { filesDiskIo, writeFile } from '../../unit/deletion/helpers.js';
+import { emergencyOnlyConfig, filesDiskIo, writeFile } from '../../unit/deletion/helpers.js';
 
 const MIB = 1024 * 1024;
 const SIZE_MIB = 16;
@@ -69,21 +68,7 @@ describe('emergency deletion on a real small filesystem', function () {
   });
 
   async function pass(warning: number, critical: number) {
-    const config = parseConfig(
-      `vehicle_id: v
-log_directories:
-  - {path: ${logs}, source: ros}
-s3: {bucket: tvm-logs, region: us-east-1}
-upload: {schedule: "01:00"}
-deletion:
-  after_upload: {enabled: false}
-  age_based: {enabled: false}
-  emergency: {enabled: true}
-disk: {reserved_gb: 0.0001, warning_threshold: ${warning}, critical_threshold: ${critical}}
-state_dir: ${base}/unused
-`,
-      { env: {} },
-    );
+    const config = emergencyOnlyConfig({ [logs]: 'ros' }, { warning, critical }, `${base}/unused`);
     const { pass: deps } = buildDeletion({
       config, db: store.db, dbPath: store.dbPath, enqueue: (i, t) => store.files.enqueue(i, t),
       telemetry: new Telemetry(silentLogger()), logger: silentLogger(), now: Date.now, dryRun: false, ...(probe ? { diskIo: probe } : {}),

@@ -1,7 +1,8 @@
 /** Shared fakes of the deletion tests: log directory entries and an in-memory file tree. */
 import { mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { LogDirectory } from '../../../src/config/types.js';
+import { parseConfig } from '../../../src/config/load.js';
+import type { Config, LogDirectory } from '../../../src/config/types.js';
 import type { DiskUsageIo } from '../../../src/disk/usage.js';
 import type { FileView, SafetyFs } from '../../../src/deletion/safety.js';
 
@@ -76,4 +77,23 @@ export function writeFile(path: string, size: number, mtimeMs: number): number {
   writeFileSync(path, Buffer.alloc(size, 0x61));
   utimesSync(path, mtimeMs / 1000, mtimeMs / 1000);
   return statSync(path).mtimeMs;
+}
+
+/** A config with only the emergency policy on, over the given directories (path → source). */
+export function emergencyOnlyConfig(dirs: Record<string, string>, disk: { warning: number; critical: number }, stateDir: string): Config {
+  return parseConfig(
+    `vehicle_id: v
+log_directories:
+${Object.entries(dirs).map(([path, source]) => `  - {path: ${path}, source: ${source}}`).join('\n')}
+s3: {bucket: tvm-logs, region: us-east-1}
+upload: {schedule: "01:00"}
+deletion:
+  after_upload: {enabled: false}
+  age_based: {enabled: false}
+  emergency: {enabled: true}
+disk: {reserved_gb: 0.000001, warning_threshold: ${disk.warning}, critical_threshold: ${disk.critical}}
+state_dir: ${stateDir}
+`,
+    { env: {} },
+  );
 }

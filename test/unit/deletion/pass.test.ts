@@ -1,9 +1,14 @@
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { buildDeletion } from '../../../src/deletion/build.js';
+import { openStateStore } from '../../../src/state/store.js';
+import { Telemetry } from '../../../src/telemetry/events.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
 import { runDeletionPass } from '../../../src/deletion/pass.js';
 import { DAY, Harness, MIB } from './harness.js';
-import { writeFile } from './helpers.js';
+import { emergencyOnlyConfig, filesDiskIo, writeFile } from './helpers.js';
 
 describe('deletion/pass', () => {
   let h: Harness;
@@ -284,5 +289,41 @@ describe('deletion/pass: files the state store never recorded', () => {
     const r = await runDeletionPass(h.build().pass, { trigger: 'cleanup', forceAgeBased: true });
     expect(r.entries.map((e) => [e.path, e.policy, e.uploaded])).to.deep.equal([[join(h.logs, 'old.log'), 'age_based', false]]);
     expect(h.exists(join(h.logs, 'young.log'))).to.equal(true);
+  });
+});
+
+describe('deletion/pass: several filesystems', () => {
+  it('measures each filesystem holding watched directories and relieves only the full one', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tvm-twofs-'));
+    try {
+      const [full, roomy] = [join(root, 'full'), join(root, 'roomy')];
+      const config = emergencyOnlyConfig({ [full]: 'full', [roomy]: 'roomy' }, { warning: 0.8, critical: 0.9 }, `${root}/state`);
+      const store = openStateStore({ dir: config.stateDir, logger: silentLogger() });
+      const now = Date.now();
+      const add = (dir: string, source: string, name: string): string => {
+        const path = join(dir, name);
+        const mtimeMs = writeFile(path, MIB, now - 5 * DAY);
+        store.files.importUploaded({ path, source, relPath: name, size: MIB, mtimeMs, uploadedAt: now - DAY, objectKey: name });
+        return path;
+      };
+      const inFull = add(full, 'full', 'a.log');
+      const inRoomy = add(roomy, 'roomy', 'b.log');
+      const ioFull = filesDiskIo(full, 10 * MIB, 7 * MIB, 1); // 80 %: warning
+      const ioRoomy = filesDiskIo(roomy, 10 * MIB, 0, 2); // 10 %
+      const pick = (p: string) => (p.startsWith(full) ? ioFull : ioRoomy);
+      const { pass } = buildDeletion({
+        config, db: store.db, dbPath: store.dbPath, enqueue: () => undefined, telemetry: new Telemetry(silentLogger()),
+        logger: silentLogger(), now: () => now, dryRun: false,
+        diskIo: { statfs: (p) => pick(p).statfs(p), device: (p) => pick(p).device(p) },
+      });
+      const r = await runDeletionPass(pass, { trigger: 'timer' });
+      store.close();
+      expect(r.filesystems.map((f) => [f.path, f.pressure])).to.deep.equal([[full, 'normal'], [roomy, 'normal']]);
+      expect(r.filesystems[0]!.before.usedPercent).to.be.closeTo(80, 0.01);
+      expect(r.entries.map((e) => e.path)).to.deep.equal([inFull]);
+      expect(existsSync(inRoomy)).to.equal(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
