@@ -2,7 +2,7 @@
  * Emergency deletion on a real small filesystem: a 16 MiB tmpfs (CI runs as root) holding the
  * watched directory, filled past the thresholds with real files, measured with the real statfs.
  * Where mounting is not permitted the test says so and measures with an injected statfs probe
- * computed from the same files instead.
+ * computed from the same files instead (TVM_TEST_NO_TMPFS=1 forces that path).
  */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
@@ -23,6 +23,7 @@ const DAY = 24 * 3_600_000;
 
 /** Mounts a tmpfs at `dir`; the reason it could not, or null. */
 function mountTmpfs(dir: string): string | null {
+  if (process.env.TVM_TEST_NO_TMPFS !== undefined) return 'TVM_TEST_NO_TMPFS is set';
   if (process.platform !== 'linux') return `not Linux (${process.platform})`;
   if (process.getuid?.() !== 0) return 'not running as root';
   try {
