@@ -92,8 +92,8 @@ export async function runDeletionPass(d: PassDeps, req: PassRequest): Promise<Pa
   const { trigger } = req;
   const startedAt = d.now();
   const del = d.config.deletion;
-  // Measured before anything is deleted: the report's "before", and the base of predictions.
   d.executor.beginPass();
+  // Measured before anything is deleted: the report's "before", and the base of predictions.
   const groups = await groupByFilesystem(d);
   const tally = new Tally(groups);
   const sources = deletableSources(d.config.logDirectories);
