@@ -34,6 +34,10 @@ import type { WatcherBackend } from './pipeline/watch-source.js';
 import { realStatProbe } from './pipeline/stat-probe.js';
 import type { FileRecord } from './state/types.js';
 import { planReload, type ReloadPlan } from './config/reload-plan.js';
+import { buildDeletion, type DeletionProbes } from './deletion/build.js';
+import { DeletionScheduler } from './deletion/scheduler.js';
+import type { PassReport } from './deletion/pass.js';
+import { deletionStatus, type DeletionStatus } from './deletion/status.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -47,6 +51,8 @@ export interface DaemonOptions {
   readonly s3Credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Aborted when a stop is requested during start-up: the start-up scan is cut short. */
   readonly signal?: AbortSignal;
+  /** Disk and file-system probes of the deletion policies (tests: a fake "disk full" statfs). */
+  readonly deletionProbes?: DeletionProbes;
 }
 
 export interface DaemonStatus {
@@ -70,6 +76,10 @@ export class Daemon {
   private closing: Promise<void> | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
   private http: HttpEndpoint | null = null;
+  private deletion: DeletionScheduler | null = null;
+  private deletionProbes: DeletionProbes = {};
+  private deletionTimers: Timers = realTimers;
+  private now: () => number = Date.now;
 
   private constructor(
     private config: Config,
@@ -94,12 +104,6 @@ export class Daemon {
     const startedAt = now();
     const telemetry = o.telemetry ?? new Telemetry(logger);
     for (const w of config.warnings) logger.warn(w);
-    // Honest about what this version does not do yet, rather than silently ignoring the keys.
-    const del = config.deletion;
-    if (del.afterUpload.enabled || del.ageBased.enabled || del.emergency.enabled) {
-      logger.warn('deletion policies (deletion.after_upload, age_based, emergency) are not active in this version: no local file is deleted; watch disk usage');
-    }
-
 
     const store = openStateStore({ dir: config.stateDir, logger, now });
     try {
@@ -225,6 +229,7 @@ export class Daemon {
         recovering = false;
       }
       daemon.startHousekeeping(now);
+      daemon.startDeletion(timers, o.deletionProbes ?? {});
       logger.info(
         { vehicleId: config.vehicleId, bucket: config.s3.bucket, directories: config.logDirectories.map((d) => d.path) },
         'tvm-upload running',
@@ -258,6 +263,11 @@ export class Daemon {
     }
     this.live.retry = RetryPolicy.fromConfig(after.upload);
     for (const w of after.warnings) this.logger.warn(w);
+    if (this.deletion !== null && deletionInputsChanged(before, after)) {
+      // The policies read their config when built: rebuild them (a running pass finishes first).
+      await this.deletion.close();
+      if (!this.closing) this.startDeletion(this.deletionTimers, this.deletionProbes);
+    }
     this.dispatcher.wake();
     await this.intake.applyConfig(after);
     this.dispatcher.wake();
@@ -289,6 +299,24 @@ export class Daemon {
     return this.dispatcher.whenIdle();
   }
 
+  /**
+   * Runs every deletion policy now (age-based included, due or not) and resolves with what was
+   * deleted; the integrator connects SIGUSR2 (`tvm-upload cleanup` with a daemon running) to it.
+   */
+  runDeletionPass(): Promise<PassReport> {
+    if (this.deletion === null) return Promise.reject(new Error('the daemon is not running'));
+    return this.deletion.runNow();
+  }
+
+  /** The deletion part of status: disk usage per filesystem, bytes deletable now, last pass. */
+  deletionStatus(): Promise<DeletionStatus> {
+    const dry = buildDeletion({
+      config: this.config, db: this.store.db, dbPath: this.store.dbPath, enqueue: () => undefined,
+      telemetry: this.telemetry, logger: this.logger, now: this.now, dryRun: true, ...this.deletionProbes,
+    });
+    return deletionStatus(dry.pass);
+  }
+
   status(): DaemonStatus {
     const c = this.store.files.countByStatus();
     return { queued: c.queued, inFlight: c.inFlight, uploaded: c.uploaded, active: this.dispatcher.active };
@@ -302,6 +330,7 @@ export class Daemon {
     this.closing ??= (async () => {
       for (const t of this.intervals) clearInterval(t);
       this.intake.close();
+      await this.deletion?.close();
       await this.http?.close();
       const aborted = await this.dispatcher.close(deadlineMs);
       if (aborted > 0) this.logger.warn({ files: aborted }, 'shutdown deadline reached; interrupted uploads resume on the next start');
@@ -313,6 +342,32 @@ export class Daemon {
       this.logger.info('tvm-upload stopped');
     })();
     return this.closing;
+  }
+
+  private startDeletion(timers: Timers, probes: DeletionProbes): void {
+    this.now = () => timers.now();
+    this.deletionTimers = timers;
+    this.deletionProbes = probes;
+    const { repo, pass } = buildDeletion({
+      config: this.config, db: this.store.db, dbPath: this.store.dbPath,
+      enqueue: (input, at) => {
+        if (this.store.files.enqueue(input, at) === 'queued') this.dispatcher.wake();
+      },
+      telemetry: this.telemetry, logger: this.logger, now: this.now, dryRun: false, ...probes,
+    });
+    this.deletion = new DeletionScheduler({
+      pass, timers, telemetry: this.telemetry, logger: this.logger,
+      intervalMs: this.config.disk.checkIntervalSeconds * 1000,
+      pruneAudit: (cutoff) => repo.pruneAudit(cutoff),
+    });
+    this.deletion.start();
+    // SIGUSR2 (and `cleanup` with a daemon running) asks for a pass now.
+    this.onDeletionPass = () => {
+      this.runDeletionPass().then(
+        (r) => this.logger.info({ deleted: r.deletedCount, bytes: r.deletedBytes }, 'deletion pass requested by signal finished'),
+        (err: unknown) => this.logger.warn({ err }, 'deletion pass requested by signal failed'),
+      );
+    };
   }
 
   private startHousekeeping(now: () => number): void {
@@ -343,4 +398,11 @@ export class Daemon {
     abortStale();
     this.intervals.push(setInterval(prune, HOUR).unref(), setInterval(depth, 15_000).unref(), setInterval(abortStale, 24 * HOUR).unref());
   }
+}
+
+/** True when a reload changes what the deletion policies were built from. */
+function deletionInputsChanged(a: Config, b: Config): boolean {
+  const pick = (c: Config): string =>
+    JSON.stringify([c.deletion, c.disk, c.logDirectories, c.upload.fileStableSeconds]);
+  return pick(a) !== pick(b);
 }

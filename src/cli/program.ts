@@ -10,6 +10,7 @@ import { doctorCommand } from './doctor.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { uploadNowCommand } from './upload-now.js';
+import { cleanupCommand } from './cleanup.js';
 import { EXIT_CONFIG, EXIT_OK } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -73,6 +74,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--json', 'machine-readable output')
     .action(async (opts: { config: string; json?: boolean }) => {
       code = await doctorCommand(io, opts);
+    });
+
+  program
+    .command('cleanup')
+    .description('run the deletion policies now; print each file deleted, its policy and reason, and free space before and after')
+    .addOption(configOption())
+    .option('--dry-run', 'change nothing: print what would be deleted')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { config: string; dryRun?: boolean; json?: boolean }) => {
+      code = await cleanupCommand(io, opts);
     });
 
   try {

@@ -10,6 +10,23 @@ import { ErrorCodes, TvmError } from '../errors.js';
 import { EXIT_OK } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
 import { readLockPid } from './daemon-pid.js';
+import type { Config } from '../config/types.js';
+import { buildDeletion } from '../deletion/build.js';
+import { deletionStatus, formatDeletionStatus, type DeletionStatus } from '../deletion/status.js';
+import { Telemetry } from '../telemetry/events.js';
+import { silentLogger } from '../telemetry/logger.js';
+
+/** Disk usage per filesystem, bytes deletable now, last pass: a read-only dry run of the policies. */
+async function readDeletionStatus(config: Config, db: Database.Database, dbPath: string): Promise<DeletionStatus | { unavailable: string }> {
+  try {
+    const logger = silentLogger();
+    const dry = buildDeletion({ config, db, dbPath, enqueue: () => undefined, telemetry: new Telemetry(logger), logger, now: Date.now, dryRun: true });
+    return await deletionStatus(dry.pass);
+  } catch (err) {
+    // A database from before the deletion schema (the daemon has not run this version yet).
+    return { unavailable: err instanceof Error ? err.message : String(err) };
+  }
+}
 
 export async function statusCommand(io: CliIo, opts: { config: string; json?: boolean }): Promise<number> {
   try {
@@ -28,6 +45,7 @@ export async function statusCommand(io: CliIo, opts: { config: string; json?: bo
         .prepare("SELECT path, attempts, last_error_code AS code, last_error AS error FROM files WHERE status = 'queued' AND attempts > 0 ORDER BY attempts DESC LIMIT 10")
         .all() as Array<{ path: string; attempts: number; code: string; error: string }>;
       const pid = readLockPid(config.stateDir);
+      const deletion = await readDeletionStatus(config, db, dbPath);
       const status = {
         daemon: pid === null ? 'not running' : `running (pid ${pid})`,
         queued: counts.queued ?? 0,
@@ -35,6 +53,7 @@ export async function statusCommand(io: CliIo, opts: { config: string; json?: bo
         uploaded: counts.uploaded ?? 0,
         oldestQueued: oldest.t === null ? null : new Date(oldest.t).toISOString(),
         failing,
+        deletion,
       };
       if (opts.json) {
         io.out(JSON.stringify(status, null, 2));
@@ -43,6 +62,8 @@ export async function statusCommand(io: CliIo, opts: { config: string; json?: bo
         io.out(`queued:    ${status.queued} (in flight ${status.inFlight})${status.oldestQueued ? `, oldest since ${status.oldestQueued}` : ''}`);
         io.out(`uploaded:  ${status.uploaded} (kept in the registry for ${config.upload.processedFilesRegistry.retentionDays} days)`);
         for (const f of failing) io.out(`retrying:  ${f.path} (${f.attempts} attempts, ${f.code}: ${f.error})`);
+        if ('unavailable' in deletion) io.out(`deletion:  unavailable (${deletion.unavailable})`);
+        else for (const line of formatDeletionStatus(deletion)) io.out(line);
       }
       return EXIT_OK;
     } finally {

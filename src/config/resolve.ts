@@ -36,7 +36,7 @@ function compatibilityWarnings(raw: RawConfig): string[] {
   }
   if (raw.disk.cleanup_threshold !== undefined) w.push(ignored('disk.cleanup_threshold', 'use disk.warning_threshold'));
   if (raw.deletion.emergency.threshold !== undefined) {
-    w.push(ignored('deletion.emergency.threshold', 'emergency cleanup starts at disk.critical_threshold'));
+    w.push(ignored('deletion.emergency.threshold', 'emergency cleanup starts at disk.warning_threshold (uploaded files) and disk.critical_threshold (files not uploaded)'));
   }
   for (const key of ['low_upload_threshold_mb', 'alarm_evaluation_periods'] as const) {
     if (raw.monitoring[key] !== undefined) w.push(ignored(`monitoring.${key}`, 'the reference never created the alarm it describes'));
@@ -138,6 +138,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
         enabled: raw.deletion.age_based.enabled,
         maxAgeDays: raw.deletion.age_based.max_age_days,
         scheduleTime: raw.deletion.age_based.schedule_time,
+        includeNotUploaded: raw.deletion.age_based.include_not_uploaded,
       },
       emergency: { enabled: raw.deletion.emergency.enabled },
     },
@@ -145,6 +146,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
       reservedGb: raw.disk.reserved_gb,
       warningThreshold: raw.disk.warning_threshold,
       criticalThreshold: raw.disk.critical_threshold,
+      checkIntervalSeconds: raw.disk.check_interval_seconds,
     },
     monitoring: {
       cloudwatchEnabled: raw.monitoring.cloudwatch_enabled,

@@ -130,6 +130,7 @@ const disk = mapping({
   warning_threshold: num({ gt: 0, lt: 1 }).default(0.9),
   critical_threshold: num({ gt: 0, lt: 1 }).default(0.95),
   cleanup_threshold: z.unknown().optional(),
+  check_interval_seconds: num({ min: 5, max: 3600 }).default(60),
 }).check(
   crossCheck((v, c) => {
     const { warning_threshold: w, critical_threshold: k } = v;
@@ -149,6 +150,7 @@ const deletion = mapping({
     enabled: bool().default(true),
     max_age_days: num({ min: 0 }).default(7),
     schedule_time: timeOfDay().default(2 * 60),
+    include_not_uploaded: bool().default(false),
   }).prefault({}),
   emergency: mapping({ enabled: bool().default(false), threshold: z.unknown().optional() }).prefault({}),
 });

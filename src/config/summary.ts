@@ -80,7 +80,7 @@ function describeDeletion(c: Config): string[] {
     ? d.afterUpload.keepDays === 0 ? 'right after upload' : `${plural(d.afterUpload.keepDays, 'day')} after upload`
     : 'off';
   const age = d.ageBased.enabled
-    ? `files older than ${plural(d.ageBased.maxAgeDays, 'day')}, daily at ${formatTimeOfDay(d.ageBased.scheduleTime)}`
+    ? `${d.ageBased.includeNotUploaded ? 'files (uploaded or NOT)' : 'files'} older than ${plural(d.ageBased.maxAgeDays, 'day')}, daily at ${formatTimeOfDay(d.ageBased.scheduleTime)}`
     : 'off';
   return [
     line('delete uploaded', after),

@@ -91,7 +91,13 @@ export interface UploadConfig {
 
 export interface DeletionConfig {
   readonly afterUpload: { readonly enabled: boolean; readonly keepDays: number };
-  readonly ageBased: { readonly enabled: boolean; readonly maxAgeDays: number; readonly scheduleTime: MinuteOfDay };
+  readonly ageBased: {
+    readonly enabled: boolean;
+    readonly maxAgeDays: number;
+    readonly scheduleTime: MinuteOfDay;
+    /** Also delete old files not uploaded yet (each one audited). */
+    readonly includeNotUploaded: boolean;
+  };
   readonly emergency: { readonly enabled: boolean };
 }
 
@@ -99,6 +105,8 @@ export interface DiskConfig {
   readonly reservedGb: number;
   readonly warningThreshold: number;
   readonly criticalThreshold: number;
+  /** Seconds between disk checks (emergency policy) and after_upload sweeps. */
+  readonly checkIntervalSeconds: number;
 }
 
 export interface MonitoringConfig {

@@ -111,7 +111,33 @@ CREATE TRIGGER outbox_count_delete AFTER DELETE ON outbox BEGIN
 END;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, description: 'initial schema', sql: V1 }];
+/*
+ * Deletion (src/deletion/): the audit trail of every file the policies removed, and the indexes
+ * their oldest-first queries walk (emergency and age-based order by the file's mtime).
+ */
+const V_DELETION = `
+CREATE TABLE deletions (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  deleted_at     INTEGER NOT NULL,
+  path           TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  size           INTEGER NOT NULL,
+  mtime_ms       REAL NOT NULL,
+  content_sha256 TEXT,
+  object_key     TEXT,
+  uploaded       INTEGER NOT NULL CHECK (uploaded IN (0, 1)),
+  policy         TEXT NOT NULL,
+  reason         TEXT NOT NULL
+);
+CREATE INDEX deletions_deleted_at ON deletions (deleted_at);
+CREATE INDEX files_uploaded_mtime ON files (mtime_ms, id) WHERE status = 'uploaded';
+CREATE INDEX files_queued_mtime ON files (mtime_ms, id) WHERE status = 'queued';
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'initial schema', sql: V1 },
+  { version: 2, description: 'deletion audit', sql: V_DELETION },
+];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -15,7 +15,10 @@ export type TelemetryEvent =
   | { type: 'file.changed'; path: string }
   | { type: 'scan.completed'; kind: 'startup' | 'rescan' | 'new-directory'; dir: string; seen: number; queued: number; ms: number }
   | { type: 'watch.error'; dir: string; message: string }
-  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null };
+  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null }
+  | { type: 'file.deleted'; path: string; source: string; policy: string; reason: string; size: number; mtimeMs: number; uploaded: boolean; sha256: string | null }
+  | { type: 'disk.usage'; path: string; usedPercent: number; availableBytes: number; totalBytes: number }
+  | { type: 'deletion.pass'; trigger: string; deleted: number; bytes: number; notUploaded: number; ms: number };
 
 export type TelemetryListener = (e: TelemetryEvent) => void;
 
@@ -29,6 +32,11 @@ export class Telemetry {
   private readonly queued: Counter<'source'>;
   private readonly queueDepth: Gauge<'state'>;
   private readonly latency: Histogram;
+  private readonly deletedFiles: Counter<'policy'>;
+  private readonly deletedBytes: Counter<'policy'>;
+  private readonly deletedNotUploaded: Counter<'policy'>;
+  private readonly diskUsed: Gauge<'path'>;
+  private readonly diskAvailable: Gauge<'path'>;
 
   constructor(private readonly logger: Logger) {
     const registers = [this.registry];
@@ -38,6 +46,11 @@ export class Telemetry {
     this.failures = new Counter({ name: 'tvm_upload_failures_total', help: 'Failed upload attempts by error code', labelNames: ['code'], registers });
     this.queued = new Counter({ name: 'tvm_upload_files_queued_total', help: 'Files recorded in the durable queue', labelNames: ['source'], registers });
     this.queueDepth = new Gauge({ name: 'tvm_upload_queue_files', help: 'Files in the durable queue', labelNames: ['state'], registers });
+    this.deletedFiles = new Counter({ name: 'tvm_upload_deleted_files_total', help: 'Local files deleted by a deletion policy', labelNames: ['policy'], registers });
+    this.deletedBytes = new Counter({ name: 'tvm_upload_deleted_bytes_total', help: 'Bytes of local files deleted by a deletion policy', labelNames: ['policy'], registers });
+    this.deletedNotUploaded = new Counter({ name: 'tvm_upload_deleted_not_uploaded_total', help: 'Local files deleted before they were uploaded (critical disk, or age_based.include_not_uploaded)', labelNames: ['policy'], registers });
+    this.diskUsed = new Gauge({ name: 'tvm_upload_disk_used_percent', help: "Use% (as df shows it) of the filesystem holding each watched directory", labelNames: ['path'], registers });
+    this.diskAvailable = new Gauge({ name: 'tvm_upload_disk_available_bytes', help: 'Bytes available on the filesystem holding each watched directory', labelNames: ['path'], registers });
     this.latency = new Histogram({ name: 'tvm_upload_file_seconds', help: 'Time from dispatch to confirmed upload', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers });
   }
 
@@ -96,6 +109,26 @@ export class Telemetry {
       case 'queue.depth':
         this.queueDepth.set({ state: 'queued' }, e.queued);
         this.queueDepth.set({ state: 'in_flight' }, e.inFlight);
+        return;
+      case 'file.deleted': {
+        this.deletedFiles.inc({ policy: e.policy });
+        this.deletedBytes.inc({ policy: e.policy }, e.size);
+        const fields = { path: e.path, policy: e.policy, reason: e.reason, size: e.size, mtime: new Date(e.mtimeMs).toISOString(), sha256: e.sha256 ?? undefined };
+        if (e.uploaded) {
+          log.info(fields, 'deleted local file (uploaded)');
+        } else {
+          this.deletedNotUploaded.inc({ policy: e.policy });
+          log.warn(fields, 'deleted local file that was NOT uploaded');
+        }
+        return;
+      }
+      case 'disk.usage':
+        this.diskUsed.set({ path: e.path }, e.usedPercent);
+        this.diskAvailable.set({ path: e.path }, e.availableBytes);
+        return;
+      case 'deletion.pass':
+        if (e.deleted > 0) log.info({ trigger: e.trigger, deleted: e.deleted, bytes: e.bytes, notUploaded: e.notUploaded, ms: Math.round(e.ms) }, 'deletion pass complete');
+        else log.debug({ trigger: e.trigger, ms: Math.round(e.ms) }, 'deletion pass: nothing to delete');
         return;
     }
   }

@@ -11,7 +11,13 @@
  *   uploads and count nowhere (the reference counted them as uploaded bytes).
  * - QueueDepth, OldestQueuedAgeSeconds: gauges from the latest queue.depth event, carried over
  *   into later intervals until a new one arrives; left out until the first one.
- * - DiskUsagePercent: sampled from the probe at the interval end; left out when it has no value.
+ * - DeletedFileCount, DeletedBytes, DeletedNotUploadedCount: sums of the deletion policies'
+ *   `file.deleted` events, written (all three, zeros included) for intervals with a deletion:
+ *   deletions are rare, and a daemon that deletes nothing need not cost three points a minute.
+ * - DiskUsagePercent: the fullest filesystem holding a watched directory, from the deletion
+ *   policies' latest `disk.usage` events (df's Use%); before the first one, sampled from the probe
+ *   at the interval end; left out when neither has a value. The outbox has no dimension besides
+ *   VehicleId, so per-filesystem figures are on /metrics and in `status`.
  */
 import type { TelemetryEvent } from '../../telemetry/events.js';
 import type { MetricDatum } from '../../state/types.js';
@@ -26,6 +32,10 @@ export class MetricsAggregator {
   private queued: number | null = null;
   private oldestQueuedAt: number | null = null;
   private activity = false;
+  private deletedFiles = 0;
+  private deletedBytes = 0;
+  private deletedNotUploaded = 0;
+  private readonly diskByPath = new Map<string, number>();
 
   constructor(private readonly diskProbe: DiskProbe | null = null) {}
 
@@ -41,6 +51,14 @@ export class MetricsAggregator {
       case 'file.failed':
         this.failures += 1;
         break;
+      case 'file.deleted':
+        this.deletedFiles += 1;
+        this.deletedBytes += e.size;
+        if (!e.uploaded) this.deletedNotUploaded += 1;
+        break;
+      case 'disk.usage':
+        this.diskByPath.set(e.path, e.usedPercent);
+        return;
       case 'queue.depth':
         this.queued = e.queued;
         this.oldestQueuedAt = e.oldestQueuedAt;
@@ -64,12 +82,19 @@ export class MetricsAggregator {
       datum('FileCount', this.files, end),
       datum('FailureCount', this.failures, end),
     ];
+    if (this.deletedFiles > 0) {
+      out.push(
+        datum('DeletedFileCount', this.deletedFiles, end),
+        datum('DeletedBytes', this.deletedBytes, end),
+        datum('DeletedNotUploadedCount', this.deletedNotUploaded, end),
+      );
+    }
     if (this.queued !== null) {
       out.push(datum('QueueDepth', this.queued, end));
       const age = this.queued > 0 && this.oldestQueuedAt !== null ? Math.max(0, Math.round((end - this.oldestQueuedAt) / 1000)) : 0;
       out.push(datum('OldestQueuedAgeSeconds', age, end));
     }
-    const disk = this.sampleDisk();
+    const disk = this.diskByPath.size > 0 ? Math.max(...this.diskByPath.values()) : this.sampleDisk();
     if (disk !== null) out.push(datum('DiskUsagePercent', Math.round(disk * 100) / 100, end));
     return out;
   }
@@ -80,6 +105,9 @@ export class MetricsAggregator {
     this.bytesSent = 0;
     this.files = 0;
     this.failures = 0;
+    this.deletedFiles = 0;
+    this.deletedBytes = 0;
+    this.deletedNotUploaded = 0;
     this.activity = false;
   }
 

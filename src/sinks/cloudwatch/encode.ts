@@ -16,6 +16,9 @@ export const METRICS = {
   QueueDepth: 'Count',
   OldestQueuedAgeSeconds: 'Seconds',
   DiskUsagePercent: 'Percent',
+  DeletedFileCount: 'Count',
+  DeletedBytes: 'Bytes',
+  DeletedNotUploadedCount: 'Count',
 } as const satisfies Record<string, MetricDatum['unit']>;
 
 export type MetricName = keyof typeof METRICS;

@@ -25,10 +25,10 @@ describe('config fixtures in the reference format', () => {
     expect(c.upload.processedFilesRegistry).to.deep.equal({ registryFile: '/var/lib/tvm-upload/processed_files.json', retentionDays: 30 });
     expect(c.deletion).to.deep.equal({
       afterUpload: { enabled: true, keepDays: 7 },
-      ageBased: { enabled: true, maxAgeDays: 14, scheduleTime: 120 },
+      ageBased: { enabled: true, maxAgeDays: 14, scheduleTime: 120, includeNotUploaded: false },
       emergency: { enabled: true },
     });
-    expect(c.disk).to.deep.equal({ reservedGb: 70, warningThreshold: 0.9, criticalThreshold: 0.95 });
+    expect(c.disk).to.deep.equal({ reservedGb: 70, warningThreshold: 0.9, criticalThreshold: 0.95, checkIntervalSeconds: 60 });
     expect(c.monitoring).to.deep.include({ cloudwatchEnabled: true, publishIntervalSeconds: 3600 });
     expect(c.s3Lifecycle.retentionDays).to.equal(14);
     expect(c.sourceFile).to.equal(fixture('reference.yaml'));
@@ -57,7 +57,7 @@ describe('config fixtures in the reference format', () => {
     expect(c.disk.warningThreshold).to.equal(0.9);
     expect(c.warnings).to.include('retry is accepted for compatibility but ignored: the reference never read it; use upload.retry.max_attempts');
     expect(c.warnings).to.include('disk.cleanup_threshold is accepted for compatibility but ignored: use disk.warning_threshold');
-    expect(c.warnings).to.include('deletion.emergency.threshold is accepted for compatibility but ignored: emergency cleanup starts at disk.critical_threshold');
+    expect(c.warnings).to.include('deletion.emergency.threshold is accepted for compatibility but ignored: emergency cleanup starts at disk.warning_threshold (uploaded files) and disk.critical_threshold (files not uploaded)');
     expect(c.warnings).to.include('log_directories[3]: legacy string form, source guessed as "tvm_test_logs" (write {path, source} to choose it)');
   });
 

@@ -16,10 +16,10 @@ describe('config rules', () => {
       expect(c.upload.processedFilesRegistry).to.deep.equal({ registryFile: '/var/lib/tvm-upload/processed_files.json', retentionDays: 30 });
       expect(c.deletion).to.deep.equal({
         afterUpload: { enabled: true, keepDays: 14 },
-        ageBased: { enabled: true, maxAgeDays: 7, scheduleTime: 120 },
+        ageBased: { enabled: true, maxAgeDays: 7, scheduleTime: 120, includeNotUploaded: false },
         emergency: { enabled: false },
       });
-      expect(c.disk).to.deep.equal({ reservedGb: 5, warningThreshold: 0.9, criticalThreshold: 0.95 });
+      expect(c.disk).to.deep.equal({ reservedGb: 5, warningThreshold: 0.9, criticalThreshold: 0.95, checkIntervalSeconds: 60 });
       expect(c.monitoring.cloudwatchEnabled).to.equal(true);
       expect(c.s3Lifecycle.retentionDays).to.equal(14);
       expect(c.s3.profile).to.equal(null);
@@ -226,7 +226,7 @@ describe('config rules', () => {
     });
 
     it('accepts thresholds strictly between 0 and 1 with warning below critical', () => {
-      expect(parse({ disk: { reserved_gb: 0.5, warning_threshold: 0.01, critical_threshold: 0.99 } }).disk).to.deep.equal({ reservedGb: 0.5, warningThreshold: 0.01, criticalThreshold: 0.99 });
+      expect(parse({ disk: { reserved_gb: 0.5, warning_threshold: 0.01, critical_threshold: 0.99 } }).disk).to.deep.equal({ reservedGb: 0.5, warningThreshold: 0.01, criticalThreshold: 0.99, checkIntervalSeconds: 60 });
     });
 
     it('keeps monitoring settings and accepts the alarm keys with warnings', () => {

@@ -28,6 +28,9 @@ describe('cloudwatch/encode', () => {
       QueueDepth: 'Count',
       OldestQueuedAgeSeconds: 'Seconds',
       DiskUsagePercent: 'Percent',
+      DeletedFileCount: 'Count',
+      DeletedBytes: 'Bytes',
+      DeletedNotUploadedCount: 'Count',
     });
     expect(datum('FileCount', 3, 5)).to.deep.equal({ name: 'FileCount', unit: 'Count', value: 3, timestamp: 5 });
   });

@@ -1,0 +1,117 @@
+/**
+ * `tvm-upload cleanup [--dry-run] [--json]`: runs every deletion policy now (age-based included,
+ * due or not) through the same safety layers as the daemon, and prints each file deleted (or
+ * that would be deleted) with its policy and reason, and the free space before and after.
+ *
+ * Standalone it takes the state dir's single-writer lock like the daemon. With a daemon running,
+ * `--dry-run` reads the database read-only beside it; a real cleanup must be done by the daemon
+ * itself (it owns the queue), so the daemon is asked with SIGUSR2 (owner-checked, see
+ * daemon-pid.ts) and runs Daemon.runDeletionPass.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { buildDeletion, type DeletionProbes } from '../deletion/build.js';
+import { runDeletionPass, type PassReport } from '../deletion/pass.js';
+import { gib } from '../deletion/status.js';
+import { ErrorCodes, TvmError } from '../errors.js';
+import { DB_FILE, openStateStore } from '../state/store.js';
+import { Telemetry } from '../telemetry/events.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { EXIT_OK } from './exit-codes.js';
+import { reportError, type CliIo } from './io.js';
+import { readLockPid, signalDaemon } from './daemon-pid.js';
+
+export interface CleanupOptions {
+  readonly config: string;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+  /** Tests: fake statfs / file-system probes. */
+  readonly probes?: DeletionProbes;
+}
+
+export async function cleanupCommand(io: CliIo, opts: CleanupOptions): Promise<number> {
+  try {
+    const config = loadConfig(opts.config, { env: io.env });
+    const dryRun = opts.dryRun === true;
+    const pid = readLockPid(config.stateDir);
+    if (pid !== null && !dryRun) {
+      // The daemon owns the queue: ask it (SIGUSR2) rather than deleting beside it.
+      const asked = signalDaemon(config.stateDir, 'SIGUSR2');
+      if (asked === null) throw new TvmError(ErrorCodes.USAGE, `the tvm-upload daemon on state_dir ${config.stateDir} stopped before it could be asked; run cleanup again`);
+      const line = `asked the running daemon (pid ${asked}) to run the deletion policies now; each deletion is in its log, and \`tvm-upload status\` shows the last deletion pass`;
+      io.out(opts.json ? JSON.stringify({ askedDaemon: asked }, null, 2) : line);
+      return EXIT_OK;
+    }
+    // Warnings (a file that cannot be unlinked) go to stderr; the report goes to stdout.
+    const logger = createLogger({ level: 'warn', pretty: false, destination: { write: (s: string) => io.err(s) } });
+    const report = pid !== null ? await dryRunBeside(config, logger, opts.probes) : await standalone(config, logger, dryRun, opts.probes);
+    io.out(opts.json ? JSON.stringify(toJson(report), null, 2) : formatReport(report).join('\n'));
+    return EXIT_OK;
+  } catch (err) {
+    return reportError(io, err);
+  }
+}
+
+/** With the lock: the daemon is not running, so this process may write (and migrate) the state. */
+async function standalone(config: Config, logger: Logger, dryRun: boolean, probes: DeletionProbes = {}): Promise<PassReport> {
+  const store = openStateStore({ dir: config.stateDir, logger });
+  try {
+    const { pass } = buildDeletion({
+      config, db: store.db, dbPath: store.dbPath, enqueue: (i, t) => store.files.enqueue(i, t),
+      telemetry: new Telemetry(logger), logger, now: Date.now, dryRun, ...probes,
+    });
+    return await runDeletionPass(pass, { trigger: 'cleanup', forceAgeBased: true });
+  } finally {
+    store.close();
+  }
+}
+
+/** A daemon owns the state: read it without a lock, change nothing. */
+async function dryRunBeside(config: Config, logger: Logger, probes: DeletionProbes = {}): Promise<PassReport> {
+  const dbPath = join(config.stateDir, DB_FILE);
+  if (!existsSync(dbPath)) throw new TvmError(ErrorCodes.STATE_UNAVAILABLE, `no state database at ${dbPath}`);
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const { pass } = buildDeletion({
+      config, db, dbPath, enqueue: () => undefined, telemetry: new Telemetry(logger), logger, now: Date.now, dryRun: true, ...probes,
+    });
+    return await runDeletionPass(pass, { trigger: 'cleanup', forceAgeBased: true });
+  } finally {
+    db.close();
+  }
+}
+
+export function formatReport(r: PassReport): string[] {
+  const verb = r.dryRun ? 'would delete' : 'deleted';
+  const lines = r.entries.map((e) => `${verb}: ${e.path} (${e.size} bytes, ${e.policy}: ${e.reason})${e.uploaded ? '' : ' [NOT UPLOADED]'}`);
+  if (r.deletedCount > r.entries.length) lines.push(`… and ${r.deletedCount - r.entries.length} more`);
+  lines.push(
+    `${r.dryRun ? 'dry run: would delete' : 'deleted'} ${r.deletedCount} files, ${gib(r.deletedBytes)} GiB` +
+      (r.notUploadedCount > 0 ? ` (${r.notUploadedCount} not uploaded)` : ''),
+  );
+  for (const f of r.filesystems) {
+    const free = (u: { availableBytes: number; usedPercent: number }): string => `${gib(u.availableBytes)} GiB free (${u.usedPercent.toFixed(1)}% used)`;
+    lines.push(`${f.path}: ${free(f.before)} before, ${free(f.after)} after${r.dryRun ? ' (predicted)' : ''}`);
+  }
+  return lines;
+}
+
+function toJson(r: PassReport): Record<string, unknown> {
+  return {
+    dryRun: r.dryRun,
+    deletedCount: r.deletedCount,
+    deletedBytes: r.deletedBytes,
+    notUploadedCount: r.notUploadedCount,
+    files: r.entries.map((e) => ({ ...e, mtime: new Date(e.mtimeMs).toISOString() })),
+    filesystems: r.filesystems.map((f) => ({
+      path: f.path,
+      dirs: f.dirs,
+      pressure: f.pressure,
+      before: { usedPercent: f.before.usedPercent, availableBytes: f.before.availableBytes },
+      after: { usedPercent: f.after.usedPercent, availableBytes: f.after.availableBytes },
+    })),
+  };
+}

@@ -1,0 +1,132 @@
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanupCommand } from '../../../src/cli/cleanup.js';
+import type { CliIo } from '../../../src/cli/io.js';
+import { runCli } from '../../../src/cli/program.js';
+import { MIGRATIONS } from '../../../src/state/migrations.js';
+import { openStateStore, type StateStore } from '../../../src/state/store.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
+import { filesDiskIo, writeFile } from '../deletion/helpers.js';
+
+const DAY = 24 * 3_600_000;
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const cli: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), env: {} };
+  return { cli, out: () => out.join('\n'), err: () => err.join('') };
+}
+
+describe('cli cleanup', () => {
+  let dir: string;
+  let config: string;
+  let uploaded: string;
+  let queued: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tvm-cleanup-'));
+    config = join(dir, 'config.yaml');
+    writeFileSync(
+      config,
+      `vehicle_id: cli-test
+log_directories:
+  - {path: ${dir}/logs, source: ros}
+s3: {bucket: tvm-cli, region: us-east-1}
+upload: {schedule: "02:00"}
+deletion:
+  after_upload: {enabled: true, keep_days: 0}
+  age_based: {enabled: false}
+disk: {reserved_gb: 1}
+state_dir: ${dir}/state
+`,
+    );
+    const store = openStateStore({ dir: join(dir, 'state'), logger: silentLogger() });
+    uploaded = join(dir, 'logs/run1/a.log');
+    queued = join(dir, 'logs/run1/b.log');
+    const now = Date.now();
+    const m1 = writeFile(uploaded, 1000, now - DAY);
+    const m2 = writeFile(queued, 2000, now - DAY);
+    store.files.importUploaded({ path: uploaded, source: 'ros', relPath: 'run1/a.log', size: 1000, mtimeMs: m1, uploadedAt: now - 1000, objectKey: 'k' });
+    store.files.enqueue({ path: queued, source: 'ros', relPath: 'run1/b.log', size: 2000, mtimeMs: m2 }, now);
+    store.close();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--dry-run lists what would be deleted with policy and reason, and deletes nothing', async () => {
+    const t = io();
+    expect(await runCli(['cleanup', '--config', config, '--dry-run'], t.cli)).to.equal(0);
+    expect(t.out()).to.include(`would delete: ${uploaded} (1000 bytes, after_upload: uploaded (keep_days 0))`);
+    expect(t.out()).to.not.include(queued);
+    expect(t.out()).to.match(/dry run: would delete 1 files/);
+    expect(t.out()).to.match(/GiB free .* before, .* after \(predicted\)/);
+    expect(existsSync(uploaded)).to.equal(true);
+  });
+
+  it('deletes standalone and reports as JSON, with free space before and after', async () => {
+    const t = io();
+    expect(await cleanupCommand(t.cli, { config, json: true, probes: { diskIo: filesDiskIo(join(dir, 'logs'), 1e9) } })).to.equal(0);
+    const r = JSON.parse(t.out()) as { dryRun: boolean; deletedCount: number; files: Array<{ path: string; policy: string }>; filesystems: Array<{ before: { availableBytes: number }; after: { availableBytes: number } }> };
+    expect(r.dryRun).to.equal(false);
+    expect(r.files.map((f) => [f.path, f.policy])).to.deep.equal([[uploaded, 'after_upload']]);
+    expect(r.filesystems[0]!.after.availableBytes - r.filesystems[0]!.before.availableBytes).to.equal(1000);
+    expect(existsSync(uploaded)).to.equal(false);
+    expect(existsSync(queued)).to.equal(true);
+  });
+
+  it('status says the deletion figures are unavailable for a database from before the deletion schema', async () => {
+    const old = join(dir, 'old-state');
+    openStateStore({ dir: old, logger: silentLogger(), migrations: MIGRATIONS.slice(0, 1) }).close();
+    const text = readFileSync(config, 'utf8').replace(`state_dir: ${dir}/state`, `state_dir: ${old}`);
+    writeFileSync(config, text.replace('age_based: {enabled: false}', 'age_based: {enabled: true}'));
+    const t = io();
+    expect(await runCli(['status', '--config', config], t.cli)).to.equal(0);
+    expect(t.out()).to.match(/deletion: +unavailable \(/);
+  });
+
+  describe('with a daemon holding the state dir', () => {
+    let store: StateStore;
+    beforeEach(() => {
+      store = openStateStore({ dir: join(dir, 'state'), logger: silentLogger() });
+    });
+    afterEach(() => store.close());
+
+    it('asks the running daemon with SIGUSR2 instead of deleting beside it', async () => {
+      // The lock holder is this process: a listener stands in for the daemon's signal handler.
+      let received = 0;
+      const onUsr2 = (): void => void received++;
+      process.on('SIGUSR2', onUsr2);
+      try {
+        const t = io();
+        expect(await runCli(['cleanup', '--config', config], t.cli)).to.equal(0);
+        expect(t.out()).to.include(`asked the running daemon (pid ${process.pid}) to run the deletion policies now`);
+        for (let i = 0; i < 100 && received === 0; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(received).to.equal(1);
+        expect(existsSync(uploaded), 'this process deletes nothing itself').to.equal(true);
+      } finally {
+        process.off('SIGUSR2', onUsr2);
+      }
+    });
+
+    it('still previews with --dry-run, read-only', async () => {
+      const t = io();
+      expect(await runCli(['cleanup', '--config', config, '--dry-run'], t.cli)).to.equal(0);
+      expect(t.out()).to.include(`would delete: ${uploaded}`);
+      expect(existsSync(uploaded)).to.equal(true);
+    });
+
+    it('status shows disk usage, what is deletable now and the last pass', async () => {
+      const t = io();
+      expect(await runCli(['status', '--config', config], t.cli)).to.equal(0);
+      expect(t.out()).to.match(new RegExp(`disk: +${dir}/logs: [0-9.]+% used`));
+      expect(t.out()).to.include('deletable: 1 files');
+      expect(t.out()).to.include('no deletion pass recorded yet');
+      const j = io();
+      expect(await runCli(['status', '--config', config, '--json'], j.cli)).to.equal(0);
+      const parsed = JSON.parse(j.out()) as { deletion: { deletableNow: { files: number; bytes: number }; filesystems: unknown[] } };
+      expect(parsed.deletion.deletableNow).to.include({ files: 1, bytes: 1000 });
+      expect(parsed.deletion.filesystems).to.have.length(1);
+    });
+  });
+});

@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { buildDeletion } from '../../../src/deletion/build.js';
+import { deletionStatus, formatDeletionStatus } from '../../../src/deletion/status.js';
+import { LAST_PASS_KEY } from '../../../src/deletion/pass.js';
+import { capturingLogger } from '../state/helpers.js';
+import { DAY, Harness } from './harness.js';
+
+describe('deletion/executor', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+  });
+  afterEach(() => h.close());
+
+  function executor(unlink: (p: string) => void) {
+    const { logger, lines } = capturingLogger();
+    const d = buildDeletion({
+      config: h.config, db: h.store.db, dbPath: h.store.dbPath, enqueue: () => undefined, telemetry: h.telemetry, logger,
+      now: () => h.now, dryRun: false, diskIo: h.io, deleteFs: { unlink, rmdir: () => undefined },
+    });
+    return { ex: d.pass.executor, repo: d.repo, lines };
+  }
+
+  it('keeps the row and logs a warning when the file cannot be unlinked', () => {
+    const p = h.uploaded('a.log', 10, DAY);
+    const { ex, repo, lines } = executor(() => {
+      throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    });
+    const row = h.store.files.getByPath(p)!;
+    expect(ex.tryDelete(row, 'after_upload', 'r', false)).to.deep.equal({ skipped: 'unlink-failed' });
+    expect(h.store.files.getByPath(p)?.status).to.equal('uploaded');
+    expect(repo.recentAudit(5)).to.have.length(0);
+    expect(lines.find((l) => l.level === 'warn')?.msg).to.equal('cannot delete local file; it is kept');
+  });
+
+  it('forgets an uploaded row whose file vanished between the check and the unlink', () => {
+    const p = h.uploaded('a.log', 10, DAY);
+    const { ex, repo } = executor(() => {
+      throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    });
+    expect(ex.tryDelete(h.store.files.getByPath(p)!, 'after_upload', 'r', false)).to.deep.equal({ skipped: 'gone' });
+    expect(h.store.files.getByPath(p)).to.equal(null);
+    expect(repo.recentAudit(5)).to.have.length(0);
+  });
+
+  it('skips a candidate whose row is gone or now belongs to another path', () => {
+    const p = h.uploaded('a.log', 10, DAY);
+    const { ex } = executor(() => undefined);
+    const row = h.store.files.getByPath(p)!;
+    expect(ex.tryDelete({ ...row, path: '/elsewhere' }, 'after_upload', 'r', false)).to.deep.equal({ skipped: 'gone' });
+    h.store.files.remove(row.id);
+    expect(ex.tryDelete(row, 'after_upload', 'r', false)).to.deep.equal({ skipped: 'gone' });
+  });
+});
+
+describe('deletion/status', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('reports usage per filesystem, what is deletable now, and the last pass', async () => {
+    h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+    h.uploaded('a.log', 1000, DAY);
+    h.store.meta.set(LAST_PASS_KEY, JSON.stringify({ at: 0, trigger: 'timer', deleted: 3, bytes: 4096, notUploaded: 1 }));
+    const s = await deletionStatus(h.build(true).pass);
+    expect(s.deletableNow).to.deep.equal({ files: 1, bytes: 1000, notUploaded: 0 });
+    expect(s.lastPass).to.deep.equal({ at: 0, trigger: 'timer', deleted: 3, bytes: 4096, notUploaded: 1 });
+    expect(s.filesystems[0]).to.include({ path: h.logs, pressure: 'normal' });
+    const text = formatDeletionStatus({ ...s, deletableNow: { ...s.deletableNow, notUploaded: 2 } }).join('\n');
+    expect(text).to.include('deleted:   3 files, 0.00 GiB in the last pass (timer, 1970-01-01T00:00:00.000Z)');
+    expect(text).to.include('(2 NOT uploaded)');
+    expect(h.exists(`${h.logs}/a.log`)).to.equal(true);
+  });
+
+  it('treats an unreadable last-pass record as none, and refuses a real executor', async () => {
+    h = new Harness();
+    h.store.meta.set(LAST_PASS_KEY, '{not json');
+    expect((await deletionStatus(h.build(true).pass)).lastPass).to.equal(null);
+    h.store.meta.set(LAST_PASS_KEY, '{"trigger":"x"}');
+    expect((await deletionStatus(h.build(true).pass)).lastPass).to.equal(null);
+    let err: unknown = null;
+    await deletionStatus(h.build(false).pass).catch((e: unknown) => (err = e));
+    expect(String(err)).to.contain('dry-run');
+  });
+});
