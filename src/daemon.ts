@@ -32,6 +32,11 @@ import { createUploadJob } from './pipeline/upload-job.js';
 import type { WatcherBackend } from './pipeline/watch-source.js';
 import { realStatProbe } from './pipeline/stat-probe.js';
 import type { FileRecord } from './state/types.js';
+import { Health } from './telemetry/health.js';
+import { ActivityLog, ACTIVITY_META_KEY } from './telemetry/activity.js';
+import { buildStatusReport, HEALTH_META_KEY, type StatusReport } from './telemetry/status-report.js';
+import { StateReader } from './state/state-reader.js';
+import { registerStatusGauges } from './telemetry/status-gauges.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -56,6 +61,8 @@ const HOUR = 3_600_000;
 
 export class Daemon {
   readonly telemetry: Telemetry;
+  readonly health = new Health();
+  private activity: ActivityLog | null = null;
   private closing: Promise<void> | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
   private http: HttpEndpoint | null = null;
@@ -184,11 +191,9 @@ export class Daemon {
       const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers });
       const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client);
       try {
+        daemon.watchHealth(now);
         metrics.start();
-        if (config.monitoring.http.enabled) {
-          daemon.http = await startHttpEndpoint(config.monitoring.http.listen, telemetry.registry, { status: () => ({ ...daemon.status() }) });
-          logger.info({ url: daemon.http.url }, 'status endpoint listening (/metrics, /healthz, /status)');
-        }
+        await daemon.startEndpoint();
         dispatcher.wake();
         await intake.start();
       } catch (err) {
@@ -225,6 +230,28 @@ export class Daemon {
     return this.dispatcher.whenIdle();
   }
 
+  /** The status report (`status --json`, `/status`), from this daemon's own connection. */
+  statusReport(): Promise<StatusReport> {
+    return buildStatusReport({
+      config: this.config,
+      reader: StateReader.over(this.store.db, this.store.dbPath),
+      daemonPid: process.pid,
+      degraded: this.health.reasons(),
+      now: Date.now(),
+    });
+  }
+
+  /** /healthz: probes that the state store still takes a write, then answers the current reasons. */
+  checkHealth(): ReturnType<Health['reasons']> {
+    try {
+      this.store.meta.set('heartbeat', String(Date.now()));
+      this.health.recover('state-store');
+    } catch (err) {
+      this.health.degrade('state-store', `the state store is not writable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return this.health.reasons();
+  }
+
   status(): DaemonStatus {
     const c = this.store.files.countByStatus();
     return { queued: c.queued, inFlight: c.inFlight, uploaded: c.uploaded, active: this.dispatcher.active };
@@ -233,9 +260,11 @@ export class Daemon {
   /** Graceful stop; in-flight uploads get `deadlineMs` to finish, then are checkpointed. Idempotent. */
   close(deadlineMs = 20_000): Promise<void> {
     this.closing ??= (async () => {
+      this.health.degrade('pipeline', 'the daemon is shutting down');
       for (const t of this.intervals) clearInterval(t);
       this.intake.close();
       await this.http?.close();
+      this.activity?.flush();
       const aborted = await this.dispatcher.close(deadlineMs);
       if (aborted > 0) this.logger.warn({ files: aborted }, 'shutdown deadline reached; interrupted uploads resume on the next start');
       await this.metrics.flush(Math.min(deadlineMs, 5000));
@@ -248,6 +277,49 @@ export class Daemon {
     return this.closing;
   }
 
+  /**
+   * The loopback endpoint (on by default). A port that cannot be bound does not stop uploads:
+   * it is logged and recorded as a degraded reason, which `status` shows.
+   */
+  private async startEndpoint(): Promise<void> {
+    const http = this.config.monitoring.http;
+    if (!http.enabled) return;
+    registerStatusGauges(this.telemetry.registry, () => StateReader.over(this.store.db, this.store.dbPath).queue());
+    try {
+      this.http = await startHttpEndpoint(http.listen, this.telemetry.registry, { status: () => this.statusReport(), health: () => this.checkHealth() });
+      this.logger.info({ url: this.http.url }, 'status endpoint listening (/, /metrics, /healthz, /status)');
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.logger.error({ err }, `status endpoint not started; uploads go on without it: ${message}`);
+      this.health.degrade('http-endpoint', message);
+    }
+  }
+
+  /** Health transitions are logged once and stored, so `status` from another process sees them. */
+  private watchHealth(now: () => number): void {
+    const persist = (): void => {
+      try {
+        this.store.meta.set(HEALTH_META_KEY, JSON.stringify(this.health.reasons()));
+      } catch {
+        // The store itself may be the reason; /healthz and the log still tell.
+      }
+    };
+    this.health.onChange((c) => {
+      if (c.kind === 'degraded') this.logger.warn({ reason: c.reason.key }, `degraded: ${c.reason.message}`);
+      else this.logger.info({ reason: c.reason.key }, `recovered: ${c.reason.key}`);
+      persist();
+    });
+    persist();
+    const activity = new ActivityLog({
+      now,
+      load: () => this.store.meta.get(ACTIVITY_META_KEY),
+      save: (text) => this.store.meta.set(ACTIVITY_META_KEY, text),
+      onSaveError: (err) => this.logger.warn({ err }, 'cannot record the failure summary in the state store'),
+    });
+    this.activity = activity;
+    this.telemetry.on((e) => activity.record(e));
+  }
+
   private startHousekeeping(now: () => number): void {
     const retentionMs = this.config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
     const prune = (): void => {
@@ -256,8 +328,9 @@ export class Daemon {
     };
     prune();
     const depth = (): void => {
-      const c = this.store.files.countByStatus();
-      this.telemetry.emit({ type: 'queue.depth', queued: c.queued, inFlight: c.inFlight, oldestQueuedAt: this.store.files.oldestQueuedAt() });
+      const q = StateReader.over(this.store.db, this.store.dbPath).queue();
+      this.telemetry.emit({ type: 'queue.depth', queued: q.queued, inFlight: q.inFlight, oldestQueuedAt: q.oldestPendingAt, bytesPending: q.bytesPending });
+      this.checkHealth();
     };
     depth();
     // Multipart uploads this daemon no longer tracks (file gone, progress lost with a rebuilt

@@ -15,7 +15,7 @@ export type TelemetryEvent =
   | { type: 'file.changed'; path: string }
   | { type: 'scan.completed'; kind: 'startup' | 'rescan' | 'new-directory'; dir: string; seen: number; queued: number; ms: number }
   | { type: 'watch.error'; dir: string; message: string }
-  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null };
+  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null; bytesPending: number };
 
 export type TelemetryListener = (e: TelemetryEvent) => void;
 

@@ -14,7 +14,8 @@ export const METRICS = {
   FileCount: 'Count',
   FailureCount: 'Count',
   QueueDepth: 'Count',
-  OldestQueuedAgeSeconds: 'Seconds',
+  BytesPending: 'Bytes',
+  OldestPendingAgeSeconds: 'Seconds',
   DiskUsagePercent: 'Percent',
 } as const satisfies Record<string, MetricDatum['unit']>;
 
