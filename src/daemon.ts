@@ -37,6 +37,7 @@ import { ActivityLog, ACTIVITY_META_KEY } from './telemetry/activity.js';
 import { buildStatusReport, HEALTH_META_KEY, type StatusReport } from './telemetry/status-report.js';
 import { StateReader } from './state/state-reader.js';
 import { registerStatusGauges } from './telemetry/status-gauges.js';
+import { UploadPasses } from './telemetry/upload-pass.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -48,7 +49,19 @@ export interface DaemonOptions {
   readonly telemetry?: Telemetry;
   /** Explicit S3 credentials (tests); default: the AWS credential chain. */
   readonly s3Credentials?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * `once`: the standalone `upload-now` — no watchers, endpoint or housekeeping; the gate is
+   * always open (schedule and operational hours do not apply); `runOnce()` scans and drains.
+   */
+  readonly mode?: 'daemon' | 'once';
+  /** One-shot mode: files the scan finds still changing (not eligible yet). */
+  readonly onRecent?: (file: { path: string; size: number; mtimeMs: number }) => void;
 }
+
+/** One-shot retries: a file gets this many attempts within the pass… */
+export const ONE_SHOT_ATTEMPTS = 3;
+/** …as long as its next attempt is due within this horizon (a longer backoff ends the pass). */
+export const ONE_SHOT_RETRY_HORIZON_MS = 30_000;
 
 export interface DaemonStatus {
   readonly queued: number;
@@ -63,6 +76,7 @@ export class Daemon {
   readonly telemetry: Telemetry;
   readonly health = new Health();
   private activity: ActivityLog | null = null;
+  private passes: UploadPasses | null = null;
   private closing: Promise<void> | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
   private http: HttpEndpoint | null = null;
@@ -140,7 +154,10 @@ export class Daemon {
       const pool = new CompressPool({ threads: config.upload.workers, maxQueue: Math.max(config.upload.concurrency, config.upload.workers), logger });
       const retry = RetryPolicy.fromConfig(config.upload);
       const alerts = new OperatorAlerts(logger);
-      const gate = new UploadGate(config.upload, startedAt);
+      const once = o.mode === 'once';
+      const gate = once
+        ? new UploadGate({ ...config.upload, operationalHours: { enabled: false, start: 0, end: 0 }, uploadOnStart: true }, startedAt)
+        : new UploadGate(config.upload, startedAt);
 
       const job = createUploadJob({
         files: store.files,
@@ -187,12 +204,15 @@ export class Daemon {
         verifyRemote: () => recovering,
         now,
         ...(o.watcher ? { watcher: o.watcher } : {}),
+        ...(o.onRecent ? { onRecent: o.onRecent } : {}),
       });
       const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers });
       const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client);
       try {
         daemon.watchHealth(now);
+        daemon.passes = new UploadPasses(store.meta, { pid: process.pid, oneShot: once, now });
         metrics.start();
+        if (once) return daemon;
         await daemon.startEndpoint();
         dispatcher.wake();
         await intake.start();
@@ -218,11 +238,48 @@ export class Daemon {
     }
   }
 
-  /** Trigger an upload pass now: rescan every tree and drain the whole queue. */
+  /**
+   * Trigger an upload pass now: rescan every tree and drain the whole queue. Resolves when the
+   * pass is over; its start and end are recorded for `upload-now` following it from outside.
+   */
   async uploadNow(): Promise<void> {
+    const seq = this.passes?.begin() ?? 0;
     this.gate.triggerPass();
     await this.intake.scanAll('rescan', null);
     this.dispatcher.wake();
+    await this.dispatcher.whenIdle();
+    this.endPass(seq);
+  }
+
+  /**
+   * The one-shot pass (mode `once`): scan every tree (max_age_days applies), upload everything
+   * eligible, retry a failed file while its next attempt is due soon (ONE_SHOT_ATTEMPTS within
+   * ONE_SHOT_RETRY_HORIZON_MS), then return. The caller reports from the store and closes.
+   */
+  async runOnce(): Promise<{ startedAt: number }> {
+    const startedAt = Date.now();
+    const seq = this.passes?.begin() ?? 0;
+    this.dispatcher.wake();
+    await this.intake.scanExisting(true);
+    const reader = StateReader.over(this.store.db, this.store.dbPath);
+    for (;;) {
+      this.dispatcher.wake();
+      await this.dispatcher.whenIdle();
+      if (this.closing) return { startedAt };
+      const retryAt = reader.nextRetryAt(ONE_SHOT_ATTEMPTS);
+      if (retryAt === null || retryAt - Date.now() > ONE_SHOT_RETRY_HORIZON_MS) break;
+      await new Promise((r) => setTimeout(r, Math.max(0, retryAt - Date.now()) + 5));
+    }
+    this.endPass(seq);
+    return { startedAt };
+  }
+
+  private endPass(seq: number): void {
+    try {
+      this.passes?.finish(seq);
+    } catch (err) {
+      this.logger.warn({ err }, 'cannot record the end of the upload pass');
+    }
   }
 
   /** Resolves once nothing is queued-and-eligible or in flight. */

@@ -46,6 +46,11 @@ export interface IntakeOptions {
    * corruption): the uploader then checks the object's checksum metadata before sending.
    */
   readonly verifyRemote?: () => boolean;
+  /**
+   * One-shot mode (`upload-now` without a daemon): files a scan finds still changing are handed
+   * here instead of being watched until stable, since nothing stays running to watch them.
+   */
+  readonly onRecent?: (file: ScanHit) => void;
 }
 
 const DAY_MS = 86_400_000;
@@ -78,11 +83,7 @@ export class Intake {
     );
     const dirs = this.o.config.logDirectories;
     await Promise.all(dirs.map((_, i) => this.watch(i)));
-    const scan = this.o.config.upload.scanExistingFiles;
-    if (scan.enabled) {
-      const notBefore = scan.maxAgeDays > 0 ? this.now() - scan.maxAgeDays * DAY_MS : null;
-      await this.scanAll('startup', notBefore);
-    }
+    await this.scanExisting();
     const every = this.o.config.upload.rescanIntervalSeconds;
     if (every > 0) {
       // eslint-disable-next-line @typescript-eslint/no-this-alias -- the scheduler binds `this` to its action
@@ -92,6 +93,17 @@ export class Intake {
         this.schedule(undefined, every * 1000);
       }, every * 1000);
     }
+  }
+
+  /**
+   * The startup scan: every tree, honouring scan_existing_files (enabled, max_age_days).
+   * `always`: scan even when scan_existing_files is disabled (the one-shot scans by definition).
+   */
+  async scanExisting(always = false): Promise<void> {
+    const scan = this.o.config.upload.scanExistingFiles;
+    if (!scan.enabled && !always) return;
+    const notBefore = scan.maxAgeDays > 0 ? this.now() - scan.maxAgeDays * DAY_MS : null;
+    await this.scanAll('startup', notBefore);
   }
 
   /** Scans every watched directory now (also used by `upload-now`). */
@@ -190,6 +202,8 @@ export class Intake {
       if (this.alreadyUploaded(hit)) continue;
       if (this.now() - hit.mtimeMs >= this.stableMs) {
         if (this.record(hit)) queued++;
+      } else if (this.o.onRecent) {
+        this.o.onRecent(hit);
       } else {
         this.candidates.next(hit);
       }

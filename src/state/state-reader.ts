@@ -13,6 +13,7 @@ import { ErrorCodes, TvmError } from '../errors.js';
 import { currentVersion, SCHEMA_VERSION } from './migrations.js';
 import { guarded, toStateError } from './sqlite-errors.js';
 import { DB_FILE } from './store.js';
+import type { FileStatus } from './types.js';
 
 export interface QueueFigures {
   readonly queued: number;
@@ -73,6 +74,9 @@ const SQL = {
   uploadedList: `SELECT path, object_key AS objectKey, size, uploaded_at AS uploadedAt FROM files INDEXED BY files_uploaded_at
     WHERE status = 'uploaded' AND uploaded_at >= ? ORDER BY uploaded_at LIMIT ?`,
   meta: 'SELECT value FROM meta WHERE key = ?',
+  byPath: 'SELECT status, size, mtime_ms AS mtimeMs FROM files WHERE path = ?',
+  nextRetry: `SELECT MIN(next_attempt_at) AS t FROM files INDEXED BY files_waiting
+    WHERE status = 'queued' AND next_attempt_at <> 0 AND attempts < ?`,
 } as const;
 
 export class StateReader {
@@ -157,6 +161,16 @@ export class StateReader {
   /** Files uploaded at or after `sinceMs`, oldest first (upload-now following a daemon's pass). */
   uploadedFilesSince(sinceMs: number, limit = 10_000): UploadedFile[] {
     return this.guard(() => this.db.prepare(SQL.uploadedList).all(sinceMs, limit) as UploadedFile[]);
+  }
+
+  /** The row for `path` (queue or registry), or null. */
+  entry(path: string): { status: FileStatus; size: number; mtimeMs: number } | null {
+    return this.guard(() => (this.db.prepare(SQL.byPath).get(path) as { status: FileStatus; size: number; mtimeMs: number } | undefined) ?? null);
+  }
+
+  /** Earliest retry time of a queued file that has failed fewer than `maxAttempts` times, or null. */
+  nextRetryAt(maxAttempts: number): number | null {
+    return this.guard(() => (this.db.prepare(SQL.nextRetry).get(maxAttempts) as { t: number | null }).t);
   }
 
   meta(key: string): string | null {
