@@ -75,12 +75,13 @@ state_dir: ${root}/state
 
       await page.goto(`${urls[0]}/`);
       expect(await page.title()).to.equal('tvm-upload status');
-      await page.waitForFunction((n) => document.getElementById('queued')?.textContent === String(n), reported, { timeout: 30_000 });
+      // Expressions are evaluated in the page (this file is type-checked without the DOM library).
+      await page.waitForFunction(`document.getElementById('queued')?.textContent === '${reported}'`, undefined, { timeout: 30_000 });
       expect(await page.textContent('#vehicle')).to.equal('page-test');
       expect(await page.textContent('#health')).to.equal('ok');
 
       await daemon.uploadNow();
-      await page.waitForFunction(() => document.getElementById('queued')?.textContent === '0' && document.getElementById('uploads24')?.textContent === '3', undefined, { timeout: 30_000 });
+      await page.waitForFunction(`document.getElementById('queued')?.textContent === '0' && document.getElementById('uploads24')?.textContent === '3'`, undefined, { timeout: 30_000 });
     } finally {
       await page.close();
       await daemon.close(5000);
