@@ -198,6 +198,30 @@ state_dir: ${dir}/state
     }
   });
 
+  it('reports a daemon that dies during the pass it was asked for: exit 1, the files stay queued', async () => {
+    const config = writeConfig({ extra: '  bandwidth: {max_mbps: 0.5}' });
+    const d = DaemonProcess.start(['run', '--config', config], env);
+    try {
+      await d.waitFor((l) => l.msg === 'tvm-upload running', 'start');
+      for (let i = 0; i < 3; i++) writeFileSync(join(dir, 'logs', `r${i}.log`), randomBytes(300_000));
+      await waitUntil(async () => {
+        const s = await cli('status', '--config', config, '--json');
+        return s.status === 0 && (JSON.parse(s.stdout) as { queued: number }).queued === 3;
+      }, 'the files to be queued');
+      const asking = start('upload-now', '--config', config);
+      await d.waitFor((l) => l.msg === 'upload pass requested (SIGUSR1)', 'the request');
+      d.kill('SIGKILL');
+      const r = await asking.done;
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.include(`tvm-upload (pid ${d.child.pid}) stopped before the upload pass finished`);
+    } finally {
+      d.kill('SIGKILL');
+      await d.exited;
+    }
+    const status = JSON.parse((await cli('status', '--config', config, '--json')).stdout) as { queued: number; inFlight: number; uploaded: number };
+    expect(status.queued + status.inFlight + status.uploaded).to.equal(3);
+  });
+
   it('two one-shots at once: the second says the store is busy; nothing is uploaded twice', async () => {
     // 5 × 200 KB of incompressible data at 1 Mbit/s keeps the first one busy for seconds.
     const config = writeConfig({ extra: '  bandwidth: {max_mbps: 1}' });
