@@ -14,6 +14,7 @@ import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { cliArgs, DaemonProcess } from '../../support/daemon-process.js';
 import { childEnv } from '../../support/child-env.js';
 import { freePort } from '../../support/ports.js';
+import { heldConfigYaml } from '../../support/held-config.js';
 import { StateReader } from '../../../src/state/state-reader.js';
 import { parseUploadPass, UPLOAD_PASS_META_KEY } from '../../../src/telemetry/upload-pass.js';
 import { LOCK_FILE } from '../../../src/state/lock.js';
@@ -49,25 +50,8 @@ describe('cli upload-now (s3rver)', function () {
   /** A config whose schedule and hours would hold every file: the one-shot ignores both. */
   function writeConfig(o: { endpoint?: string; extra?: string } = {}): string {
     const file = join(dir, 'config.yaml');
-    writeFileSync(
-      file,
-      `vehicle_id: now-test
-log_directories:
-  - {path: ${dir}/logs, source: ros, pattern: "*.log"}
-s3: {bucket: ${bucket}, region: us-east-1, endpoint: "${o.endpoint ?? server.endpoint}"}
-upload:
-  schedule: {mode: daily, daily_time: "03:00"}
-  file_stable_seconds: 0.2
-  operational_hours: {enabled: true, start: "00:00", end: "00:01"}
-  upload_on_start: false
-  retry: {base_seconds: 0.1, max_seconds: 0.5}
-${o.extra ?? ''}
-deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
-disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
-state_dir: ${dir}/state
-`,
-    );
+    const upload = `  retry: {base_seconds: 0.1, max_seconds: 0.5}\n${o.extra ?? ''}`;
+    writeFileSync(file, heldConfigYaml({ vehicleId: 'now-test', dir, bucket, endpoint: o.endpoint ?? server.endpoint, pattern: '*.log', upload }));
     return file;
   }
 

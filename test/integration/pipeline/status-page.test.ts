@@ -14,6 +14,7 @@ import { Daemon } from '../../../src/daemon.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { runCli } from '../../../src/cli/program.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
+import { heldConfigYaml } from '../../support/held-config.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -42,19 +43,7 @@ describe('status page in headless Chromium', function () {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('loads, shows the queue count status --json reports, and updates after an upload', async () => {
-    const yaml = `vehicle_id: page-test
-log_directories: [{path: ${root}/logs, source: ros}]
-s3: {bucket: tvm-page, region: us-east-1, endpoint: "${server.endpoint}"}
-upload:
-  schedule: {mode: daily, daily_time: "03:00"}
-  file_stable_seconds: 0
-  operational_hours: {enabled: true, start: "00:00", end: "00:01"}
-  upload_on_start: false
-disk: {reserved_gb: 1}
-deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
-monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
-state_dir: ${root}/state
-`;
+    const yaml = heldConfigYaml({ vehicleId: 'page-test', dir: root, bucket: 'tvm-page', endpoint: server.endpoint });
     writeFileSync(join(root, 'config.yaml'), yaml);
     mkdirSync(join(root, 'logs'), { recursive: true });
     for (const n of ['a.log', 'b.log', 'c.log']) writeFileSync(join(root, 'logs', n), 'held outside operational hours\n');
@@ -68,6 +57,7 @@ state_dir: ${root}/state
     const daemon = await Daemon.start({ config: parseConfig(yaml, { env: {} }), logger, s3Credentials: server.credentials });
     const page = await browser.newPage();
     try {
+      for (let i = 0; i < 200 && daemon.status().queued < 3; i++) await new Promise((r) => setTimeout(r, 50));
       const out: string[] = [];
       expect(await runCli(['status', '--config', join(root, 'config.yaml'), '--json'], { out: (t) => void out.push(t), err: () => undefined, env: {} })).to.equal(0);
       const reported = (JSON.parse(out.join('')) as { queued: number }).queued;
