@@ -34,7 +34,7 @@ import { realStatProbe } from './pipeline/stat-probe.js';
 import type { FileRecord } from './state/types.js';
 import { Health } from './telemetry/health.js';
 import { ActivityLog, ACTIVITY_META_KEY } from './telemetry/activity.js';
-import { buildStatusReport, HEALTH_META_KEY, type StatusReport } from './telemetry/status-report.js';
+import { buildStatusReport, diskReports, HEALTH_META_KEY, type StatusReport } from './telemetry/status-report.js';
 import { StateReader } from './state/state-reader.js';
 import { registerStatusGauges } from './telemetry/status-gauges.js';
 import { UploadPasses } from './telemetry/upload-pass.js';
@@ -341,7 +341,11 @@ export class Daemon {
   private async startEndpoint(): Promise<void> {
     const http = this.config.monitoring.http;
     if (!http.enabled) return;
-    registerStatusGauges(this.telemetry.registry, () => StateReader.over(this.store.db, this.store.dbPath).queue());
+    registerStatusGauges(this.telemetry.registry, {
+      queue: () => StateReader.over(this.store.db, this.store.dbPath).queue(),
+      disk: () => diskReports(this.config),
+      degraded: () => this.health.reasons(),
+    });
     try {
       this.http = await startHttpEndpoint(http.listen, this.telemetry.registry, { status: () => this.statusReport(), health: () => this.checkHealth() });
       this.logger.info({ url: this.http.url }, 'status endpoint listening (/, /metrics, /healthz, /status)');

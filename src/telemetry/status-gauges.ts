@@ -5,8 +5,17 @@
  */
 import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
 import type { QueueFigures } from '../state/state-reader.js';
+import type { HealthReason } from './health.js';
+import type { DiskReport } from './status-report.js';
 
-export function registerStatusGauges(registry: Registry, figures: () => QueueFigures, now: () => number = Date.now): void {
+export interface StatusFigures {
+  queue(): QueueFigures;
+  disk(): Promise<readonly DiskReport[]>;
+  degraded(): readonly HealthReason[];
+}
+
+export function registerStatusGauges(registry: Registry, source: StatusFigures, now: () => number = Date.now): void {
+  const figures = (): QueueFigures => source.queue();
   collectDefaultMetrics({ register: registry, prefix: 'tvm_upload_' });
   const read = (): QueueFigures | null => {
     try {
@@ -40,6 +49,26 @@ export function registerStatusGauges(registry: Registry, figures: () => QueueFig
     collect() {
       const f = read();
       if (f !== null) this.set(f.queued + f.inFlight);
+    },
+  });
+  new Gauge({
+    name: 'tvm_upload_disk_used_percent',
+    help: 'Used space of each filesystem holding a watched directory or the state dir (df Use%)',
+    labelNames: ['filesystem'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const d of await source.disk()) if (d.usedPercent !== null) this.set({ filesystem: d.measuredPath }, d.usedPercent);
+    },
+  });
+  new Gauge({
+    name: 'tvm_upload_degraded',
+    help: '1 for each reason the daemon is degraded (the same reasons /healthz and status show)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of source.degraded()) this.set({ reason: r.key }, 1);
     },
   });
 }

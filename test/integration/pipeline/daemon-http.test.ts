@@ -50,6 +50,8 @@ state_dir: ${root}/state
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).to.match(/tvm_upload_files_uploaded_total\{source="ros",codec="gzip"\} 1/);
       expect(metrics).to.match(/tvm_upload_bytes_pending 0/);
+      expect(metrics).to.match(/tvm_upload_disk_used_percent\{filesystem="[^"]+"\} \d/);
+      expect(metrics).not.to.match(/tvm_upload_degraded\{/);
       expect(metrics).to.match(/tvm_upload_process_resident_memory_bytes \d+/);
       const status = (await (await fetch(`${url}/status`)).json()) as { uploaded: number; queued: number; last24h: { uploads: number }; running: boolean };
       expect(status.uploaded).to.equal(1);
@@ -102,6 +104,7 @@ state_dir: ${root}/state
       expect(body.status).to.equal('unhealthy');
       expect(body.reasons.map((r) => r.key)).to.deep.equal(['state-store']);
       expect(body.reasons[0]!.message).to.include('SQLITE_READONLY');
+      expect(await (await fetch(`${urls[0]}/metrics`)).text()).to.match(/tvm_upload_degraded\{reason="state-store"\} 1/);
       daemon.store.meta.set = set;
       expect((await fetch(`${urls[0]}/healthz`)).status).to.equal(200);
     } finally {
