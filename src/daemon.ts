@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
 import { Telemetry } from './telemetry/events.js';
-import { startHttpEndpoint, type HttpEndpoint } from './telemetry/http.js';
 import { openStateStore, RECOVERY_PENDING_KEY, type StateStore } from './state/store.js';
 import { importLegacy } from './state/legacy-import.js';
 import { CompressPool } from './workers/pool.js';
@@ -33,10 +32,9 @@ import type { WatcherBackend } from './pipeline/watch-source.js';
 import { realStatProbe } from './pipeline/stat-probe.js';
 import type { FileRecord } from './state/types.js';
 import { Health } from './telemetry/health.js';
-import { ActivityLog, ACTIVITY_META_KEY } from './telemetry/activity.js';
-import { buildStatusReport, diskReports, HEALTH_META_KEY, type StatusReport } from './telemetry/status-report.js';
+import type { StatusReport } from './telemetry/status-report.js';
+import { StatusService } from './telemetry/status-service.js';
 import { StateReader } from './state/state-reader.js';
-import { registerStatusGauges } from './telemetry/status-gauges.js';
 import { UploadPasses } from './telemetry/upload-pass.js';
 
 export interface DaemonOptions {
@@ -75,11 +73,10 @@ const HOUR = 3_600_000;
 export class Daemon {
   readonly telemetry: Telemetry;
   readonly health = new Health();
-  private activity: ActivityLog | null = null;
+  private statusService: StatusService | null = null;
   private passes: UploadPasses | null = null;
   private closing: Promise<void> | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
-  private http: HttpEndpoint | null = null;
 
   private constructor(
     private readonly config: Config,
@@ -209,11 +206,12 @@ export class Daemon {
       const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers });
       const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client);
       try {
-        daemon.watchHealth(now);
+        const statusService = new StatusService({ config, store, telemetry, health: daemon.health, logger, now });
+        daemon.statusService = statusService;
         daemon.passes = new UploadPasses(store.meta, { pid: process.pid, oneShot: once, now });
         metrics.start();
         if (once) return daemon;
-        await daemon.startEndpoint();
+        await statusService.startEndpoint();
         dispatcher.wake();
         await intake.start();
       } catch (err) {
@@ -243,7 +241,7 @@ export class Daemon {
    * pass is over; its start and end are recorded for `upload-now` following it from outside.
    */
   async uploadNow(): Promise<void> {
-    const seq = this.passes?.begin() ?? 0;
+    const seq = this.beginPass();
     this.gate.triggerPass();
     await this.intake.scanAll('rescan', null);
     this.dispatcher.wake();
@@ -258,7 +256,7 @@ export class Daemon {
    */
   async runOnce(): Promise<{ startedAt: number }> {
     const startedAt = Date.now();
-    const seq = this.passes?.begin() ?? 0;
+    const seq = this.beginPass();
     this.dispatcher.wake();
     await this.intake.scanExisting(true);
     const reader = StateReader.over(this.store.db, this.store.dbPath);
@@ -274,6 +272,16 @@ export class Daemon {
     return { startedAt };
   }
 
+  /** Pass bookkeeping never stops a pass: a store that refuses the write shows in /healthz. */
+  private beginPass(): number {
+    try {
+      return this.passes?.begin() ?? 0;
+    } catch (err) {
+      this.logger.warn({ err }, 'cannot record the start of the upload pass');
+      return 0;
+    }
+  }
+
   private endPass(seq: number): void {
     try {
       this.passes?.finish(seq);
@@ -287,26 +295,10 @@ export class Daemon {
     return this.dispatcher.whenIdle();
   }
 
-  /** The status report (`status --json`, `/status`), from this daemon's own connection. */
+  /** The status report (`status --json`, `/status`, the page). */
   statusReport(): Promise<StatusReport> {
-    return buildStatusReport({
-      config: this.config,
-      reader: StateReader.over(this.store.db, this.store.dbPath),
-      daemonPid: process.pid,
-      degraded: this.health.reasons(),
-      now: Date.now(),
-    });
-  }
-
-  /** /healthz: probes that the state store still takes a write, then answers the current reasons. */
-  checkHealth(): ReturnType<Health['reasons']> {
-    try {
-      this.store.meta.set('heartbeat', String(Date.now()));
-      this.health.recover('state-store');
-    } catch (err) {
-      this.health.degrade('state-store', `the state store is not writable: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    return this.health.reasons();
+    // Set before start() returns: a Daemon is only handed out started.
+    return this.statusService!.report();
   }
 
   status(): DaemonStatus {
@@ -320,8 +312,7 @@ export class Daemon {
       this.health.degrade('pipeline', 'the daemon is shutting down');
       for (const t of this.intervals) clearInterval(t);
       this.intake.close();
-      await this.http?.close();
-      this.activity?.flush();
+      await this.statusService?.close();
       const aborted = await this.dispatcher.close(deadlineMs);
       if (aborted > 0) this.logger.warn({ files: aborted }, 'shutdown deadline reached; interrupted uploads resume on the next start');
       await this.metrics.flush(Math.min(deadlineMs, 5000));
@@ -334,53 +325,6 @@ export class Daemon {
     return this.closing;
   }
 
-  /**
-   * The loopback endpoint (on by default). A port that cannot be bound does not stop uploads:
-   * it is logged and recorded as a degraded reason, which `status` shows.
-   */
-  private async startEndpoint(): Promise<void> {
-    const http = this.config.monitoring.http;
-    if (!http.enabled) return;
-    registerStatusGauges(this.telemetry.registry, {
-      queue: () => StateReader.over(this.store.db, this.store.dbPath).queue(),
-      disk: () => diskReports(this.config),
-      degraded: () => this.health.reasons(),
-    });
-    try {
-      this.http = await startHttpEndpoint(http.listen, this.telemetry.registry, { status: () => this.statusReport(), health: () => this.checkHealth() });
-      this.logger.info({ url: this.http.url }, 'status endpoint listening (/, /metrics, /healthz, /status)');
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.logger.error({ err }, `status endpoint not started; uploads go on without it: ${message}`);
-      this.health.degrade('http-endpoint', message);
-    }
-  }
-
-  /** Health transitions are logged once and stored, so `status` from another process sees them. */
-  private watchHealth(now: () => number): void {
-    const persist = (): void => {
-      try {
-        this.store.meta.set(HEALTH_META_KEY, JSON.stringify(this.health.reasons()));
-      } catch {
-        // The store itself may be the reason; /healthz and the log still tell.
-      }
-    };
-    this.health.onChange((c) => {
-      if (c.kind === 'degraded') this.logger.warn({ reason: c.reason.key }, `degraded: ${c.reason.message}`);
-      else this.logger.info({ reason: c.reason.key }, `recovered: ${c.reason.key}`);
-      persist();
-    });
-    persist();
-    const activity = new ActivityLog({
-      now,
-      load: () => this.store.meta.get(ACTIVITY_META_KEY),
-      save: (text) => this.store.meta.set(ACTIVITY_META_KEY, text),
-      onSaveError: (err) => this.logger.warn({ err }, 'cannot record the failure summary in the state store'),
-    });
-    this.activity = activity;
-    this.telemetry.on((e) => activity.record(e));
-  }
-
   private startHousekeeping(now: () => number): void {
     const retentionMs = this.config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
     const prune = (): void => {
@@ -391,7 +335,7 @@ export class Daemon {
     const depth = (): void => {
       const q = StateReader.over(this.store.db, this.store.dbPath).queue();
       this.telemetry.emit({ type: 'queue.depth', queued: q.queued, inFlight: q.inFlight, oldestQueuedAt: q.oldestPendingAt, bytesPending: q.bytesPending });
-      this.checkHealth();
+      this.statusService?.checkHealth();
     };
     depth();
     // Multipart uploads this daemon no longer tracks (file gone, progress lost with a rebuilt
