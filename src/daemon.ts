@@ -242,6 +242,7 @@ export class Daemon {
    */
   async uploadNow(): Promise<void> {
     const seq = this.beginPass();
+    this.retryWaiting();
     this.gate.triggerPass();
     await this.intake.scanAll('rescan', null);
     this.dispatcher.wake();
@@ -257,6 +258,7 @@ export class Daemon {
   async runOnce(): Promise<{ startedAt: number }> {
     const startedAt = Date.now();
     const seq = this.beginPass();
+    this.retryWaiting();
     this.dispatcher.wake();
     await this.intake.scanExisting(true);
     const reader = StateReader.over(this.store.db, this.store.dbPath);
@@ -270,6 +272,16 @@ export class Daemon {
     }
     this.endPass(seq);
     return { startedAt };
+  }
+
+  /** A pass asked for by hand tries files waiting for a retry (or parked for a day) now. */
+  private retryWaiting(): void {
+    try {
+      const n = this.store.files.retryAllNow();
+      if (n > 0) this.logger.info({ files: n }, 'upload pass: files waiting for a retry are tried now');
+    } catch (err) {
+      this.logger.warn({ err }, 'cannot make waiting files due now; they keep their retry time');
+    }
   }
 
   /** Pass bookkeeping never stops a pass: a store that refuses the write shows in /healthz. */

@@ -6,13 +6,14 @@
  * one, SIGUSR1 would open Node's inspector in the test process.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/program.js';
 import type { CliIo } from '../../../src/cli/io.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { Daemon } from '../../../src/daemon.js';
+import { openStateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { UPLOAD_PASS_META_KEY } from '../../../src/telemetry/upload-pass.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
@@ -98,6 +99,20 @@ describe('upload-now in process (s3rver)', function () {
     expect(s.failed).to.have.length(1);
     expect(s.failed[0]!.attempts).to.equal(3);
     expect(s.failed[0]!.code).to.match(/^TVM_ERR_/);
+  });
+
+  it('one-shot: tries files now that an earlier failure parked for later', async () => {
+    const file = config();
+    writeFileSync(join(dir, 'logs', 'parked.log'), 'p\n');
+    await quiet();
+    const store = openStateStore({ dir: join(dir, 'state'), logger: silentLogger() });
+    store.files.enqueue({ path: join(dir, 'logs', 'parked.log'), source: 'ros', relPath: 'parked.log', size: 2, mtimeMs: statSync(join(dir, 'logs', 'parked.log')).mtimeMs }, Date.now());
+    const rec = store.files.claimNext(Date.now(), { exclude: new Set(), queuedSince: null })!;
+    store.files.markFailed(rec.id, { error: 'bucket missing', code: 'TVM_ERR_S3_NO_SUCH_BUCKET', nextAttemptAt: Date.now() + 86_400_000 });
+    store.close();
+    const r = await upNow('--config', file, '--json');
+    expect(r.code, r.out + r.err).to.equal(0);
+    expect(JSON.parse(r.out) as Summary).to.deep.include({ uploaded: 1, failed: [], remaining: 0 });
   });
 
   describe('with a daemon running in this process', () => {
