@@ -207,8 +207,9 @@ describe('cli upload-now (s3rver)', function () {
   });
 
   it('two one-shots at once: the second says the store is busy; nothing is uploaded twice', async () => {
-    // 5 × 200 KB of incompressible data at 1 Mbit/s keeps the first one busy for seconds.
-    const config = writeConfig({ extra: '  bandwidth: {max_mbps: 1}' });
+    // 5 × 200 KB of incompressible data at 0.5 Mbit/s keeps the first one busy for ~16 s, longer
+    // than the second CLI takes to start even on a loaded machine.
+    const config = writeConfig({ extra: '  bandwidth: {max_mbps: 0.5}' });
     for (let i = 0; i < 5; i++) writeFileSync(join(dir, 'logs', `r${i}.log`), randomBytes(200_000));
     await new Promise((r) => setTimeout(r, 300));
     const first = start('upload-now', '--config', config, '--json');
