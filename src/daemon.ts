@@ -203,7 +203,9 @@ export class Daemon {
         ...(o.watcher ? { watcher: o.watcher } : {}),
         ...(o.onRecent ? { onRecent: o.onRecent } : {}),
       });
-      const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers });
+      // The one-shot's uploads count in the metrics (the low-upload alarm must see them), but it
+      // is not a service start and leaves alarm creation to the daemon.
+      const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers, ...(once ? { alarms: false, recordStartup: false } : {}) });
       const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client);
       try {
         const statusService = new StatusService({ config, store, telemetry, health: daemon.health, logger, now });

@@ -47,6 +47,8 @@ export interface CloudWatchSinkOptions {
   readonly diskProbe?: DiskProbe | null;
   /** Alarm settings; false = create none. Default: monitoring.alarms from the configuration. */
   readonly alarms?: SinkAlarmOptions | false;
+  /** Record ServiceStartup at start. Default true; false for the `upload-now` one-shot, which is not a service start. */
+  readonly recordStartup?: boolean;
 }
 
 export interface CloudWatchSinkStatus extends PublisherStatus {
@@ -108,7 +110,7 @@ export class CloudWatchSink {
     }
     this.unsubscribe = this.o.telemetry.on((e) => this.aggregator.record(e));
     try {
-      this.o.outbox.add(datum('ServiceStartup', 1, this.timers.now()));
+      if (this.o.recordStartup !== false) this.o.outbox.add(datum('ServiceStartup', 1, this.timers.now()));
     } catch (err) {
       this.o.logger.error({ err }, 'cannot record ServiceStartup in the metrics outbox');
     }

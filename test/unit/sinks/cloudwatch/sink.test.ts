@@ -86,6 +86,17 @@ describe('cloudwatch/sink (CloudWatchSink)', () => {
     expect(published()).to.deep.equal([{ name: 'ServiceStartup', value: 1, at: T0 + 30_000, unit: 'Count' }]);
   });
 
+  it('records no ServiceStartup when asked not to (the upload-now one-shot), but still counts uploads', async () => {
+    cw.on(PutMetricDataCommand).resolves({});
+    make({ recordStartup: false, alarms: false }).start();
+    await sink!.settled();
+    expect(published()).to.deep.equal([]);
+    telemetry.emit(uploaded(1000, 100));
+    expect(await sink!.flush(1000)).to.deep.include({ remaining: 0 });
+    expect(sum('ServiceStartup')).to.equal(0);
+    expect(sum('BytesUploaded')).to.equal(1000);
+  });
+
   it('writes each interval to the outbox at wall-clock-aligned ticks, zeros included', async () => {
     cw.on(PutMetricDataCommand).rejects(netError('ECONNREFUSED'));
     make().start();
