@@ -42,6 +42,10 @@ export function statusLines(r: StatusReport, retentionDays: number): string[] {
   }
   for (const f of r.retrying) lines.push(`retrying:  ${f.path} (${f.attempts} attempts, ${f.code}: ${f.error}; next at ${f.nextAttemptAt})`);
   for (const e of r.lastErrors) lines.push(`last error ${e.code} at ${new Date(e.at).toISOString()}: ${e.path}: ${e.message}`);
+  if (r.lastPass !== null) {
+    const who = r.lastPass.oneShot ? 'one-shot' : 'by the daemon';
+    lines.push(`upload-now: last pass ${who} started ${r.lastPass.startedAt}, ${r.lastPass.finishedAt === null ? 'still running' : `finished ${r.lastPass.finishedAt}`}`);
+  }
   for (const d of r.disk) {
     lines.push(
       d.usedPercent === null

@@ -11,6 +11,7 @@ import { diskUsage, type DiskUsageIo } from '../disk/usage.js';
 import type { StateReader } from '../state/state-reader.js';
 import { failuresSince, parseActivity, ACTIVITY_META_KEY, type LastError } from './activity.js';
 import type { HealthReason } from './health.js';
+import { parseUploadPass, UPLOAD_PASS_META_KEY } from './upload-pass.js';
 
 export const HEALTH_META_KEY = 'health';
 const DAY = 24 * 3_600_000;
@@ -44,6 +45,8 @@ export interface StatusReport {
   readonly retrying: ReadonlyArray<{ path: string; attempts: number; code: string | null; error: string | null; nextAttemptAt: string }>;
   readonly disk: readonly DiskReport[];
   readonly degraded: readonly HealthReason[];
+  /** The latest upload pass (upload-now), or null. */
+  readonly lastPass: { readonly oneShot: boolean; readonly startedAt: string; readonly finishedAt: string | null } | null;
 }
 
 export interface StatusInputs {
@@ -63,8 +66,11 @@ export async function buildStatusReport(i: StatusInputs): Promise<StatusReport> 
   const activity = parseActivity(reader.meta(ACTIVITY_META_KEY));
   const day = reader.uploadedSince(now - DAY);
   const running = i.daemonPid !== null;
+  const pass = parseUploadPass(reader.meta(UPLOAD_PASS_META_KEY));
+  // A standalone upload-now holds the store like a daemon; say which it is.
+  const oneShot = running && pass !== null && pass.oneShot && pass.pid === i.daemonPid && pass.finishedAt === null;
   return {
-    daemon: running ? `running (pid ${i.daemonPid})` : 'not running',
+    daemon: running ? `running${oneShot ? ' upload-now one-shot' : ''} (pid ${i.daemonPid})` : 'not running',
     queued: q.queued,
     inFlight: q.inFlight,
     uploaded: q.uploaded,
@@ -81,6 +87,7 @@ export async function buildStatusReport(i: StatusInputs): Promise<StatusReport> 
     retrying: reader.retrying().map((r) => ({ ...r, nextAttemptAt: new Date(r.nextAttemptAt).toISOString() })),
     disk: await diskReports(i.config, i.diskIo),
     degraded: i.degraded ?? (running ? parseReasons(reader.meta(HEALTH_META_KEY)) : []),
+    lastPass: pass === null ? null : { oneShot: pass.oneShot, startedAt: iso(pass.startedAt), finishedAt: pass.finishedAt === null ? null : iso(pass.finishedAt) },
   };
 }
 
@@ -108,6 +115,10 @@ export async function diskReports(config: Pick<Config, 'stateDir' | 'logDirector
     usedPercent: Math.round(u.usedPercent * 10) / 10,
   }));
   return [...ok, ...failed];
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }
 
 export function parseReasons(text: string | null): HealthReason[] {

@@ -27,6 +27,7 @@ const report: StatusReport = {
     { holds: ['/gone'], measuredPath: '/gone', totalBytes: null, availableBytes: null, usedPercent: null, error: 'EIO' },
   ],
   degraded: [{ key: 'state-store', message: 'not writable', since: Date.parse('2030-01-01T00:00:00Z') }],
+  lastPass: null,
 };
 
 describe('cli/status text', () => {
@@ -51,6 +52,12 @@ describe('cli/status text', () => {
     const lines = statusLines({ ...report, oldestPendingAgeSeconds: null, oldestPendingAt: null, degraded: [], inFlightFiles: [], retrying: [], lastErrors: [], disk: [] }, 30);
     expect(lines[1]).to.equal('queued:    4 (in flight 1), 3.0 MiB pending');
     expect(lines.at(-1)).to.equal('health:    ok');
+  });
+
+  it('tells about the last upload-now pass, finished or running', () => {
+    const t = '2030-01-01T00:00:00.000Z';
+    expect(statusLines({ ...report, lastPass: { oneShot: true, startedAt: t, finishedAt: null } }, 30)).to.include(`upload-now: last pass one-shot started ${t}, still running`);
+    expect(statusLines({ ...report, lastPass: { oneShot: false, startedAt: t, finishedAt: t } }, 30)).to.include(`upload-now: last pass by the daemon started ${t}, finished ${t}`);
   });
 
   it('formats sizes and durations for people', () => {

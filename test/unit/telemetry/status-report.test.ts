@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildStatusReport, diskReports, parseReasons, HEALTH_META_KEY } from '../../../src/telemetry/status-report.js';
 import { ACTIVITY_META_KEY } from '../../../src/telemetry/activity.js';
+import { UPLOAD_PASS_META_KEY } from '../../../src/telemetry/upload-pass.js';
 import { StateReader } from '../../../src/state/state-reader.js';
 import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
@@ -45,17 +46,19 @@ describe('telemetry/status-report (status --json, /status, the page)', () => {
     store.files.enqueue({ path: '/logs/b/3.log', source: 'b', relPath: '3.log', size: 50, mtimeMs: 1 }, T0 - 60_000);
     store.meta.set(ACTIVITY_META_KEY, JSON.stringify({ failures: [[T0 - 3_600_000, 4]], lastErrors: [{ code: 'TVM_ERR_S3_TRANSIENT', at: T0 - 5, path: '/logs/a/1.log', message: 'timeout' }] }));
     store.meta.set(HEALTH_META_KEY, JSON.stringify([{ key: 'disk', message: 'spool full', since: T0 }]));
+    store.meta.set(UPLOAD_PASS_META_KEY, JSON.stringify({ seq: 2, pid: 4242, oneShot: true, startedAt: T0 - 10, finishedAt: null }));
     const reader = StateReader.open(dir);
     try {
       const r = await buildStatusReport({ config: config(dir), reader, daemonPid: 4242, now: T0, diskIo: fakeDisks });
       expect(r).to.deep.include({
-        daemon: 'running (pid 4242)', running: true, pid: 4242, queued: 2, inFlight: 0, uploaded: 1, vehicleId: 'veh-9',
+        daemon: 'running upload-now one-shot (pid 4242)', running: true, pid: 4242, queued: 2, inFlight: 0, uploaded: 1, vehicleId: 'veh-9',
         bytesPending: 1050, oldestPendingAgeSeconds: 120, oldestPendingAt: new Date(T0 - 120_000).toISOString(),
         generatedAt: new Date(T0).toISOString(),
       });
       expect(r.last24h).to.deep.equal({ uploads: 1, bytes: 24, failures: 4 });
       expect(r.lastErrors).to.deep.equal([{ code: 'TVM_ERR_S3_TRANSIENT', at: T0 - 5, path: '/logs/a/1.log', message: 'timeout' }]);
       expect(r.degraded).to.deep.equal([{ key: 'disk', message: 'spool full', since: T0 }]);
+      expect(r.lastPass).to.deep.equal({ oneShot: true, startedAt: new Date(T0 - 10).toISOString(), finishedAt: null });
       expect(r.disk).to.deep.equal([
         { holds: ['/logs/a'], measuredPath: '/logs/a', totalBytes: 1024 * 1000, availableBytes: 250 * 1024, usedPercent: 75 },
         { holds: ['/logs/b', `${dir} (state)`], measuredPath: '/logs/b', totalBytes: 409_600, availableBytes: 90 * 4096, usedPercent: 10 },
@@ -70,9 +73,11 @@ describe('telemetry/status-report (status --json, /status, the page)', () => {
     const reader = StateReader.open(dir);
     try {
       const idle = await buildStatusReport({ config: config(dir), reader, daemonPid: null, now: T0, diskIo: fakeDisks });
-      expect(idle).to.deep.include({ daemon: 'not running', running: false, degraded: [], oldestPendingAt: null, oldestPendingAgeSeconds: null });
+      expect(idle).to.deep.include({ daemon: 'not running', running: false, degraded: [], oldestPendingAt: null, oldestPendingAgeSeconds: null, lastPass: null });
+      store.meta.set(UPLOAD_PASS_META_KEY, JSON.stringify({ seq: 1, pid: 1, oneShot: false, startedAt: T0, finishedAt: T0 + 5 }));
       const live = await buildStatusReport({ config: config(dir), reader, daemonPid: 1, degraded: [], now: T0, diskIo: fakeDisks });
       expect(live.degraded).to.deep.equal([]);
+      expect(live).to.deep.include({ daemon: 'running (pid 1)', lastPass: { oneShot: false, startedAt: new Date(T0).toISOString(), finishedAt: new Date(T0 + 5).toISOString() } });
     } finally {
       reader.close();
     }
