@@ -6,7 +6,8 @@
  * one, SIGUSR1 would open Node's inspector in the test process.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/program.js';
@@ -14,6 +15,7 @@ import type { CliIo } from '../../../src/cli/io.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { Daemon } from '../../../src/daemon.js';
 import { openStateStore } from '../../../src/state/store.js';
+import { LOCK_FILE } from '../../../src/state/lock.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { UPLOAD_PASS_META_KEY } from '../../../src/telemetry/upload-pass.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
@@ -113,6 +115,29 @@ describe('upload-now in process (s3rver)', function () {
     const r = await upNow('--config', file, '--json');
     expect(r.code, r.out + r.err).to.equal(0);
     expect(JSON.parse(r.out) as Summary).to.deep.include({ uploaded: 1, failed: [], remaining: 0 });
+  });
+
+  it('one-shot: SIGINT stops it like SIGTERM (in-flight work finishes or is checkpointed), exit 130, lock released', async function () {
+    // Only when nothing else in this process listens for SIGINT (mocha does not, unless watching).
+    if (process.listenerCount('SIGINT') > 0) {
+      console.log('      skipped: another SIGINT listener in this process (upload-now.test.ts covers Ctrl-C in a child)');
+      this.skip();
+    }
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, heldConfigYaml({ vehicleId: 'inproc', dir, bucket: 'tvm-inproc', endpoint: server.endpoint, http: '{enabled: false}', upload: '  bandwidth: {max_mbps: 0.5}\n  concurrency: 1' }));
+    for (let i = 0; i < 3; i++) writeFileSync(join(dir, 'logs', `big${i}.log`), randomBytes(150_000));
+    await quiet();
+    const running = upNow('--config', file, '--json');
+    for (let i = 0; i < 200 && process.listenerCount('SIGINT') === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 500));
+    process.emit('SIGINT');
+    const r = await running;
+    expect(r.code).to.equal(130);
+    expect(r.err).to.include('interrupted');
+    expect(existsSync(join(dir, 'state', LOCK_FILE))).to.equal(false);
+    expect(process.listenerCount('SIGINT')).to.equal(0);
+    const s = JSON.parse(r.out) as Summary;
+    expect(s.uploaded).to.be.lessThan(3);
   });
 
   describe('with a daemon running in this process', () => {
