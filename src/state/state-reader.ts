@@ -69,6 +69,8 @@ const SQL = {
     WHERE f.status = 'in_flight' ORDER BY f.queued_at LIMIT ?`,
   retrying: `SELECT path, attempts, last_error_code AS code, last_error AS error, next_attempt_at AS nextAttemptAt
     FROM files INDEXED BY files_queued WHERE status = 'queued' AND attempts > 0 ORDER BY queued_at LIMIT ?`,
+  queueHead: `SELECT path, size, queued_at AS queuedAt FROM files INDEXED BY files_queued
+    WHERE status = 'queued' ORDER BY queued_at LIMIT ?`,
   uploadedSince: `SELECT COUNT(*) AS files, COALESCE(SUM(size), 0) AS bytes FROM files INDEXED BY files_uploaded_at
     WHERE status = 'uploaded' AND uploaded_at >= ?`,
   uploadedList: `SELECT path, object_key AS objectKey, size, uploaded_at AS uploadedAt FROM files INDEXED BY files_uploaded_at
@@ -147,6 +149,11 @@ export class StateReader {
       const rows = this.db.prepare(SQL.inFlight).all(limit) as Array<{ path: string; size: number; bytesConfirmed: number; uploadPath: string | null }>;
       return rows.map((r) => ({ path: r.path, size: r.size, bytesConfirmed: r.bytesConfirmed, uploadBytes: r.uploadPath === null ? null : sizeOf(r.uploadPath) }));
     });
+  }
+
+  /** The oldest queued files, oldest first (the status page's queue). */
+  queueHead(limit = 20): Array<{ path: string; size: number; queuedAt: number }> {
+    return this.guard(() => this.db.prepare(SQL.queueHead).all(limit) as Array<{ path: string; size: number; queuedAt: number }>);
   }
 
   /** Queued files that have failed at least once, oldest first. */

@@ -44,6 +44,7 @@ export const STATUS_PAGE = `<!doctype html>
   <div class="card">in registry<b id="uploaded">–</b></div>
 </div>
 <h2>In flight</h2><table id="inflight"></table>
+<h2>Queue (oldest first)</h2><table id="queue"></table>
 <h2>Retrying</h2><table id="retrying"></table>
 <h2>Last error per class</h2><table id="errors"></table>
 <h2>Disk</h2><table id="disk"></table>
@@ -94,6 +95,7 @@ export const STATUS_PAGE = `<!doctype html>
     $('failures24').textContent = s.last24h.failures;
     $('uploaded').textContent = s.uploaded;
     table($('inflight'), ['file', 'size', 'confirmed'], s.inFlightFiles.map(function (f) { return [f.path, bytes(f.size), bytes(f.bytesConfirmed)]; }));
+    table($('queue'), ['file', 'size', 'queued at'], s.queueHead.map(function (f) { return [f.path, bytes(f.size), f.queuedAt]; }));
     table($('retrying'), ['file', 'attempts', 'error', 'next try'], s.retrying.map(function (f) { return [f.path, f.attempts, (f.code || '') + ': ' + (f.error || ''), f.nextAttemptAt]; }));
     table($('errors'), ['class', 'when', 'file', 'message'], s.lastErrors.map(function (e) { return [e.code, new Date(e.at).toISOString(), e.path, e.message]; }));
     table($('disk'), ['holds', 'used', 'free'], s.disk.map(function (d) { return [d.holds.join(', '), d.usedPercent === null ? (d.error || '?') : d.usedPercent + ' %', bytes(d.availableBytes)]; }));

@@ -39,6 +39,8 @@ export interface StatusReport {
   readonly bytesPending: number;
   readonly oldestPendingAt: string | null;
   readonly oldestPendingAgeSeconds: number | null;
+  /** The oldest queued files (up to 20), oldest first. */
+  readonly queueHead: ReadonlyArray<{ path: string; size: number; queuedAt: string }>;
   readonly inFlightFiles: ReadonlyArray<{ path: string; size: number; bytesConfirmed: number; uploadBytes: number | null }>;
   readonly last24h: { readonly uploads: number; readonly bytes: number; readonly failures: number };
   readonly lastErrors: readonly LastError[];
@@ -81,6 +83,7 @@ export async function buildStatusReport(i: StatusInputs): Promise<StatusReport> 
     bytesPending: q.bytesPending,
     oldestPendingAt: q.oldestPendingAt === null ? null : new Date(q.oldestPendingAt).toISOString(),
     oldestPendingAgeSeconds: q.oldestPendingAt === null ? null : Math.max(0, Math.round((now - q.oldestPendingAt) / 1000)),
+    queueHead: reader.queueHead().map((f) => ({ ...f, queuedAt: iso(f.queuedAt) })),
     inFlightFiles: reader.inFlight(),
     last24h: { uploads: day.files, bytes: day.bytes, failures: failuresSince(activity, now) },
     lastErrors: activity.lastErrors,

@@ -17,6 +17,7 @@ import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { heldConfigYaml } from '../../support/held-config.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const HOSTILE = '<img src=x onerror=alert(1)>.log';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('status page in headless Chromium', function () {
@@ -46,7 +47,8 @@ describe('status page in headless Chromium', function () {
     const yaml = heldConfigYaml({ vehicleId: 'page-test', dir: root, bucket: 'tvm-page', endpoint: server.endpoint });
     writeFileSync(join(root, 'config.yaml'), yaml);
     mkdirSync(join(root, 'logs'), { recursive: true });
-    for (const n of ['a.log', 'b.log', 'c.log']) writeFileSync(join(root, 'logs', n), 'held outside operational hours\n');
+    // The third name is hostile markup: the page must show it as text, never as an element.
+    for (const n of ['a.log', 'b.log', HOSTILE]) writeFileSync(join(root, 'logs', n), 'held outside operational hours\n');
     const urls: string[] = [];
     const logger = silentLogger();
     const info = logger.info.bind(logger);
@@ -69,6 +71,9 @@ describe('status page in headless Chromium', function () {
       await page.waitForFunction(`document.getElementById('queued')?.textContent === '${reported}'`, undefined, { timeout: 30_000 });
       expect(await page.textContent('#vehicle')).to.equal('page-test');
       expect(await page.textContent('#health')).to.equal('ok');
+      const queueText = (await page.textContent('#queue')) ?? '';
+      for (const n of ['a.log', 'b.log', HOSTILE]) expect(queueText).to.include(join(root, 'logs', n));
+      expect(await page.$('img')).to.equal(null);
 
       await daemon.uploadNow();
       await page.waitForFunction(`document.getElementById('queued')?.textContent === '0' && document.getElementById('uploads24')?.textContent === '3'`, undefined, { timeout: 30_000 });

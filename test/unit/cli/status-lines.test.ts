@@ -15,6 +15,7 @@ const report: StatusReport = {
   bytesPending: 3 * 1024 * 1024,
   oldestPendingAt: '2029-12-31T21:00:00.000Z',
   oldestPendingAgeSeconds: 3 * 3600 + 120,
+  queueHead: [],
   inFlightFiles: [
     { path: '/l/big.bag', size: 100, bytesConfirmed: 50, uploadBytes: 80 },
     { path: '/l/small.log', size: 10, bytesConfirmed: 0, uploadBytes: null },

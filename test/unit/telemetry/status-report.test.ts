@@ -56,6 +56,10 @@ describe('telemetry/status-report (status --json, /status, the page)', () => {
         generatedAt: new Date(T0).toISOString(),
       });
       expect(r.last24h).to.deep.equal({ uploads: 1, bytes: 24, failures: 4 });
+      expect(r.queueHead).to.deep.equal([
+        { path: '/logs/a/1.log', size: 1000, queuedAt: new Date(T0 - 120_000).toISOString() },
+        { path: '/logs/b/3.log', size: 50, queuedAt: new Date(T0 - 60_000).toISOString() },
+      ]);
       expect(r.lastErrors).to.deep.equal([{ code: 'TVM_ERR_S3_TRANSIENT', at: T0 - 5, path: '/logs/a/1.log', message: 'timeout' }]);
       expect(r.degraded).to.deep.equal([{ key: 'disk', message: 'spool full', since: T0 }]);
       expect(r.lastPass).to.deep.equal({ oneShot: true, startedAt: new Date(T0 - 10).toISOString(), finishedAt: null });
