@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
 import { Telemetry } from './telemetry/events.js';
-import { startHttpEndpoint, type HttpEndpoint } from './telemetry/http.js';
 import { openStateStore, RECOVERY_PENDING_KEY, type StateStore } from './state/store.js';
 import { importLegacy } from './state/legacy-import.js';
 import { CompressPool } from './workers/pool.js';
@@ -38,6 +37,11 @@ import { buildDeletion, type DeletionProbes } from './deletion/build.js';
 import { DeletionScheduler } from './deletion/scheduler.js';
 import type { PassReport } from './deletion/pass.js';
 import { deletionStatus, type DeletionStatus } from './deletion/status.js';
+import { Health } from './telemetry/health.js';
+import type { StatusReport } from './telemetry/status-report.js';
+import { StatusService } from './telemetry/status-service.js';
+import { StateReader } from './state/state-reader.js';
+import { UploadPasses } from './telemetry/upload-pass.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -53,7 +57,19 @@ export interface DaemonOptions {
   readonly signal?: AbortSignal;
   /** Disk and file-system probes of the deletion policies (tests: a fake "disk full" statfs). */
   readonly deletionProbes?: DeletionProbes;
+  /**
+   * `once`: the standalone `upload-now` — no watchers, endpoint or housekeeping; the gate is
+   * always open (schedule and operational hours do not apply); `runOnce()` scans and drains.
+   */
+  readonly mode?: 'daemon' | 'once';
+  /** One-shot mode: files the scan finds still changing (not eligible yet). */
+  readonly onRecent?: (file: { path: string; size: number; mtimeMs: number }) => void;
 }
+
+/** One-shot retries: a file gets this many attempts within the pass… */
+export const ONE_SHOT_ATTEMPTS = 3;
+/** …as long as its next attempt is due within this horizon (a longer backoff ends the pass). */
+export const ONE_SHOT_RETRY_HORIZON_MS = 30_000;
 
 export interface DaemonStatus {
   readonly queued: number;
@@ -73,9 +89,11 @@ interface LiveParts {
 
 export class Daemon {
   readonly telemetry: Telemetry;
+  readonly health = new Health();
+  private statusService: StatusService | null = null;
+  private passes: UploadPasses | null = null;
   private closing: Promise<void> | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
-  private http: HttpEndpoint | null = null;
   private deletion: DeletionScheduler | null = null;
   private deletionProbes: DeletionProbes = {};
   private deletionTimers: Timers = realTimers;
@@ -149,7 +167,12 @@ export class Daemon {
       const pool = new CompressPool({ threads: config.upload.workers, maxQueue: Math.max(config.upload.concurrency, config.upload.workers), logger });
       const live: LiveParts = { throttle, retry: RetryPolicy.fromConfig(config.upload), now };
       const alerts = new OperatorAlerts(logger);
-      const gate = new UploadGate(config.upload, startedAt, { passLog: metaPassLog(store.meta), startupPending: true });
+      const once = o.mode === 'once';
+      // The one-shot ignores schedule and operational hours: a start-up drain that never ends
+      // (startupComplete is a daemon-mode step) keeps its gate open for the whole pass.
+      const gate = once
+        ? new UploadGate({ ...config.upload, operationalHours: { enabled: false, start: 0, end: 0 }, uploadOnStart: true }, startedAt, { startupPending: true })
+        : new UploadGate(config.upload, startedAt, { passLog: metaPassLog(store.meta), startupPending: true });
 
       const job = createUploadJob({
         files: store.files,
@@ -195,15 +218,19 @@ export class Daemon {
         verifyRemote: () => recovering,
         now,
         ...(o.watcher ? { watcher: o.watcher } : {}),
+        ...(o.onRecent ? { onRecent: o.onRecent } : {}),
       });
-      const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers });
+      // The one-shot's uploads count in the metrics (the low-upload alarm must see them), but it
+      // is not a service start and leaves alarm creation to the daemon.
+      const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers, ...(once ? { alarms: false, recordStartup: false } : {}) });
       const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client, live);
       try {
+        const statusService = new StatusService({ config, store, telemetry, health: daemon.health, logger, now, deletion: () => daemon.deletionStatus() });
+        daemon.statusService = statusService;
+        daemon.passes = new UploadPasses(store.meta, { pid: process.pid, oneShot: once, now });
         metrics.start();
-        if (config.monitoring.http.enabled) {
-          daemon.http = await startHttpEndpoint(config.monitoring.http.listen, telemetry.registry, { status: () => ({ ...daemon.status() }) });
-          logger.info({ url: daemon.http.url }, 'status endpoint listening (/metrics, /healthz, /status)');
-        }
+        if (once) return daemon;
+        await statusService.startEndpoint();
         dispatcher.wake();
         const cutScanShort = (): void => intake.close();
         if (o.signal?.aborted === true) cutScanShort(); // stopped while the store was opening
@@ -274,11 +301,70 @@ export class Daemon {
     return plan;
   }
 
-  /** Trigger an upload pass now: rescan every tree and drain the whole queue. */
+  /**
+   * Trigger an upload pass now: rescan every tree and drain the whole queue. Resolves when the
+   * pass is over; its start and end are recorded for `upload-now` following it from outside.
+   */
   async uploadNow(): Promise<void> {
+    const seq = this.beginPass();
+    this.retryWaiting();
     this.gate.triggerPass();
     await this.intake.scanAll('rescan', null);
     this.dispatcher.wake();
+    await this.dispatcher.whenIdle();
+    this.endPass(seq);
+  }
+
+  /**
+   * The one-shot pass (mode `once`): scan every tree (max_age_days applies), upload everything
+   * eligible, retry a failed file while its next attempt is due soon (ONE_SHOT_ATTEMPTS within
+   * ONE_SHOT_RETRY_HORIZON_MS), then return. The caller reports from the store and closes.
+   */
+  async runOnce(): Promise<{ startedAt: number }> {
+    const startedAt = Date.now();
+    const seq = this.beginPass();
+    this.retryWaiting();
+    this.dispatcher.wake();
+    await this.intake.scanExisting(true);
+    const reader = StateReader.over(this.store.db, this.store.dbPath);
+    for (;;) {
+      this.dispatcher.wake();
+      await this.dispatcher.whenIdle();
+      if (this.closing) return { startedAt };
+      const retryAt = reader.nextRetryAt(ONE_SHOT_ATTEMPTS);
+      if (retryAt === null || retryAt - Date.now() > ONE_SHOT_RETRY_HORIZON_MS) break;
+      await new Promise((r) => setTimeout(r, Math.max(0, retryAt - Date.now()) + 5));
+    }
+    this.endPass(seq);
+    return { startedAt };
+  }
+
+  /** A pass asked for by hand tries files waiting for a retry (or parked for a day) now. */
+  private retryWaiting(): void {
+    try {
+      const n = this.store.files.retryAllNow();
+      if (n > 0) this.logger.info({ files: n }, 'upload pass: files waiting for a retry are tried now');
+    } catch (err) {
+      this.logger.warn({ err }, 'cannot make waiting files due now; they keep their retry time');
+    }
+  }
+
+  /** Pass bookkeeping never stops a pass: a store that refuses the write shows in /healthz. */
+  private beginPass(): number {
+    try {
+      return this.passes?.begin() ?? 0;
+    } catch (err) {
+      this.logger.warn({ err }, 'cannot record the start of the upload pass');
+      return 0;
+    }
+  }
+
+  private endPass(seq: number): void {
+    try {
+      this.passes?.finish(seq);
+    } catch (err) {
+      this.logger.warn({ err }, 'cannot record the end of the upload pass');
+    }
   }
 
   /**
@@ -317,6 +403,12 @@ export class Daemon {
     return deletionStatus(dry.pass);
   }
 
+  /** The status report (`status --json`, `/status`, the page). */
+  statusReport(): Promise<StatusReport> {
+    // Set before start() returns: a Daemon is only handed out started.
+    return this.statusService!.report();
+  }
+
   status(): DaemonStatus {
     const c = this.store.files.countByStatus();
     return { queued: c.queued, inFlight: c.inFlight, uploaded: c.uploaded, active: this.dispatcher.active };
@@ -328,10 +420,11 @@ export class Daemon {
    */
   close(deadlineMs = this.config.upload.shutdownDeadlineSeconds * 1000): Promise<void> {
     this.closing ??= (async () => {
+      this.health.degrade('pipeline', 'the daemon is shutting down');
       for (const t of this.intervals) clearInterval(t);
       this.intake.close();
       await this.deletion?.close();
-      await this.http?.close();
+      await this.statusService?.close();
       const aborted = await this.dispatcher.close(deadlineMs);
       if (aborted > 0) this.logger.warn({ files: aborted }, 'shutdown deadline reached; interrupted uploads resume on the next start');
       await this.metrics.flush(Math.min(deadlineMs, 5000));
@@ -378,8 +471,9 @@ export class Daemon {
     };
     prune();
     const depth = (): void => {
-      const c = this.store.files.countByStatus();
-      this.telemetry.emit({ type: 'queue.depth', queued: c.queued, inFlight: c.inFlight, oldestQueuedAt: this.store.files.oldestQueuedAt() });
+      const q = StateReader.over(this.store.db, this.store.dbPath).queue();
+      this.telemetry.emit({ type: 'queue.depth', queued: q.queued, inFlight: q.inFlight, oldestQueuedAt: q.oldestPendingAt, bytesPending: q.bytesPending });
+      this.statusService?.checkHealth();
     };
     depth();
     // Multipart uploads this daemon no longer tracks (file gone, progress lost with a rebuilt

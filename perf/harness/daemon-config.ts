@@ -75,7 +75,7 @@ export function configYaml(i: DaemonConfigInput): string {
     ...upload,
     'deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}',
     'disk: {reserved_gb: 1}',
-    'monitoring: {cloudwatch_enabled: false}',
+    'monitoring: {cloudwatch_enabled: false, http: {enabled: false}}',
     '',
   ].join('\n');
 }

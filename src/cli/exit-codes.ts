@@ -4,3 +4,5 @@ export const EXIT_OK = 0;
 export const EXIT_RUNTIME = 1;
 /** Usage or configuration error: fix the command line or config file, restarting will not help. */
 export const EXIT_CONFIG = 2;
+/** Interrupted by Ctrl-C / SIGTERM (128 + SIGINT), work checkpointed: the shell convention. */
+export const EXIT_INTERRUPTED = 130;

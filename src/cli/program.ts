@@ -61,9 +61,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('upload-now')
-    .description('ask the running daemon to rescan and upload everything queued now')
+    .description('upload everything eligible now: by the running daemon (waiting for it), or in this process when none runs')
     .addOption(configOption())
-    .action(async (opts: { config: string }) => {
+    .option('--dry-run', 'list what would be uploaded, with target keys and sizes; upload nothing')
+    .option('--json', 'print one summary object')
+    .option('--no-wait', 'with a daemon running: only ask it for a pass, do not wait for the result')
+    .action(async (opts: { config: string; dryRun?: boolean; json?: boolean; wait?: boolean }) => {
       code = await uploadNowCommand(io, opts);
     });
 

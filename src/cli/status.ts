@@ -1,23 +1,24 @@
 /**
- * `tvm-upload status`: what the durable queue holds, read from the state database without
- * disturbing a running daemon (read-only connection; WAL lets it read while the daemon writes).
+ * `tvm-upload status [--json]`: the status report (src/telemetry/status-report.ts) read from the
+ * state database without disturbing a running daemon (read-only open; WAL lets it read while
+ * the daemon writes). The JSON is the same document `/status` serves.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { loadConfig } from '../config/load.js';
-import { ErrorCodes, TvmError } from '../errors.js';
+import { StateReader } from '../state/state-reader.js';
+import { buildStatusReport, type StatusReport } from '../telemetry/status-report.js';
 import { EXIT_OK } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
-import { readLockPid } from './daemon-pid.js';
+import { liveDaemonPid } from './live-daemon.js';
+import { formatBytes, formatDuration } from './format.js';
 import type { Config } from '../config/types.js';
 import { buildDeletion } from '../deletion/build.js';
-import { deletionStatus, formatDeletionStatus, type DeletionStatus } from '../deletion/status.js';
+import { deletionStatus, formatDeletionStatus } from '../deletion/status.js';
 import { Telemetry } from '../telemetry/events.js';
+import type { DeletionReport } from '../telemetry/status-report.js';
 import { silentLogger } from '../telemetry/logger.js';
 
 /** Disk usage per filesystem, bytes deletable now, last pass: a read-only dry run of the policies. */
-async function readDeletionStatus(config: Config, db: Database.Database, dbPath: string): Promise<DeletionStatus | { unavailable: string }> {
+async function readDeletionStatus(config: Config, db: StateReader['db'], dbPath: string): Promise<DeletionReport> {
   try {
     const logger = silentLogger();
     const dry = buildDeletion({ config, db, dbPath, enqueue: () => undefined, telemetry: new Telemetry(logger), logger, now: Date.now, dryRun: true });
@@ -31,45 +32,50 @@ async function readDeletionStatus(config: Config, db: Database.Database, dbPath:
 export async function statusCommand(io: CliIo, opts: { config: string; json?: boolean }): Promise<number> {
   try {
     const config = loadConfig(opts.config, { env: io.env });
-    const dbPath = join(config.stateDir, 'tvm-upload.db');
-    if (!existsSync(dbPath)) {
-      throw new TvmError(ErrorCodes.STATE_UNAVAILABLE, `no state database at ${dbPath}: the daemon has not run with state_dir ${config.stateDir} yet`);
-    }
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    const reader = StateReader.open(config.stateDir);
     try {
-      const rows = db.prepare('SELECT status, COUNT(*) AS n FROM files GROUP BY status').all() as Array<{ status: string; n: number }>;
-      const counts: Record<string, number> = { queued: 0, in_flight: 0, uploaded: 0 };
-      for (const r of rows) counts[r.status] = r.n;
-      const oldest = db.prepare("SELECT MIN(queued_at) AS t FROM files WHERE status != 'uploaded'").get() as { t: number | null };
-      const failing = db
-        .prepare("SELECT path, attempts, last_error_code AS code, last_error AS error FROM files WHERE status = 'queued' AND attempts > 0 ORDER BY attempts DESC LIMIT 10")
-        .all() as Array<{ path: string; attempts: number; code: string; error: string }>;
-      const pid = readLockPid(config.stateDir);
-      const deletion = await readDeletionStatus(config, db, dbPath);
-      const status = {
-        daemon: pid === null ? 'not running' : `running (pid ${pid})`,
-        queued: counts.queued ?? 0,
-        inFlight: counts.in_flight ?? 0,
-        uploaded: counts.uploaded ?? 0,
-        oldestQueued: oldest.t === null ? null : new Date(oldest.t).toISOString(),
-        failing,
-        deletion,
-      };
-      if (opts.json) {
-        io.out(JSON.stringify(status, null, 2));
-      } else {
-        io.out(`daemon:    ${status.daemon}`);
-        io.out(`queued:    ${status.queued} (in flight ${status.inFlight})${status.oldestQueued ? `, oldest since ${status.oldestQueued}` : ''}`);
-        io.out(`uploaded:  ${status.uploaded} (kept in the registry for ${config.upload.processedFilesRegistry.retentionDays} days)`);
-        for (const f of failing) io.out(`retrying:  ${f.path} (${f.attempts} attempts, ${f.code}: ${f.error})`);
-        if ('unavailable' in deletion) io.out(`deletion:  unavailable (${deletion.unavailable})`);
-        else for (const line of formatDeletionStatus(deletion)) io.out(line);
-      }
+      const report = await buildStatusReport({ config, reader, daemonPid: liveDaemonPid(config.stateDir), now: Date.now(), deletion: () => readDeletionStatus(config, reader.db, reader.dbPath) });
+      if (opts.json) io.out(JSON.stringify(report, null, 2));
+      else for (const line of statusLines(report, config.upload.processedFilesRegistry.retentionDays)) io.out(line);
       return EXIT_OK;
     } finally {
-      db.close();
+      reader.close();
     }
   } catch (err) {
     return reportError(io, err);
   }
+}
+
+export function statusLines(r: StatusReport, retentionDays: number): string[] {
+  const lines = [
+    `daemon:    ${r.daemon}`,
+    `queued:    ${r.queued} (in flight ${r.inFlight}), ${formatBytes(r.bytesPending)} pending` +
+      (r.oldestPendingAgeSeconds === null ? '' : `, oldest waiting ${formatDuration(r.oldestPendingAgeSeconds)} (since ${r.oldestPendingAt})`),
+    `uploaded:  ${r.uploaded} (kept in the registry for ${retentionDays} days)`,
+    `last 24 h: ${r.last24h.uploads} uploads, ${formatBytes(r.last24h.bytes)}, ${r.last24h.failures} failed attempts`,
+  ];
+  for (const f of r.inFlightFiles) {
+    const total = f.uploadBytes ?? f.size;
+    lines.push(`sending:   ${f.path} (${formatBytes(f.bytesConfirmed)} of ${formatBytes(total)} confirmed)`);
+  }
+  for (const f of r.retrying) lines.push(`retrying:  ${f.path} (${f.attempts} attempts, ${f.code}: ${f.error}; next at ${f.nextAttemptAt})`);
+  for (const e of r.lastErrors) lines.push(`last error ${e.code} at ${new Date(e.at).toISOString()}: ${e.path}: ${e.message}`);
+  if (r.lastPass !== null) {
+    const who = r.lastPass.oneShot ? 'one-shot' : 'by the daemon';
+    lines.push(`upload-now: last pass ${who} started ${r.lastPass.startedAt}, ${r.lastPass.finishedAt === null ? 'still running' : `finished ${r.lastPass.finishedAt}`}`);
+  }
+  for (const d of r.disk) {
+    lines.push(
+      d.usedPercent === null
+        ? `disk:      ${d.holds.join(', ')}: cannot measure (${d.error})`
+        : `disk:      ${d.holds.join(', ')}: ${d.usedPercent}% used, ${formatBytes(d.availableBytes ?? 0)} free`,
+    );
+  }
+  if (r.deletion !== null) {
+    if ('unavailable' in r.deletion) lines.push(`deletion:  unavailable (${r.deletion.unavailable})`);
+    else lines.push(...formatDeletionStatus(r.deletion));
+  }
+  lines.push(r.degraded.length === 0 ? 'health:    ok' : `health:    DEGRADED`);
+  for (const h of r.degraded) lines.push(`  ${h.key}: ${h.message} (since ${new Date(h.since).toISOString()})`);
+  return lines;
 }

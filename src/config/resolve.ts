@@ -38,9 +38,6 @@ function compatibilityWarnings(raw: RawConfig): string[] {
   if (raw.deletion.emergency.threshold !== undefined) {
     w.push(ignored('deletion.emergency.threshold', 'emergency cleanup starts at disk.warning_threshold (uploaded files) and disk.critical_threshold (files not uploaded)'));
   }
-  for (const key of ['low_upload_threshold_mb', 'alarm_evaluation_periods'] as const) {
-    if (raw.monitoring[key] !== undefined) w.push(ignored(`monitoring.${key}`, 'the reference never created the alarm it describes'));
-  }
   return w;
 }
 
@@ -153,6 +150,12 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
       namespace: raw.monitoring.namespace,
       publishIntervalSeconds: raw.monitoring.publish_interval_seconds,
       http: { enabled: raw.monitoring.http.enabled, listen: raw.monitoring.http.listen },
+      alarms: {
+        lowUploadThresholdMb: raw.monitoring.low_upload_threshold_mb,
+        evaluationPeriods: raw.monitoring.alarm_evaluation_periods,
+        uploadFailuresThreshold: raw.monitoring.upload_failures_alarm_threshold,
+        backlogThresholdHours: raw.monitoring.backlog_alarm_threshold_hours,
+      },
     },
     s3Lifecycle: { retentionDays: raw.s3_lifecycle.retention_days },
     warnings: [...compatibilityWarnings(raw), ...advisoryWarnings(raw, logDirectories)],

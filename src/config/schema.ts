@@ -166,9 +166,11 @@ const monitoring = mapping({
     if (rule !== null) c.addIssue({ code: 'custom', message: rule, input: s });
   }).default('TVM/Upload'),
   publish_interval_seconds: num({ min: 10, max: 86400 }).default(60),
-  http: mapping({ enabled: bool().default(false), listen: listen.default('127.0.0.1:9464') }).prefault({}),
-  low_upload_threshold_mb: z.unknown().optional(),
-  alarm_evaluation_periods: z.unknown().optional(),
+  http: mapping({ enabled: bool().default(true), listen: listen.default('127.0.0.1:9464') }).prefault({}),
+  low_upload_threshold_mb: num({ gt: 0 }).default(100),
+  alarm_evaluation_periods: num({ min: 1, max: 7, int: true }).default(3),
+  upload_failures_alarm_threshold: num({ min: 1, int: true }).default(10),
+  backlog_alarm_threshold_hours: num({ gt: 0, max: 24 * 30 }).default(24),
 });
 
 /** The whole file. Required like the reference: vehicle_id, log_directories, s3, upload, disk. */

@@ -115,6 +115,12 @@ export function summarizeConfig(c: Config): string {
     ...describeDeletion(c),
     line('disk', `keep ${c.disk.reservedGb} GB free; warning at ${percent(c.disk.warningThreshold)}, critical at ${percent(c.disk.criticalThreshold)}`),
     line('cloudwatch', m.cloudwatchEnabled ? `on, namespace ${m.namespace}, every ${m.publishIntervalSeconds} s` : 'off'),
+    line(
+      'alarms',
+      m.cloudwatchEnabled
+        ? `low upload < ${m.alarms.lowUploadThresholdMb} MB/day for ${m.alarms.evaluationPeriods} days; ≥ ${m.alarms.uploadFailuresThreshold} failures/hour; backlog older than ${m.alarms.backlogThresholdHours} h`
+        : 'off (cloudwatch off)',
+    ),
     line('http status', m.http.enabled ? `on at ${m.http.listen}` : 'off'),
     line('state dir', c.stateDir),
     line('legacy import', `queue ${up.queueFile}, registry ${up.processedFilesRegistry.registryFile} (entries kept ${plural(up.processedFilesRegistry.retentionDays, 'day')})`),

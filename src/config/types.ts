@@ -114,6 +114,13 @@ export interface MonitoringConfig {
   readonly namespace: string;
   readonly publishIntervalSeconds: number;
   readonly http: { readonly enabled: boolean; readonly listen: string };
+  /** CloudWatch alarms created at start (see sinks/cloudwatch/alarms.ts). */
+  readonly alarms: {
+    readonly lowUploadThresholdMb: number;
+    readonly evaluationPeriods: number;
+    readonly uploadFailuresThreshold: number;
+    readonly backlogThresholdHours: number;
+  };
 }
 
 export interface Config {

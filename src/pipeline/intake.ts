@@ -55,6 +55,11 @@ export interface IntakeOptions {
    * corruption): the uploader then checks the object's checksum metadata before sending.
    */
   readonly verifyRemote?: () => boolean;
+  /**
+   * One-shot mode (`upload-now` without a daemon): files a scan finds still changing are handed
+   * here instead of being watched until stable, since nothing stays running to watch them.
+   */
+  readonly onRecent?: (file: ScanHit) => void;
 }
 
 const DAY_MS = 86_400_000;
@@ -92,7 +97,7 @@ export class Intake {
         .subscribe((ready) => this.record(ready)),
     );
     await Promise.all(this.slots.map((_, i) => this.watch(i)));
-    if (this.upload.scanExistingFiles.enabled) await this.scanAll('startup', this.startupNotBefore());
+    await this.scanExisting();
     this.armRescan();
   }
 
@@ -142,6 +147,15 @@ export class Intake {
       void intake.scanAll('rescan', null);
       this.schedule(undefined, every * 1000);
     }, every * 1000);
+  }
+
+  /**
+   * The startup scan: every tree, honouring scan_existing_files (enabled, max_age_days).
+   * `always`: scan even when scan_existing_files is disabled (the one-shot scans by definition).
+   */
+  async scanExisting(always = false): Promise<void> {
+    if (!this.upload.scanExistingFiles.enabled && !always) return;
+    await this.scanAll('startup', this.startupNotBefore());
   }
 
   /** Scans every watched directory now (also used by `upload-now`). */
@@ -243,6 +257,8 @@ export class Intake {
       if (this.alreadyUploaded(hit)) continue;
       if (this.now() - hit.mtimeMs >= this.stableMs) {
         if (this.record(hit)) queued++;
+      } else if (this.o.onRecent) {
+        this.o.onRecent(hit);
       } else {
         this.candidates.next(hit);
       }

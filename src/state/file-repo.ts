@@ -84,6 +84,7 @@ export class FileRepo {
       prune: p(q.prune),
       page: p<FileRow>(q.page),
       verify: p(q.verify),
+      retryNow: p(q.retryNow),
       sha: p(q.sha),
       importUploaded: p(q.importUploaded),
     };
@@ -250,6 +251,11 @@ export class FileRepo {
       if (rows.length < PAGE || last === undefined) return;
       after = [last.queuedAt, last.id];
     }
+  }
+
+  /** An upload pass asked for by hand (`upload-now`): files waiting for a retry are due now. */
+  retryAllNow(): number {
+    return this.guard(() => this.s.retryNow.run().changes);
   }
 
   markVerifyRemote(id: number): void {

@@ -66,6 +66,8 @@ export const FILE_SQL = {
   page: `SELECT ${FILE_COLUMNS} FROM files INDEXED BY files_queued WHERE status = 'queued' AND (queued_at, id) > (?, ?)
     ORDER BY queued_at, id LIMIT ${PAGE}`,
   verify: 'UPDATE files SET verify_remote = 1 WHERE id = ?',
+  retryNow: `UPDATE files INDEXED BY files_waiting SET next_attempt_at = 0
+    WHERE status = 'queued' AND next_attempt_at <> 0`,
   sha: 'UPDATE files SET content_sha256 = ? WHERE id = ?',
   importUploaded: `INSERT INTO files (path, source, rel_path, size, mtime_ms, status, object_key, uploaded_at,
     queued_at) VALUES (?, ?, ?, ?, ?, 'uploaded', ?, ?, ?) ON CONFLICT (path) DO NOTHING`,

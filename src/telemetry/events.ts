@@ -15,7 +15,7 @@ export type TelemetryEvent =
   | { type: 'file.changed'; path: string }
   | { type: 'scan.completed'; kind: 'startup' | 'rescan' | 'new-directory'; dir: string; seen: number; queued: number; ms: number }
   | { type: 'watch.error'; dir: string; message: string }
-  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null }
+  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null; bytesPending: number }
   | { type: 'file.deleted'; path: string; source: string; policy: string; reason: string; size: number; mtimeMs: number; uploaded: boolean; sha256: string | null }
   | { type: 'disk.usage'; path: string; usedPercent: number; availableBytes: number; totalBytes: number }
   | { type: 'deletion.pass'; trigger: string; deleted: number; bytes: number; notUploaded: number; ms: number };

@@ -1,14 +1,20 @@
 /**
- * The local status endpoint (monitoring.http): Prometheus metrics at /metrics, liveness at
- * /healthz, the queue summary at /status (JSON). Bound to loopback by default; read-only, no
- * request body is ever read. Off unless monitoring.http.enabled.
+ * The local status endpoint (monitoring.http, on by default on 127.0.0.1:9464): Prometheus
+ * metrics at /metrics, health at /healthz (200 only when the source says healthy, else 503 with
+ * the reasons as JSON), the status report at /status (JSON, the same document as
+ * `status --json`) and the status page at /. Read-only: no request body is ever read.
  */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { ErrorCodes, TvmError } from '../errors.js';
+import type { HealthReason } from './health.js';
+import { STATUS_PAGE } from './status-page.js';
 
 export interface StatusSource {
-  status(): Record<string, unknown>;
+  /** Any JSON-serialisable report (the daemon serves its StatusReport). */
+  status(): unknown;
+  /** Current reasons the daemon is unhealthy (empty = healthy). Default: always healthy. */
+  health?(): readonly HealthReason[];
 }
 
 export interface HttpEndpoint {
@@ -32,8 +38,21 @@ export async function startHttpEndpoint(listen: string, registry: Registry, sour
       res.end(body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
-    if (path === '/healthz') return send(200, 'text/plain', 'ok\n');
-    if (path === '/status') return send(200, 'application/json', JSON.stringify(source.status()) + '\n');
+    if (path === '/healthz') {
+      const reasons = source.health?.() ?? [];
+      const body = JSON.stringify(reasons.length === 0 ? { status: 'ok' } : { status: 'unhealthy', reasons }) + '\n';
+      return send(reasons.length === 0 ? 200 : 503, 'application/json', body);
+    }
+    if (path === '/status') {
+      Promise.resolve()
+        .then(() => source.status())
+        .then(
+          (report) => send(200, 'application/json', JSON.stringify(report) + '\n'),
+          (err: unknown) => send(503, 'application/json', JSON.stringify({ error: err instanceof Error ? err.message : String(err) }) + '\n'),
+        );
+      return;
+    }
+    if (path === '/' || path === '/index.html') return send(200, 'text/html; charset=utf-8', STATUS_PAGE);
     if (path === '/metrics') {
       registry.metrics().then(
         (text) => send(200, registry.contentType, text),
@@ -41,7 +60,7 @@ export async function startHttpEndpoint(listen: string, registry: Registry, sour
       );
       return;
     }
-    send(404, 'text/plain', 'not found: try /metrics, /healthz or /status\n');
+    send(404, 'text/plain', 'not found: try /, /metrics, /healthz or /status\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

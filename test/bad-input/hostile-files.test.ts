@@ -85,7 +85,7 @@ upload:
   retry: {base_seconds: 0.2, max_seconds: 2}
 ${extra}deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
 disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false}
+monitoring: {cloudwatch_enabled: false, http: {enabled: false}}
 state_dir: ${root}/state
 `;
 

@@ -53,7 +53,7 @@ upload:
   retry: {base_seconds: 0.05, max_seconds: 0.5}
 deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
 disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false}
+monitoring: {cloudwatch_enabled: false, http: {enabled: false}}
 state_dir: ${root}/state
 `,
     );

@@ -101,6 +101,7 @@ disk:
   reserved_gb: 1
 monitoring:
   cloudwatch_enabled: false
+  http: {enabled: false}
 state_dir: ${stateDir}
 `,
     );

@@ -140,6 +140,7 @@ disk:
   reserved_gb: 1
 monitoring:
   cloudwatch_enabled: true
+  http: {enabled: false}
   publish_interval_seconds: 10
 state_dir: ${o.root}/state
 `;

@@ -31,7 +31,7 @@ export function validConfig(dir: string): Record<string, unknown> {
     s3: { bucket: 'tvm-logs', region: 'us-east-1', endpoint: 'http://127.0.0.1:9' },
     upload: { schedule: '15:00' },
     disk: { reserved_gb: 5 },
-    monitoring: { cloudwatch_enabled: false },
+    monitoring: { cloudwatch_enabled: false, http: { enabled: false } },
     state_dir: `${dir}/state`,
   };
 }

@@ -39,7 +39,7 @@ upload:
 ${(c.upload ?? ['  schedule: {mode: daily, daily_time: "03:00"}']).join('\n')}
 deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
 disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false}
+monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
 state_dir: ${c.dir}/state
 `,
   );

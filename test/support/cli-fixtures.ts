@@ -25,7 +25,7 @@ upload:
   upload_on_start: false
 deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
 disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false}
+monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
 state_dir: ${o.dir}/state
 `;
 }

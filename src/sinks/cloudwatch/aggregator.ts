@@ -9,7 +9,7 @@
  *   rather than as a gap (a gap then means "daemon down or offline", which the alarm's
  *   TreatMissingData setting decides about). Files found already in S3 (remote skips) are not
  *   uploads and count nowhere (the reference counted them as uploaded bytes).
- * - QueueDepth, OldestQueuedAgeSeconds: gauges from the latest queue.depth event, carried over
+ * - QueueDepth, BytesPending, OldestPendingAgeSeconds: gauges from the latest queue.depth event, carried over
  *   into later intervals until a new one arrives; left out until the first one.
  * - DeletedFileCount, DeletedBytes, DeletedNotUploadedCount: sums of the deletion policies'
  *   `file.deleted` events, written (all three, zeros included) for intervals with a deletion:
@@ -31,6 +31,7 @@ export class MetricsAggregator {
   private failures = 0;
   private queued: number | null = null;
   private oldestQueuedAt: number | null = null;
+  private bytesPending = 0;
   private activity = false;
   private deletedFiles = 0;
   private deletedBytes = 0;
@@ -62,6 +63,7 @@ export class MetricsAggregator {
       case 'queue.depth':
         this.queued = e.queued;
         this.oldestQueuedAt = e.oldestQueuedAt;
+        this.bytesPending = e.bytesPending;
         break;
       default:
         return;
@@ -91,8 +93,9 @@ export class MetricsAggregator {
     }
     if (this.queued !== null) {
       out.push(datum('QueueDepth', this.queued, end));
+      out.push(datum('BytesPending', this.bytesPending, end));
       const age = this.queued > 0 && this.oldestQueuedAt !== null ? Math.max(0, Math.round((end - this.oldestQueuedAt) / 1000)) : 0;
-      out.push(datum('OldestQueuedAgeSeconds', age, end));
+      out.push(datum('OldestPendingAgeSeconds', age, end));
     }
     const disk = this.diskByPath.size > 0 ? Math.max(...this.diskByPath.values()) : this.sampleDisk();
     if (disk !== null) out.push(datum('DiskUsagePercent', Math.round(disk * 100) / 100, end));

@@ -1,7 +1,8 @@
 /**
  * The per-vehicle CloudWatch alarms. `TVM-LowUpload-<vehicle_id>` is the reference's alarm,
  * field for field (its helper existed but the daemon never called it; we create it at start).
- * `TVM-UploadFailures-<vehicle_id>` is new and optional. Both are created with actions disabled:
+ * `TVM-UploadFailures-<vehicle_id>` and `TVM-Backlog-<vehicle_id>` (the oldest file not yet
+ * uploaded has waited longer than a threshold) are new and optional. All are created with actions disabled:
  * they show state in the console, and an operator wires notifications by hand.
  *
  * Existing alarms are left untouched unless `overwrite` is set: PutMetricAlarm replaces the whole
@@ -12,7 +13,9 @@
  * whose daemon is dead or offline drifts to INSUFFICIENT_DATA and never alarms — exactly the
  * failure the low-upload alarm exists to catch. A running daemon writes BytesUploaded every
  * interval, even 0, so missing data really means "nothing is arriving": `breaching`. The
- * failures alarm uses `notBreaching`: no data there means no failures reported.
+ * failures alarm uses `notBreaching`: no data there means no failures reported. The backlog
+ * alarm uses `missing` (keep the last state): a dead daemon is the low-upload alarm's business,
+ * and an offline vehicle's last known backlog is still the best guess.
  */
 import { DescribeAlarmsCommand, PutMetricAlarmCommand, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import { ErrorCodes, TvmError } from '../../errors.js';
@@ -29,6 +32,8 @@ export interface AlarmOptions {
   readonly evaluationPeriods?: number;
   /** Create TVM-UploadFailures-<id>, alarming at ≥ this many failures in one hour; null = do not. Default null. */
   readonly uploadFailuresThreshold?: number | null;
+  /** Create TVM-Backlog-<id>, alarming when OldestPendingAgeSeconds exceeds this many hours; null = do not. Default null. */
+  readonly backlogThresholdHours?: number | null;
   /** Replace existing alarms' configuration (PutMetricAlarm upsert). Default false. */
   readonly overwrite?: boolean;
 }
@@ -41,6 +46,9 @@ export interface EnsureAlarmsResult {
 
 export const lowUploadAlarmName = (vehicleId: string): string => `TVM-LowUpload-${vehicleId}`;
 export const uploadFailuresAlarmName = (vehicleId: string): string => `TVM-UploadFailures-${vehicleId}`;
+export const backlogAlarmName = (vehicleId: string): string => `TVM-Backlog-${vehicleId}`;
+/** The backlog alarm looks at the worst 15-minute maximum: a backlog, not a blip. */
+const BACKLOG_PERIOD_S = 900;
 
 /** The alarm definitions for `o`, in creation order. Pure. */
 export function alarmDefinitions(o: AlarmOptions): PutMetricAlarmCommandInput[] {
@@ -81,6 +89,24 @@ export function alarmDefinitions(o: AlarmOptions): PutMetricAlarmCommandInput[] 
       Threshold: failures,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
+    });
+  }
+  const backlogHours = o.backlogThresholdHours ?? null;
+  if (backlogHours !== null) {
+    check(Number.isFinite(backlogHours) && backlogHours > 0, `backlogThresholdHours must be a positive number, got ${backlogHours}`);
+    defs.push({
+      AlarmName: backlogAlarmName(o.vehicleId),
+      AlarmDescription: `Vehicle ${o.vehicleId} has a file waiting for upload for more than ${backlogHours} hours`,
+      ActionsEnabled: false,
+      MetricName: 'OldestPendingAgeSeconds',
+      Namespace: o.namespace,
+      Statistic: 'Maximum',
+      Dimensions: dimensions,
+      Period: BACKLOG_PERIOD_S,
+      EvaluationPeriods: 1,
+      Threshold: backlogHours * 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'missing',
     });
   }
   return defs;

@@ -28,8 +28,6 @@ import { MetricsPublisher, type CloudWatchSend, type FlushResult, type MetricsOu
 
 /** Alarm creation is retried after successful publishes at most this many times in all. */
 const ALARM_ATTEMPTS = 5;
-/** Default `TVM-UploadFailures-<id>` threshold: failed attempts per hour. */
-export const DEFAULT_FAILURES_PER_HOUR = 10;
 
 export type SinkAlarmOptions = Omit<AlarmOptions, 'vehicleId' | 'namespace'>;
 
@@ -47,8 +45,10 @@ export interface CloudWatchSinkOptions {
   readonly backoff?: BackoffPolicy;
   /** DiskUsagePercent source; default statfs of the first log directory; null = not published. */
   readonly diskProbe?: DiskProbe | null;
-  /** Alarm settings; false = create none. Default: low-upload 100 MB/day × 3, failures ≥ 10/h. */
+  /** Alarm settings; false = create none. Default: monitoring.alarms from the configuration. */
   readonly alarms?: SinkAlarmOptions | false;
+  /** Record ServiceStartup at start. Default true; false for the `upload-now` one-shot, which is not a service start. */
+  readonly recordStartup?: boolean;
 }
 
 export interface CloudWatchSinkStatus extends PublisherStatus {
@@ -110,7 +110,7 @@ export class CloudWatchSink {
     }
     this.unsubscribe = this.o.telemetry.on((e) => this.aggregator.record(e));
     try {
-      this.o.outbox.add(datum('ServiceStartup', 1, this.timers.now()));
+      if (this.o.recordStartup !== false) this.o.outbox.add(datum('ServiceStartup', 1, this.timers.now()));
     } catch (err) {
       this.o.logger.error({ err }, 'cannot record ServiceStartup in the metrics outbox');
     }
@@ -188,10 +188,13 @@ export class CloudWatchSink {
   }
 
   private runAlarms(): void {
-    const a = this.o.alarms || {};
+    const c = this.o.config.monitoring.alarms;
     const options: AlarmOptions = {
-      uploadFailuresThreshold: DEFAULT_FAILURES_PER_HOUR,
-      ...a,
+      lowUploadThresholdMb: c.lowUploadThresholdMb,
+      evaluationPeriods: c.evaluationPeriods,
+      uploadFailuresThreshold: c.uploadFailuresThreshold,
+      backlogThresholdHours: c.backlogThresholdHours,
+      ...(this.o.alarms || {}),
       vehicleId: this.o.config.vehicleId,
       namespace: this.o.config.monitoring.namespace,
     };

@@ -58,7 +58,7 @@ log_directories:
 s3: {bucket: ${o.bucket ?? BUCKET}, region: ${TEST_REGION}, endpoint: "${server.endpoint}"}
 upload: {schedule: "02:00"}
 disk: {reserved_gb: 0.001, warning_threshold: 0.98, critical_threshold: 0.99}
-monitoring: {cloudwatch_enabled: ${o.cloudwatch ?? false}}
+monitoring: {cloudwatch_enabled: ${o.cloudwatch ?? false}, http: {listen: "127.0.0.1:0"}}
 state_dir: ${dir}/state
 `,
     );

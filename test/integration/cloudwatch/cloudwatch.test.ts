@@ -16,6 +16,7 @@ import {
   PutMetricDataCommand,
   type Datapoint,
 } from '@aws-sdk/client-cloudwatch';
+import { parseConfig } from '../../../src/config/load.js';
 import { createCloudWatchClient } from '../../../src/sinks/cloudwatch/client.js';
 import { CloudWatchSink } from '../../../src/sinks/cloudwatch/sink.js';
 import { MetricsPublisher, type CloudWatchSend } from '../../../src/sinks/cloudwatch/metrics-sink.js';
@@ -105,12 +106,12 @@ describe('integration: CloudWatch sink against moto_server', function () {
     for (let i = 1; i <= 4; i++) {
       telemetry.emit(uploaded(1000 * i, 100 * i));
       telemetry.emit(uploaded(999_999, 0, true));
-      telemetry.emit({ type: 'queue.depth', queued: i, inFlight: 0, oldestQueuedAt: timers.now() });
+      telemetry.emit({ type: 'queue.depth', queued: i, inFlight: 0, oldestQueuedAt: timers.now(), bytesPending: 0 });
       timers.advance(MIN);
       await sink.settled();
     }
     telemetry.emit({ type: 'file.failed', path: '/x', key: null, code: 'X', message: 'm', attempts: 1, retryInMs: 0, retriability: 'retriable', hint: null });
-    expect(await sink.flush(10_000)).to.deep.equal({ sent: 7, remaining: 0 });
+    expect(await sink.flush(10_000)).to.deep.equal({ sent: 8, remaining: 0 });
     await sink.close();
 
     const end = timers.now();
@@ -123,7 +124,7 @@ describe('integration: CloudWatch sink against moto_server', function () {
 
     const listed = await client.send(new ListMetricsCommand({ Namespace: NS, Dimensions: [{ Name: 'VehicleId', Value: 'int-sums' }] }));
     expect(new Set((listed.Metrics ?? []).map((m) => m.MetricName))).to.deep.equal(
-      new Set(['ServiceStartup', 'BytesUploaded', 'BytesSent', 'FileCount', 'FailureCount', 'QueueDepth', 'OldestQueuedAgeSeconds', 'DiskUsagePercent']),
+      new Set(['ServiceStartup', 'BytesUploaded', 'BytesSent', 'FileCount', 'FailureCount', 'QueueDepth', 'BytesPending', 'OldestPendingAgeSeconds', 'DiskUsagePercent']),
     );
     for (const m of listed.Metrics ?? []) expect(m.Dimensions).to.deep.equal([{ Name: 'VehicleId', Value: 'int-sums' }]);
   });
@@ -138,7 +139,7 @@ describe('integration: CloudWatch sink against moto_server', function () {
 
     const out = await client.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'TVM-' }));
     const mine = (out.MetricAlarms ?? []).filter((a) => a.AlarmName?.endsWith('-int-alarm'));
-    expect(mine.map((a) => a.AlarmName).sort()).to.deep.equal(['TVM-LowUpload-int-alarm', 'TVM-UploadFailures-int-alarm']);
+    expect(mine.map((a) => a.AlarmName).sort()).to.deep.equal(['TVM-Backlog-int-alarm', 'TVM-LowUpload-int-alarm', 'TVM-UploadFailures-int-alarm']);
     const low = mine.find((a) => a.AlarmName === 'TVM-LowUpload-int-alarm')!;
     expect(low).to.include({
       MetricName: 'BytesUploaded',
@@ -152,6 +153,16 @@ describe('integration: CloudWatch sink against moto_server', function () {
       TreatMissingData: 'breaching',
     });
     expect(low.Dimensions).to.deep.equal([{ Name: 'VehicleId', Value: 'int-alarm' }]);
+    expect(mine.find((a) => a.AlarmName === 'TVM-UploadFailures-int-alarm')).to.include({
+      MetricName: 'FailureCount', Statistic: 'Sum', Period: 3600, EvaluationPeriods: 1, Threshold: 10,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+    });
+    const backlog = mine.find((a) => a.AlarmName === 'TVM-Backlog-int-alarm')!;
+    expect(backlog).to.include({
+      MetricName: 'OldestPendingAgeSeconds', Namespace: NS, Statistic: 'Maximum', Period: 900, EvaluationPeriods: 1,
+      Threshold: 24 * 3600, ComparisonOperator: 'GreaterThanThreshold', ActionsEnabled: false,
+    });
+    expect(backlog.Dimensions).to.deep.equal([{ Name: 'VehicleId', Value: 'int-alarm' }]);
 
     // A restart leaves them as they are (an operator may have edited them since).
     const again = sinkFor('int-alarm', timers, new Telemetry(silentLogger()));
@@ -160,6 +171,29 @@ describe('integration: CloudWatch sink against moto_server', function () {
     await again.close();
     const after = await client.send(new DescribeAlarmsCommand({ AlarmNames: ['TVM-LowUpload-int-alarm'] }));
     expect(after.MetricAlarms?.[0]?.AlarmConfigurationUpdatedTimestamp).to.deep.equal(low.AlarmConfigurationUpdatedTimestamp);
+  });
+
+  it('creates the alarms from the reference\'s production keys (low_upload_threshold_mb, alarm_evaluation_periods) and the backlog key', async () => {
+    const config = parseConfig(
+      [
+        'vehicle_id: int-keys',
+        `log_directories: [{path: ${dir}, source: ros}]`,
+        's3: {bucket: tvm-logs, region: us-east-1}',
+        'upload: {schedule: "02:00"}',
+        'disk: {reserved_gb: 1}',
+        'monitoring: {low_upload_threshold_mb: 500, alarm_evaluation_periods: 2, upload_failures_alarm_threshold: 3, backlog_alarm_threshold_hours: 6}',
+      ].join('\n'),
+      { env: {} },
+    );
+    const sink = new CloudWatchSink({ telemetry: new Telemetry(silentLogger()), outbox: store.outbox, config, logger: silentLogger(), client, timers: new AsyncTimers(Date.now()) });
+    sink.start();
+    await sink.settled();
+    await sink.close();
+    const out = await client.send(new DescribeAlarmsCommand({ AlarmNames: ['TVM-LowUpload-int-keys', 'TVM-UploadFailures-int-keys', 'TVM-Backlog-int-keys'] }));
+    const by = new Map((out.MetricAlarms ?? []).map((a) => [a.AlarmName, a]));
+    expect(by.get('TVM-LowUpload-int-keys')).to.include({ Threshold: 500 * 1024 * 1024, EvaluationPeriods: 2, Period: 86400 });
+    expect(by.get('TVM-UploadFailures-int-keys')).to.include({ Threshold: 3 });
+    expect(by.get('TVM-Backlog-int-keys')).to.include({ Threshold: 6 * 3600, MetricName: 'OldestPendingAgeSeconds' });
   });
 
   it('sends a request larger than 10 KiB (request compression is off for custom endpoints)', async () => {

@@ -83,7 +83,7 @@ deletion:
 ${deletion}
 disk:
   reserved_gb: 0.001
-monitoring: {cloudwatch_enabled: false}
+monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
 state_dir: ${root}/state
 `;
   }

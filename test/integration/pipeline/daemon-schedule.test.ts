@@ -54,7 +54,7 @@ upload:
 ${upload}
 deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
 disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false}
+monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
 state_dir: ${root}/state
 `,
       { env: {} },
@@ -123,7 +123,7 @@ state_dir: ${root}/state
   it('skips the start-up scan when a stop was requested while the store was opening', async () => {
     const found = oldFile('not-scanned.log');
     const config = parseConfig(
-      `vehicle_id: sched\nlog_directories: [{path: ${root}/logs, source: ros}]\ns3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}\nupload: {schedule: "02:00", queue_file: ${root}/q.json, processed_files_registry: {registry_file: ${root}/r.json}}\ndisk: {reserved_gb: 1}\nmonitoring: {cloudwatch_enabled: false}\nstate_dir: ${root}/state\n`,
+      `vehicle_id: sched\nlog_directories: [{path: ${root}/logs, source: ros}]\ns3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}\nupload: {schedule: "02:00", queue_file: ${root}/q.json, processed_files_registry: {registry_file: ${root}/r.json}}\ndisk: {reserved_gb: 1}\nmonitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}\nstate_dir: ${root}/state\n`,
       { env: {} },
     );
     const stop = new AbortController();

@@ -44,7 +44,7 @@ s3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}
 upload: {schedule: "02:00", file_stable_seconds: 0}
 disk: {reserved_gb: 1${extra}}
 deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
-monitoring: {cloudwatch_enabled: false}
+monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
 state_dir: ${root}/state
 `;
 

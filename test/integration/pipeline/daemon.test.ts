@@ -125,6 +125,7 @@ disk:
   reserved_gb: 1
 monitoring:
   cloudwatch_enabled: false
+  http: {enabled: true, listen: "127.0.0.1:0"}
 state_dir: ${root}/state
 ${extra}`;
       return parseConfig(yaml, { env: {} });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/program.js';
@@ -133,19 +133,46 @@ state_dir: ${dir}/state
     openStateStore({ dir: join(dir, 'state'), logger: silentLogger() }).close();
     const t = io();
     expect(await runCli(['status', '--config', good], t.cli)).to.equal(0);
-    expect(t.out()).to.include('queued:    0 (in flight 0)uploaded:');
-    expect(t.out()).not.to.include('oldest since');
+    expect(t.out()).to.include('queued:    0 (in flight 0), 0 B pending');
+    expect(t.out()).not.to.include('oldest waiting');
     expect(t.out()).not.to.include('retrying:');
     const j = io();
     expect(await runCli(['status', '--config', good, '--json'], j.cli)).to.equal(0);
-    expect(JSON.parse(j.out())).to.deep.equal({ daemon: 'not running', queued: 0, inFlight: 0, uploaded: 0, oldestQueued: null, failing: [] });
+    const r = JSON.parse(j.out()) as Record<string, unknown>;
+    expect(r).to.include({ daemon: 'not running', queued: 0, inFlight: 0, uploaded: 0, bytesPending: 0, oldestPendingAt: null, oldestPendingAgeSeconds: null });
+    expect(r['retrying']).to.deep.equal([]);
+    expect(r['queueHead']).to.deep.equal([]);
   });
 
-  it('upload-now exits 1 with a hint when no daemon runs', async () => {
+  it('upload-now --dry-run lists eligible files with keys and sizes, skipping uploaded and changing ones, and writes nothing', async () => {
+    mkdirSync(join(dir, 'logs'), { recursive: true });
+    writeFileSync(join(dir, 'logs', 'a.log'), 'x'.repeat(10));
+    writeFileSync(join(dir, 'logs', 'b.bag'), 'y'.repeat(20));
+    utimesSync(join(dir, 'logs', 'a.log'), new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    utimesSync(join(dir, 'logs', 'b.bag'), new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    writeFileSync(join(dir, 'logs', 'growing.log'), 'z');
     const t = io();
-    expect(await runCli(['upload-now', '--config', good], t.cli)).to.equal(1);
-    expect(t.err()).to.include('no tvm-upload daemon is running');
-    expect(t.err()).to.include('hint:');
+    expect(await runCli(['upload-now', '--config', good, '--dry-run'], t.cli)).to.equal(0);
+    expect(t.out()).to.match(/would upload .*a\.log → s3:\/\/tvm-cli\/cli-test\/\d{4}-\d\d-\d\d\/ros\/a\.log\.gz \(10 B\)/);
+    expect(t.out()).to.match(/would upload .*b\.bag → s3:\/\/tvm-cli\/cli-test\/\d{4}-\d\d-\d\d\/ros\/b\.bag \(20 B\)/);
+    expect(t.out()).to.match(/would skip .*growing\.log: still being written/);
+    expect(t.out()).to.include('dry run: 2 file(s), 30 B would be uploaded; 0 already uploaded');
+    expect(existsSync(join(dir, 'state'))).to.equal(false);
+
+    const store = openStateStore({ dir: join(dir, 'state'), logger: silentLogger() });
+    const st = statSync(join(dir, 'logs', 'a.log'));
+    store.files.importUploaded({ path: join(dir, 'logs', 'a.log'), source: 'ros', relPath: 'a.log', size: st.size, mtimeMs: st.mtimeMs, uploadedAt: Date.now(), objectKey: 'k' });
+    store.close();
+    const j = io();
+    expect(await runCli(['upload-now', '--config', good, '--dry-run', '--json'], j.cli)).to.equal(0);
+    const plan = JSON.parse(j.out()) as { count: number; alreadyUploaded: number; stillChanging: string[] };
+    expect(plan).to.deep.include({ count: 1, alreadyUploaded: 1 });
+    expect(plan.stillChanging).to.have.length(1);
+  });
+
+  it('upload-now exits 2 on a configuration error', async () => {
+    const t = io();
+    expect(await runCli(['upload-now', '--config', join(dir, 'nope.yaml')], t.cli)).to.equal(2);
   });
 
   it('maps errors to exit codes: config/usage 2, runtime 1, bugs 1 with a stack', () => {

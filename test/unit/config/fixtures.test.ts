@@ -40,8 +40,6 @@ describe('config fixtures in the reference format', () => {
       's3.credentials_path',
       'upload.batch_upload.include_run_directory',
       'upload.directory_configs',
-      'monitoring.low_upload_threshold_mb',
-      'monitoring.alarm_evaluation_periods',
     ]);
   });
 

@@ -2,6 +2,7 @@
 // normalisation, warnings). Malformed inputs live in malformed.test.ts.
 import { expect } from 'chai';
 import { parse, yamlOf, withPatch } from './helpers.js';
+import { ConfigError } from '../../../src/errors.js';
 
 describe('config rules', () => {
   describe('defaults', () => {
@@ -40,7 +41,8 @@ describe('config rules', () => {
       expect(c.upload.retry).to.deep.equal({ maxAttempts: 10, baseSeconds: 1, maxSeconds: 600 });
       expect(c.upload.bandwidth).to.deep.equal({ maxBytesPerSecond: null });
       expect(c.monitoring).to.deep.equal({
-        cloudwatchEnabled: true, namespace: 'TVM/Upload', publishIntervalSeconds: 60, http: { enabled: false, listen: '127.0.0.1:9464' },
+        cloudwatchEnabled: true, namespace: 'TVM/Upload', publishIntervalSeconds: 60, http: { enabled: true, listen: '127.0.0.1:9464' },
+        alarms: { lowUploadThresholdMb: 100, evaluationPeriods: 3, uploadFailuresThreshold: 10, backlogThresholdHours: 24 },
       });
     });
 
@@ -48,7 +50,7 @@ describe('config rules', () => {
       const c = parse('vehicle_id: v\nlog_directories: [/logs/x]\ns3: {bucket: tvm-logs, region: r}\nupload:\n  schedule: "01:00"\n  retry:\ndeletion:\nmonitoring:\n  http:\ndisk: {reserved_gb: 1}\n');
       expect(c.upload.retry.maxAttempts).to.equal(10);
       expect(c.deletion.ageBased.enabled).to.equal(true);
-      expect(c.monitoring.http.enabled).to.equal(false);
+      expect(c.monitoring.http.enabled).to.equal(true);
     });
 
     it('defaults workers to one less than the CPU count, at least 1 and at most 64', () => {
@@ -229,10 +231,24 @@ describe('config rules', () => {
       expect(parse({ disk: { reserved_gb: 0.5, warning_threshold: 0.01, critical_threshold: 0.99 } }).disk).to.deep.equal({ reservedGb: 0.5, warningThreshold: 0.01, criticalThreshold: 0.99, checkIntervalSeconds: 60 });
     });
 
-    it('keeps monitoring settings and accepts the alarm keys with warnings', () => {
-      const c = parse({ monitoring: { cloudwatch_enabled: false, namespace: 'Fleet/Logs', publish_interval_seconds: 3600, http: { enabled: true, listen: '[::1]:9000' }, low_upload_threshold_mb: 100, alarm_evaluation_periods: 3 } });
-      expect(c.monitoring).to.deep.equal({ cloudwatchEnabled: false, namespace: 'Fleet/Logs', publishIntervalSeconds: 3600, http: { enabled: true, listen: '[::1]:9000' } });
-      expect(c.warnings.filter((w) => w.startsWith('monitoring.'))).to.have.length(2);
+    it('keeps monitoring settings, including the reference\'s alarm keys, without warnings', () => {
+      const c = parse({
+        monitoring: {
+          cloudwatch_enabled: false, namespace: 'Fleet/Logs', publish_interval_seconds: 3600, http: { enabled: true, listen: '[::1]:9000' },
+          low_upload_threshold_mb: 250, alarm_evaluation_periods: 2, upload_failures_alarm_threshold: 5, backlog_alarm_threshold_hours: 6,
+        },
+      });
+      expect(c.monitoring).to.deep.equal({
+        cloudwatchEnabled: false, namespace: 'Fleet/Logs', publishIntervalSeconds: 3600, http: { enabled: true, listen: '[::1]:9000' },
+        alarms: { lowUploadThresholdMb: 250, evaluationPeriods: 2, uploadFailuresThreshold: 5, backlogThresholdHours: 6 },
+      });
+      expect(c.warnings.filter((w) => w.startsWith('monitoring.'))).to.have.length(0);
+    });
+
+    it('rejects alarm settings CloudWatch cannot take, naming the key', () => {
+      for (const [key, value] of [['low_upload_threshold_mb', 0], ['alarm_evaluation_periods', 8], ['alarm_evaluation_periods', 1.5], ['upload_failures_alarm_threshold', 0], ['backlog_alarm_threshold_hours', -1]] as const) {
+        expect(() => parse({ monitoring: { [key]: value } }), key).to.throw(ConfigError, `monitoring.${key}`);
+      }
     });
 
     it('warns when the metrics listener is reachable from the network', () => {

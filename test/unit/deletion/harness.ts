@@ -49,7 +49,7 @@ deletion:
 ${o.deletion ?? '  after_upload: {enabled: false}\n  age_based: {enabled: false}'}
 disk:
 ${o.disk ?? '  reserved_gb: 0.000001'}
-monitoring: {cloudwatch_enabled: false}
+monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
 state_dir: ${join(this.root, 'state')}
 `,
       { env: {} },

@@ -329,4 +329,19 @@ describe('FileRepo', () => {
       expect(files.getByPath('/r')!.size).to.equal(3);
     });
   });
+
+  it('makes every file waiting for a retry due now for a pass asked for by hand, and leaves the rest alone', () => {
+    files.enqueue(input({ path: '/logs/ros/a.log' }), 1000);
+    files.enqueue(input({ path: '/logs/ros/b.log' }), 1000);
+    const a = files.claimNext(1000, { exclude: new Set(), queuedSince: null })!;
+    files.markFailed(a.id, { error: 'denied', code: ErrorCodes.S3_ACCESS_DENIED, nextAttemptAt: 1000 + 86_400_000 });
+    expect(files.nextWakeAt()).to.equal(0);
+    const b = files.claimNext(1000, { exclude: new Set([a.path]), queuedSince: null })!;
+    files.markFailed(b.id, { error: 'timeout', code: ErrorCodes.S3_TRANSIENT, nextAttemptAt: 5000 });
+    expect(files.nextWakeAt()).to.equal(5000);
+    expect(files.retryAllNow()).to.equal(2);
+    expect(files.nextWakeAt()).to.equal(0);
+    expect(files.get(a.id)).to.deep.include({ status: 'queued', attempts: 1, nextAttemptAt: 0, lastErrorCode: ErrorCodes.S3_ACCESS_DENIED });
+    expect(files.retryAllNow()).to.equal(0);
+  });
 });

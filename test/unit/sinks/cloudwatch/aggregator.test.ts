@@ -52,30 +52,31 @@ describe('cloudwatch/aggregator', () => {
 
   it('reports the latest queue depth and the age of the oldest queued file at the interval end', () => {
     const a = new MetricsAggregator();
-    a.record({ type: 'queue.depth', queued: 9, inFlight: 1, oldestQueuedAt: T0 - 100_000 });
-    a.record({ type: 'queue.depth', queued: 4, inFlight: 2, oldestQueuedAt: T0 - 30_000 });
+    a.record({ type: 'queue.depth', queued: 9, inFlight: 1, oldestQueuedAt: T0 - 100_000, bytesPending: 0 });
+    a.record({ type: 'queue.depth', queued: 4, inFlight: 2, oldestQueuedAt: T0 - 30_000, bytesPending: 4096 });
     const m = a.snapshot(T0);
     expect(m.find((d) => d.name === 'QueueDepth')).to.deep.equal({ name: 'QueueDepth', unit: 'Count', value: 4, timestamp: T0 });
-    expect(m.find((d) => d.name === 'OldestQueuedAgeSeconds')).to.deep.equal({ name: 'OldestQueuedAgeSeconds', unit: 'Seconds', value: 30, timestamp: T0 });
+    expect(m.find((d) => d.name === 'OldestPendingAgeSeconds')).to.deep.equal({ name: 'OldestPendingAgeSeconds', unit: 'Seconds', value: 30, timestamp: T0 });
+    expect(m.find((d) => d.name === 'BytesPending')).to.deep.equal({ name: 'BytesPending', unit: 'Bytes', value: 4096, timestamp: T0 });
   });
 
   it('carries the queue gauges into later intervals and ages the oldest file with the clock', () => {
     const a = new MetricsAggregator();
-    a.record({ type: 'queue.depth', queued: 2, inFlight: 0, oldestQueuedAt: T0 });
+    a.record({ type: 'queue.depth', queued: 2, inFlight: 0, oldestQueuedAt: T0, bytesPending: 0 });
     a.snapshot(T0 + 60_000);
     a.reset();
     const m = byName(a.snapshot(T0 + 120_000));
     expect(m.QueueDepth).to.equal(2);
-    expect(m.OldestQueuedAgeSeconds).to.equal(120);
+    expect(m.OldestPendingAgeSeconds).to.equal(120);
   });
 
   it('reports age 0 when the queue is empty, and leaves the gauges out until the first queue.depth', () => {
     const a = new MetricsAggregator();
     expect(byName(a.snapshot(T0))).to.not.have.property('QueueDepth');
-    a.record({ type: 'queue.depth', queued: 0, inFlight: 3, oldestQueuedAt: T0 - 999_000 });
-    expect(byName(a.snapshot(T0)).OldestQueuedAgeSeconds).to.equal(0);
-    a.record({ type: 'queue.depth', queued: 1, inFlight: 0, oldestQueuedAt: null });
-    expect(byName(a.snapshot(T0)).OldestQueuedAgeSeconds).to.equal(0);
+    a.record({ type: 'queue.depth', queued: 0, inFlight: 3, oldestQueuedAt: T0 - 999_000, bytesPending: 0 });
+    expect(byName(a.snapshot(T0)).OldestPendingAgeSeconds).to.equal(0);
+    a.record({ type: 'queue.depth', queued: 1, inFlight: 0, oldestQueuedAt: null, bytesPending: 0 });
+    expect(byName(a.snapshot(T0)).OldestPendingAgeSeconds).to.equal(0);
   });
 
   it('starts each interval from zero after reset, keeping nothing of the previous sums', () => {

@@ -70,8 +70,27 @@ describe('cloudwatch/alarms', () => {
     });
   });
 
+  it('adds TVM-Backlog-<vehicle_id> on the maximum OldestPendingAgeSeconds when a threshold in hours is given', () => {
+    const defs = alarmDefinitions({ ...base, backlogThresholdHours: 24 });
+    expect(defs.map((d) => d.AlarmName)).to.deep.equal(['TVM-LowUpload-vehicle-7', 'TVM-Backlog-vehicle-7']);
+    expect(defs[1]).to.deep.equal({
+      AlarmName: 'TVM-Backlog-vehicle-7',
+      AlarmDescription: 'Vehicle vehicle-7 has a file waiting for upload for more than 24 hours',
+      ActionsEnabled: false,
+      MetricName: 'OldestPendingAgeSeconds',
+      Namespace: 'TVM/Upload',
+      Statistic: 'Maximum',
+      Dimensions: [{ Name: 'VehicleId', Value: 'vehicle-7' }],
+      Period: 900,
+      EvaluationPeriods: 1,
+      Threshold: 24 * 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'missing',
+    });
+  });
+
   it('rejects nonsensical thresholds as a programming error', () => {
-    for (const bad of [{ lowUploadThresholdMb: 0 }, { lowUploadThresholdMb: Number.NaN }, { evaluationPeriods: 1.5 }, { uploadFailuresThreshold: 0 }]) {
+    for (const bad of [{ lowUploadThresholdMb: 0 }, { lowUploadThresholdMb: Number.NaN }, { evaluationPeriods: 1.5 }, { uploadFailuresThreshold: 0 }, { backlogThresholdHours: 0 }]) {
       expect(() => alarmDefinitions({ ...base, ...bad }), JSON.stringify(bad)).to.throw(TvmError, /alarm options/);
     }
   });

@@ -26,7 +26,8 @@ describe('cloudwatch/encode', () => {
       FileCount: 'Count',
       FailureCount: 'Count',
       QueueDepth: 'Count',
-      OldestQueuedAgeSeconds: 'Seconds',
+      BytesPending: 'Bytes',
+      OldestPendingAgeSeconds: 'Seconds',
       DiskUsagePercent: 'Percent',
       DeletedFileCount: 'Count',
       DeletedBytes: 'Bytes',
@@ -81,7 +82,7 @@ describe('cloudwatch/encode', () => {
   });
 
   it('estimates at least the real JSON size of a datum', () => {
-    const e = { name: 'OldestQueuedAgeSeconds', unit: 'Seconds' as const, value: 123456.75, timestamp: T0 };
+    const e = { name: 'OldestPendingAgeSeconds', unit: 'Seconds' as const, value: 123456.75, timestamp: T0 };
     const real = JSON.stringify({ ...toCloudWatchDatum(e, ctx), Timestamp: T0 / 1000 }).length;
     expect(estimateDatumBytes(e, ctx.vehicleId)).to.be.at.least(real);
   });

@@ -109,6 +109,7 @@ export function testConfig(over: { publishIntervalSeconds?: number; cloudwatchEn
       namespace: 'TVM/Upload',
       publishIntervalSeconds: over.publishIntervalSeconds ?? 60,
       http: { enabled: false, listen: '127.0.0.1:9464' },
+      alarms: { lowUploadThresholdMb: 100, evaluationPeriods: 3, uploadFailuresThreshold: 10, backlogThresholdHours: 24 },
     },
     s3: {
       bucket: 'b',

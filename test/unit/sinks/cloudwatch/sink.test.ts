@@ -86,6 +86,17 @@ describe('cloudwatch/sink (CloudWatchSink)', () => {
     expect(published()).to.deep.equal([{ name: 'ServiceStartup', value: 1, at: T0 + 30_000, unit: 'Count' }]);
   });
 
+  it('records no ServiceStartup when asked not to (the upload-now one-shot), but still counts uploads', async () => {
+    cw.on(PutMetricDataCommand).resolves({});
+    make({ recordStartup: false, alarms: false }).start();
+    await sink!.settled();
+    expect(published()).to.deep.equal([]);
+    telemetry.emit(uploaded(1000, 100));
+    expect(await sink!.flush(1000)).to.deep.include({ remaining: 0 });
+    expect(sum('ServiceStartup')).to.equal(0);
+    expect(sum('BytesUploaded')).to.equal(1000);
+  });
+
   it('writes each interval to the outbox at wall-clock-aligned ticks, zeros included', async () => {
     cw.on(PutMetricDataCommand).rejects(netError('ECONNREFUSED'));
     make().start();
@@ -118,7 +129,7 @@ describe('cloudwatch/sink (CloudWatchSink)', () => {
     telemetry.emit({ type: 'file.failed', path: '/l/b', key: null, code: 'X', message: 'm', attempts: 1, retryInMs: 0, retriability: 'retriable', hint: null });
     await timers.advanceAsync(30_000);
     telemetry.emit(uploaded(2000, 300));
-    telemetry.emit({ type: 'queue.depth', queued: 3, inFlight: 1, oldestQueuedAt: T0 });
+    telemetry.emit({ type: 'queue.depth', queued: 3, inFlight: 1, oldestQueuedAt: T0, bytesPending: 0 });
     await timers.advanceAsync(MIN);
     await sink!.settled();
     expect(requests()).to.have.length(3);
@@ -128,7 +139,7 @@ describe('cloudwatch/sink (CloudWatchSink)', () => {
     expect(sum('FileCount')).to.equal(2);
     expect(sum('FailureCount')).to.equal(1);
     expect(published().find((p) => p.name === 'QueueDepth')).to.deep.equal({ name: 'QueueDepth', value: 3, at: T0 + 2 * MIN, unit: 'Count' });
-    expect(published().find((p) => p.name === 'OldestQueuedAgeSeconds')?.value).to.equal(120);
+    expect(published().find((p) => p.name === 'OldestPendingAgeSeconds')?.value).to.equal(120);
     expect(store.outbox.count()).to.equal(0);
   });
 
@@ -224,20 +235,20 @@ describe('cloudwatch/sink (CloudWatchSink)', () => {
     expect(log.matching(/disabled/)).to.have.length(1);
   });
 
-  it('creates the low-upload and failures alarms at start', async () => {
+  it('creates the low-upload, failures and backlog alarms at start, from monitoring.alarms', async () => {
     cw.on(PutMetricDataCommand).resolves({});
     make().start();
     await sink!.settled();
     const names = cw.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input.AlarmName);
-    expect(names).to.deep.equal(['TVM-LowUpload-vehicle-7', 'TVM-UploadFailures-vehicle-7']);
-    expect(cw.commandCalls(PutMetricAlarmCommand)[1]!.args[0].input.Threshold).to.equal(10);
+    expect(names).to.deep.equal(['TVM-LowUpload-vehicle-7', 'TVM-UploadFailures-vehicle-7', 'TVM-Backlog-vehicle-7']);
+    expect(cw.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input.Threshold)).to.deep.equal([100 * 1024 * 1024, 10, 24 * 3600]);
     expect(sink!.status().alarms).to.equal('ok');
     expect(log.matching(/created CloudWatch alarms/)).to.have.length(1);
   });
 
   it('passes alarm settings through, and creates none when alarms are off', async () => {
     cw.on(PutMetricDataCommand).resolves({});
-    make({ alarms: { lowUploadThresholdMb: 5, uploadFailuresThreshold: null } }).start();
+    make({ alarms: { lowUploadThresholdMb: 5, uploadFailuresThreshold: null, backlogThresholdHours: null } }).start();
     await sink!.settled();
     expect(cw.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input.Threshold)).to.deep.equal([5 * 1024 * 1024]);
     await sink!.close();
