@@ -127,6 +127,7 @@ export class Daemon {
         throttle,
         multipart: store.multipart,
         logger,
+        conditionalWrites: config.s3.conditionalWrites,
       });
       // The dispatcher never has more than `concurrency` jobs out, so a pool that holds that many
       // (running + queued) never refuses one; the pool's own bound stays a second fence.
@@ -137,6 +138,7 @@ export class Daemon {
 
       const job = createUploadJob({
         files: store.files,
+        keys: store.keys,
         compress: (j, signal) => pool.run(j, signal),
         upload: (req) =>
           uploader.upload({
@@ -160,6 +162,7 @@ export class Daemon {
         compression: config.upload.compression,
         partSize,
         stableMs: config.upload.fileStableSeconds * 1000,
+        keyRetentionMs: config.upload.processedFilesRegistry.retentionDays * 24 * HOUR,
       });
 
       const dispatcher = new Dispatcher({
@@ -252,7 +255,8 @@ export class Daemon {
     const retentionMs = this.config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
     const prune = (): void => {
       const removed = this.store.files.pruneUploaded(now() - retentionMs);
-      if (removed > 0) this.logger.info({ removed }, 'registry retention: forgot old uploaded files');
+      const keys = this.store.keys.prune(now() - retentionMs);
+      if (removed > 0 || keys > 0) this.logger.info({ removed, keys }, 'registry retention: forgot old uploaded files and object keys');
     };
     prune();
     const depth = (): void => {

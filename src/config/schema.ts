@@ -113,6 +113,7 @@ function s3(ctx: SchemaContext) {
     credentials_path: z.unknown().optional(),
     endpoint: endpoint(ctx).nullable().optional(),
     force_path_style: bool().optional(),
+    conditional_writes: bool().optional(),
     storage_class: oneOf(STORAGE_CLASSES).nullable().optional(),
     server_side_encryption: oneOf(['AES256', 'aws:kms']).nullable().optional(),
     kms_key_id: str().nullable().optional(),

@@ -12,6 +12,8 @@ import type { Codec } from '../config/types.js';
 import type { CompressJob, CompressResult } from '../workers/protocol.js';
 import type { FileRecord } from '../state/types.js';
 import type { Telemetry } from '../telemetry/events.js';
+import type { IssuedKey, IssueInput } from '../state/key-repo.js';
+import { validateObjectKey } from '../sinks/s3/object-key.js';
 import type { StatProbe } from './stat-probe.js';
 
 export interface UploadRequest {
@@ -29,8 +31,15 @@ export interface JobFiles {
   release(id: number): void;
 }
 
+/** Object key versions (state/key-repo.ts): which key these bytes go to, and keys found taken. */
+export interface JobKeys {
+  issue(input: IssueInput): IssuedKey;
+  markTaken(key: string, sourceSha256: string, now: number): void;
+}
+
 export interface UploadJobDeps {
   readonly files: JobFiles;
+  readonly keys: JobKeys;
   readonly compress: (job: CompressJob, signal: AbortSignal) => Promise<CompressResult>;
   readonly upload: (req: UploadRequest) => Promise<{ skipped: boolean; bytesSent: number }>;
   readonly objectKey: (record: FileRecord, codec: Codec) => string;
@@ -47,18 +56,30 @@ export interface UploadJobDeps {
   readonly partSize: number;
   /** Quiet period: a file that changed is looked at again after this long. */
   readonly stableMs: number;
+  /**
+   * How long key records are kept (registry retention). A file whose date folder may hold keys
+   * forgotten since is checked in S3 before it is written (HEAD), so it cannot replace them.
+   */
+  readonly keyRetentionMs: number;
 }
+
+/** Margin for the date folder: a local day starts up to ~26 h before an mtime in it (zones, DST). */
+const DATE_MARGIN_MS = 2 * 24 * 3600 * 1000;
 
 const EXT: Record<Codec, string> = { gzip: '.gz', zstd: '.zst', none: '' };
 
 /** How long a file that failed permanently waits before it is tried again (it may have been renamed or fixed). */
 export const PERMANENT_RETRY_MS = 24 * 3600 * 1000;
 
+/** Taken keys skipped within one attempt before it fails (and is retried with backoff). */
+export const MAX_TAKEN_KEYS_PER_ATTEMPT = 8;
+
 export function createUploadJob(d: UploadJobDeps) {
   return async function uploadJob(record: FileRecord, signal: AbortSignal): Promise<void> {
     const started = d.now();
     const spoolPath = join(d.spoolDir, `${record.id}${EXT[d.compression.codec] || '.raw'}`);
-    let key: string | null = null;
+    // The last key tried, for the failure report (sendVersioned may try several).
+    const tried: { key: string | null } = { key: null };
     let result: CompressResult | null = null;
     try {
       const st = await d.stat(record.path);
@@ -67,6 +88,8 @@ export function createUploadJob(d: UploadJobDeps) {
         d.telemetry.emit({ type: 'file.vanished', path: record.path });
         return;
       }
+      // Reject a name that cannot be a key before spending a compression on it.
+      d.objectKey({ ...record, size: st.size, mtimeMs: st.mtimeMs }, 'none');
       result = await d.compress(
         {
           kind: 'compress',
@@ -82,8 +105,9 @@ export function createUploadJob(d: UploadJobDeps) {
         signal,
       );
       const current = { ...record, size: result.sourceSize, mtimeMs: result.sourceMtimeMs };
-      key = d.objectKey(current, result.codec);
-      const sent = await d.upload({ record, key, result, verifyRemote: record.verifyRemote, signal });
+      const base = d.objectKey(current, result.codec);
+      const sent = await sendVersioned(d, record, base, result, signal, tried);
+      const key = sent.key;
       d.files.markUploaded(record.id, {
         objectKey: key,
         contentSha256: result.sourceSha256,
@@ -133,7 +157,7 @@ export function createUploadJob(d: UploadJobDeps) {
         d.telemetry.emit({
           type: 'file.failed',
           path: record.path,
-          key,
+          key: tried.key,
           code: err.code,
           message: err.message,
           attempts: after.attempts,
@@ -150,4 +174,38 @@ export function createUploadJob(d: UploadJobDeps) {
       }
     }
   };
+}
+
+/**
+ * Uploads under the key the state store issues for these source bytes: the reference key the
+ * first time, the next free version when it holds other content. Identical bytes already stored
+ * send nothing. A key found taken on the server (conditional write refused, or a check showing
+ * another source) is recorded and the next version tried, a few times within one attempt.
+ */
+async function sendVersioned(
+  d: UploadJobDeps,
+  record: FileRecord,
+  base: string,
+  result: CompressResult,
+  signal: AbortSignal,
+  tried: { key: string | null },
+): Promise<{ key: string; skipped: boolean; bytesSent: number }> {
+  for (let taken = 0; ; taken++) {
+    const now = d.now();
+    const issued = d.keys.issue({ base, sourceSha256: result.sourceSha256, path: record.path, now });
+    tried.key = issued.key;
+    if (issued.stored) return { key: issued.key, skipped: true, bytesSent: 0 };
+    validateObjectKey(issued.key, record.relPath);
+    try {
+      const forgotten = result.sourceMtimeMs < now - d.keyRetentionMs + DATE_MARGIN_MS;
+      const verifyRemote = record.verifyRemote || issued.unconfirmed || forgotten;
+      const sent = await d.upload({ record, key: issued.key, result, verifyRemote, signal });
+      return { key: issued.key, ...sent };
+    } catch (err) {
+      const e = d.classify(err);
+      if (e.code !== ErrorCodes.KEY_TAKEN || taken + 1 >= MAX_TAKEN_KEYS_PER_ATTEMPT) throw err;
+      const remote = typeof e.details.remoteSha256 === 'string' ? e.details.remoteSha256 : '';
+      d.keys.markTaken(issued.key, remote, now);
+    }
+  }
 }

@@ -13,7 +13,7 @@
 import type Database from 'better-sqlite3';
 import { ErrorCodes, TvmError } from '../errors.js';
 import { FairClaim, type ClaimOptions } from './fair-claim.js';
-import { FILE_SQL, PAGE, PRUNE_BATCH, toRecord, toRecordOrNull, type FileRow } from './file-sql.js';
+import { deleteInBatches, FILE_SQL, PAGE, toRecord, toRecordOrNull, type FileRow } from './file-sql.js';
 import { sameIdentity } from './identity.js';
 import { guarded } from './sqlite-errors.js';
 import type { EnqueueInput, EnqueueOutcome, FileRecord } from './types.js';
@@ -72,6 +72,7 @@ export class FileRepo {
       changedRequeue: p(q.changedRequeue),
       uploaded: p(q.uploaded),
       dropMultipart: p(q.dropMultipart),
+      storeKey: p(q.storeKey),
       failed: p<FileRow>(q.failed),
       release: p(q.release),
       remove: p(q.remove),
@@ -96,6 +97,7 @@ export class FileRepo {
       const now = this.s.identityOf.get(id);
       if (now === undefined) return 'gone';
       this.s.dropMultipart.run(id);
+      this.s.storeKey.run(i.objectKey, i.contentSha256, i.uploadedAt, id);
       if (now.changed === 1 && !sameIdentity(now, i)) {
         this.s.changedRequeue.run(id);
         return 'requeued';
@@ -227,14 +229,7 @@ export class FileRepo {
    * of 1000, each its own short transaction, so no single write holds the lock for long.
    */
   pruneUploaded(cutoffMs: number): number {
-    return this.guard(() => {
-      let total = 0;
-      for (;;) {
-        const n = this.s.prune.run(cutoffMs).changes;
-        total += n;
-        if (n < PRUNE_BATCH) return total;
-      }
-    });
+    return this.guard(() => deleteInBatches(() => this.s.prune.run(cutoffMs).changes));
   }
 
   /**

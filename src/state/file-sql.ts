@@ -26,6 +26,19 @@ export const PAGE = 500;
 /** Rows per pruning transaction. */
 export const PRUNE_BATCH = 1000;
 
+/**
+ * Repeats a batched DELETE (`LIMIT PRUNE_BATCH`), each run its own short transaction so no
+ * single write holds the lock for long, until a run removes less than a batch. Returns the total.
+ */
+export function deleteInBatches(run: () => number): number {
+  let total = 0;
+  for (;;) {
+    const n = run();
+    total += n;
+    if (n < PRUNE_BATCH) return total;
+  }
+}
+
 /** Every statement over `files` (exported so a test can check each one's query plan uses an index). */
 export const FILE_SQL = {
   byId: `SELECT ${FILE_COLUMNS} FROM files WHERE id = ?`,
@@ -46,6 +59,9 @@ export const FILE_SQL = {
     mtime_ms = ?, attempts = 0, next_attempt_at = 0, last_error = NULL, last_error_code = NULL,
     verify_remote = 0 WHERE id = ?`,
   dropMultipart: 'DELETE FROM multipart WHERE file_id = ?',
+  // The key now holds these bytes, whatever happens to the row (even a requeue: the object exists).
+  storeKey: `INSERT INTO object_keys (key, source_sha256, path, stored, issued_at) SELECT ?, ?, path, 1, ? FROM files
+    WHERE id = ? ON CONFLICT (key) DO UPDATE SET source_sha256 = excluded.source_sha256, path = excluded.path, stored = 1`,
   failed: `UPDATE files SET status = 'queued', attempts = attempts + 1, last_error = ?,
     last_error_code = ?, next_attempt_at = ? WHERE id = ? RETURNING ${FILE_COLUMNS}`,
   release: `UPDATE files SET status = 'queued' WHERE id = ? AND status = 'in_flight'`,

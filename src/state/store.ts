@@ -16,6 +16,7 @@ import type Database from 'better-sqlite3';
 import { ErrorCodes, TvmError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { FileRepo } from './file-repo.js';
+import { KeyRepo } from './key-repo.js';
 import { acquireLock, type LockProbes, type StateLock } from './lock.js';
 import { MetaRepo } from './meta-repo.js';
 import type { Migration } from './migrations.js';
@@ -45,6 +46,7 @@ export interface StateStore {
   readonly db: Database.Database;
   readonly dbPath: string;
   readonly files: FileRepo;
+  readonly keys: KeyRepo;
   readonly multipart: MultipartRepo;
   readonly outbox: OutboxRepo;
   readonly meta: MetaRepo;
@@ -108,6 +110,7 @@ export function openStateStore(opts: StateStoreOptions): StateStore {
 
 class SqliteStateStore implements StateStore {
   readonly files: FileRepo;
+  readonly keys: KeyRepo;
   readonly multipart: MultipartRepo;
   readonly outbox: OutboxRepo;
   readonly meta: MetaRepo;
@@ -119,6 +122,7 @@ class SqliteStateStore implements StateStore {
     readonly recovered: Recovered | null,
   ) {
     this.files = new FileRepo(db, dbPath);
+    this.keys = new KeyRepo(db, dbPath);
     this.multipart = new MultipartRepo(db, dbPath);
     this.outbox = new OutboxRepo(db, dbPath);
     this.meta = new MetaRepo(db, dbPath);

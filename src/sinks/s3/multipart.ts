@@ -27,6 +27,7 @@ import { classify } from '../retry.js';
 import type { Throttle } from '../throttle.js';
 import { sendFileBody } from './body.js';
 import { etagIsMd5, verifyMultipartEtag, verifySingleEtag } from './etag.js';
+import { refusedAsTaken } from './key-taken.js';
 import { objectParams, type ObjectJob, type ObjectSettings } from './object-job.js';
 import { reconcileParts, type PartPlan } from './resume.js';
 
@@ -64,7 +65,12 @@ export interface MultipartDeps {
   /** Progress older than this is not resumed (S3 lifecycle rules usually abort uploads after 7 days). */
   readonly maxResumeAgeMs: number;
   readonly s3: ObjectSettings;
-  /** Looks for the finished object (HEAD + metadata): after NoSuchUpload it may already exist. */
+  /** `If-None-Match: *` on CompleteMultipartUpload: a refusal (412) becomes KEY_TAKEN. */
+  readonly conditionalWrites?: boolean;
+  /**
+   * Looks for the finished object (HEAD + metadata): after NoSuchUpload it may already exist.
+   * Throws KEY_TAKEN when the key holds another source's object.
+   */
   readonly findExisting?: (() => Promise<string | null>) | undefined;
 }
 
@@ -143,7 +149,9 @@ export class MultipartUpload {
     if (this.deps.findExisting === undefined) return null;
     try {
       return await this.deps.findExisting();
-    } catch {
+    } catch (err) {
+      // Completing would replace another file's object: that must surface, not be swallowed.
+      if (err instanceof TvmError && err.code === ErrorCodes.KEY_TAKEN) throw err;
       return null;
     }
   }
@@ -152,7 +160,9 @@ export class MultipartUpload {
     const error = classify(err, { ...this.ctx, operation: 'multipart upload' });
     if (this.job.signal?.aborted) return error;
     const invalid = hasAny(errorSignals(err), PROGRESS_INVALID) !== undefined;
-    if ((error.retriability === 'permanent' || invalid) && session !== undefined) {
+    // KEY_TAKEN: this upload id is bound to a key we will not use again.
+    const dead = error.retriability === 'permanent' || invalid || error.code === ErrorCodes.KEY_TAKEN;
+    if (dead && session !== undefined) {
       await this.abortQuietly(this.job.key, session.uploadId);
       await this.deps.store.delete(this.job.fileId);
     }
@@ -255,14 +265,17 @@ export class MultipartUpload {
   private async complete(session: Session): Promise<{ etag: string; bytesSent: number }> {
     const { deps, job } = this;
     const parts = [...session.done.values()].sort((a, b) => a.partNumber - b.partNumber);
-    const res = await deps.client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: deps.bucket,
-        Key: job.key,
-        UploadId: session.uploadId,
-        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
-      }),
-      { abortSignal: job.signal },
+    const res = await refusedAsTaken(deps.bucket, job.key, () =>
+      deps.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: deps.bucket,
+          Key: job.key,
+          UploadId: session.uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+          ...(deps.conditionalWrites === true ? { IfNoneMatch: '*' } : {}),
+        }),
+        { abortSignal: job.signal },
+      ),
     );
     // The upload id is consumed now, whatever the ETag says: progress is useless from here on.
     await deps.store.delete(job.fileId);

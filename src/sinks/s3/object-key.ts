@@ -87,3 +87,24 @@ export function buildObjectKey(input: ObjectKeyInput): string {
   validateObjectKey(key, input.relPath);
   return key;
 }
+
+/** Digits of a version number: `~0002` … `~9999` sort lexicographically in version order. */
+export const VERSION_DIGITS = 4;
+
+/**
+ * Version `n` of a key (n ≥ 1; 1 is the key itself). Later versions insert `~NNNN` before the
+ * last extension of the file name (`app.log.gz` → `app.log~0002.gz`, `syslog.1` → `syslog~0002.1`),
+ * or append it when the name has none (`data` → `data~0002`), so the codec suffix and the
+ * content type survive and a plain listing sorts the base first, then versions in order.
+ */
+export function versionedKey(key: string, n: number): string {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new TvmError(ErrorCodes.INTERNAL, `invalid object key version ${n}`, { retriability: 'permanent' });
+  }
+  if (n === 1) return key;
+  const tag = `~${String(n).padStart(VERSION_DIGITS, '0')}`;
+  const slash = key.lastIndexOf('/');
+  const dot = key.lastIndexOf('.');
+  // A leading dot (".bashrc") is part of the name, not an extension.
+  return dot > slash + 1 ? `${key.slice(0, dot)}${tag}${key.slice(dot)}` : `${key}${tag}`;
+}

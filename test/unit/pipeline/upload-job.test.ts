@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createUploadJob, PERMANENT_RETRY_MS, type UploadJobDeps, type UploadRequest } from '../../../src/pipeline/upload-job.js';
+import { buildObjectKey } from '../../../src/sinks/s3/object-key.js';
+import { createUploadJob, MAX_TAKEN_KEYS_PER_ATTEMPT, PERMANENT_RETRY_MS, type UploadJobDeps, type UploadRequest } from '../../../src/pipeline/upload-job.js';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
@@ -48,6 +49,10 @@ function setup(over: Partial<UploadJobDeps> = {}) {
       remove: (id) => calls.push(`removed:${id}`),
       release: (id) => calls.push(`released:${id}`),
     },
+    keys: {
+      issue: (i) => ({ key: i.base, stored: false, unconfirmed: false }),
+      markTaken: (key) => calls.push(`taken:${key}`),
+    },
     compress: async (job) => result(job),
     upload: async (req) => {
       uploads.push(req);
@@ -63,6 +68,7 @@ function setup(over: Partial<UploadJobDeps> = {}) {
     compression: { codec: 'gzip', level: 6, skipExtensions: [] },
     partSize: 8 * 1024 * 1024,
     stableMs: 2000,
+    keyRetentionMs: 30 * 86_400_000,
     ...over,
   };
   return { deps, calls, events, uploads, spoolDir, failed: () => failed, cleanup: () => rmSync(spoolDir, { recursive: true, force: true }) };
@@ -164,5 +170,87 @@ describe('pipeline/upload-job', () => {
     expect(s.calls[0]).to.equal('uploaded:9:veh/2026-11-30/ros/f9.log');
     s.cleanup();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rejects a name that cannot be a key before compressing it', async () => {
+    let compressed = 0;
+    const s = setup({
+      compress: async (job) => {
+        compressed++;
+        return result(job);
+      },
+      objectKey: (r, codec) => buildObjectKey({ vehicleId: 'veh', source: r.source, relPath: r.relPath, mtimeMs: r.mtimeMs, codec }),
+    });
+    await createUploadJob(s.deps)(record(12, { relPath: 'bad\nname.log' }), new AbortController().signal);
+    expect(compressed).to.equal(0);
+    expect(s.failed()!.r.code).to.equal('TVM_ERR_KEY_INVALID');
+    s.cleanup();
+  });
+
+  it('uploads under the version the key store issues and records that key', async () => {
+    const s = setup({ keys: { issue: (i) => ({ key: `${i.base}~v`, stored: false, unconfirmed: false }), markTaken: () => undefined } });
+    await createUploadJob(s.deps)(record(13), new AbortController().signal);
+    expect(s.uploads[0]!.key).to.equal('veh/2026-11-30/ros/f13.log.gz~v');
+    expect(s.calls).to.deep.equal(['uploaded:13:veh/2026-11-30/ros/f13.log.gz~v']);
+    s.cleanup();
+  });
+
+  it('sends nothing when the key store already holds these bytes, and records the upload', async () => {
+    const s = setup({ keys: { issue: (i) => ({ key: i.base, stored: true, unconfirmed: false }), markTaken: () => undefined } });
+    await createUploadJob(s.deps)(record(14), new AbortController().signal);
+    expect(s.uploads).to.have.length(0);
+    expect(s.calls).to.deep.equal(['uploaded:14:veh/2026-11-30/ros/f14.log.gz']);
+    expect(s.events.find((e) => e.type === 'file.uploaded')).to.deep.include({ sentBytes: 0, remoteSkip: true });
+    s.cleanup();
+  });
+
+  it('checks S3 first when the key store reuses an unconfirmed reservation', async () => {
+    const s = setup({ keys: { issue: (i) => ({ key: i.base, stored: false, unconfirmed: true }), markTaken: () => undefined } });
+    await createUploadJob(s.deps)(record(15), new AbortController().signal);
+    expect(s.uploads[0]!.verifyRemote).to.equal(true);
+    s.cleanup();
+  });
+
+  it('checks S3 first for a file old enough that key records of its date may have been forgotten', async () => {
+    const day = 86_400_000;
+    const s = setup({ now: () => 40 * day, keyRetentionMs: 30 * day, stat: () => ({ size: 10, mtimeMs: 5 * day }) });
+    await createUploadJob(s.deps)(record(18), new AbortController().signal);
+    const fresh = setup({ now: () => 40 * day, keyRetentionMs: 30 * day, stat: () => ({ size: 10, mtimeMs: 39 * day }) });
+    await createUploadJob(fresh.deps)(record(19), new AbortController().signal);
+    expect([s.uploads[0]!.verifyRemote, fresh.uploads[0]!.verifyRemote]).to.deep.equal([true, false]);
+    s.cleanup();
+    fresh.cleanup();
+  });
+
+  it('records a key found taken on the server and writes under the next version in the same attempt', async () => {
+    const taken = new Set<string>();
+    const s = setup({
+      keys: {
+        issue: (i) => ({ key: taken.has(i.base) ? `${i.base}~2` : i.base, stored: false, unconfirmed: false }),
+        markTaken: (key) => {
+          taken.add(key);
+        },
+      },
+      upload: async (req) => {
+        if (req.key.endsWith('.gz')) throw new TvmError(ErrorCodes.KEY_TAKEN, 'taken', { details: { remoteSha256: 'ff' } });
+        return { skipped: false, bytesSent: 10 };
+      },
+    });
+    await createUploadJob(s.deps)(record(16), new AbortController().signal);
+    expect([...taken]).to.deep.equal(['veh/2026-11-30/ros/f16.log.gz']);
+    expect(s.calls).to.deep.equal(['uploaded:16:veh/2026-11-30/ros/f16.log.gz~2']);
+    s.cleanup();
+  });
+
+  it('gives up the attempt (retried later) when key after key is taken', async () => {
+    let n = 0;
+    const s = setup({
+      keys: { issue: (i) => ({ key: `${i.base}~${++n}`, stored: false, unconfirmed: false }), markTaken: () => undefined },
+      upload: async () => Promise.reject(new TvmError(ErrorCodes.KEY_TAKEN, 'taken')),
+    });
+    await createUploadJob(s.deps)(record(17), new AbortController().signal);
+    expect(n).to.equal(MAX_TAKEN_KEYS_PER_ATTEMPT);
+    expect(s.failed()!.r.code).to.equal('TVM_ERR_KEY_TAKEN');
+    s.cleanup();
   });
 });

@@ -118,7 +118,7 @@ export function sysError(code: string, message = `${code}: failed`, extra: Recor
 /** A real S3Client built by our factory (fake credentials, no network), for aws-sdk-client-mock. */
 export function offlineClient(): S3Client {
   const s3: S3Config = {
-    bucket: 'logs', region: 'us-east-1', profile: null, endpoint: null, forcePathStyle: false,
+    bucket: 'logs', region: 'us-east-1', profile: null, endpoint: null, forcePathStyle: false, conditionalWrites: true,
     storageClass: null, serverSideEncryption: null, kmsKeyId: null,
   };
   return createS3Client(s3, {}, { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } }).client;

@@ -329,6 +329,32 @@ describe('sinks/s3 multipart upload', () => {
     expect(store.get(42)).to.equal(null);
   });
 
+  it('completes with If-None-Match: * when conditional writes are on, and not otherwise', async () => {
+    await uploader({ conditionalWrites: true }).upload(job());
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input).to.include({ IfNoneMatch: '*' });
+    mock.resetHistory();
+    await uploader().upload(job());
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input).not.to.have.property('IfNoneMatch');
+  });
+
+  it('turns a refused conditional Complete (412) into KEY_TAKEN, aborts the upload and forgets it', async () => {
+    mock.on(CompleteMultipartUploadCommand).rejects(s3Error('PreconditionFailed', 412));
+    const e = await caught(uploader({ conditionalWrites: true }).upload(job()));
+    expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+    expect(e.details).to.include({ key: 'v/2024-06-01/bag/run.mcap' });
+    expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input).to.include({ UploadId: 'up-1' });
+    expect(store.get(42)).to.equal(null);
+  });
+
+  it('does not complete over another source\'s object found after NoSuchUpload', async () => {
+    crashedAfter([1, 2, 3, 4, 5]);
+    mock.on(ListPartsCommand).rejects(s3Error('NoSuchUpload', 404));
+    mock.on(HeadObjectCommand).resolves({ ContentLength: 5, Metadata: { 'source-sha256': 'f'.repeat(64) } });
+    const e = await caught(uploader().upload(job()));
+    expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)).to.have.length(0);
+  });
+
   it('classifies NoSuchBucket on CreateMultipartUpload as an operator error', async () => {
     mock.on(CreateMultipartUploadCommand).rejects(s3Error('NoSuchBucket', 404));
     const e = await caught(uploader().upload(job()));

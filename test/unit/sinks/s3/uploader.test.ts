@@ -89,11 +89,27 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
     expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input).to.include({ UploadId: 'old', Key: j.key });
   });
 
+  it('sends If-None-Match: * only when conditional writes are on', async () => {
+    mock.on(PutObjectCommand).resolves({ ETag: goodEtag() });
+    const opts = { client, bucket: 'logs', s3, partSize: 1024 * 1024, partConcurrency: 2, multipart: new FakeMultipartStore(), logger: silentLogger() };
+    await new S3Uploader({ ...opts, conditionalWrites: true }).upload(job());
+    await uploader().upload(job());
+    const calls = mock.commandCalls(PutObjectCommand);
+    expect(calls[0]!.args[0].input).to.include({ IfNoneMatch: '*' });
+    expect(calls[1]!.args[0].input).not.to.have.property('IfNoneMatch');
+  });
+
+  it('turns a refused conditional PUT (412 Precondition Failed) into KEY_TAKEN naming the key', async () => {
+    mock.on(PutObjectCommand).rejects(s3Error('PreconditionFailed', 412));
+    const e = await caught(uploader().upload(job()));
+    expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+    expect(e.retriable).to.equal(true);
+    expect(e.details).to.include({ bucket: 'logs', key: 'v/2024-06-01/ros/one.log.gz', remoteSha256: '' });
+  });
+
   const proceedCases: Array<[string, () => void]> = [
     ['the object is absent (404)', () => mock.on(HeadObjectCommand).rejects(s3Error('NotFound', 404))],
     ['HEAD is forbidden by a write-only policy (403)', () => mock.on(HeadObjectCommand).rejects(s3Error('Forbidden', 403))],
-    ['the object holds other source bytes', () => mock.on(HeadObjectCommand).resolves({ ContentLength: bytes.length, Metadata: { 'source-sha256': 'f'.repeat(64) } })],
-    ['the object has no metadata (uploaded by something else)', () => mock.on(HeadObjectCommand).resolves({ ContentLength: bytes.length })],
   ];
   for (const [why, arrange] of proceedCases) {
     it(`uploads when ${why}`, async () => {
@@ -102,6 +118,21 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
       const out = await uploader().upload(job({ verifyRemote: true }));
       expect(out.skipped).to.equal(false);
       expect(mock.commandCalls(PutObjectCommand)).to.have.length(1);
+    });
+  }
+
+  const takenCases: Array<[string, () => void, string]> = [
+    ['the object holds other source bytes', () => mock.on(HeadObjectCommand).resolves({ ContentLength: bytes.length, Metadata: { 'source-sha256': 'f'.repeat(64) } }), 'f'.repeat(64)],
+    ['the object has no metadata (uploaded by something else)', () => mock.on(HeadObjectCommand).resolves({ ContentLength: bytes.length }), ''],
+  ];
+  for (const [why, arrange, remote] of takenCases) {
+    it(`never overwrites when ${why}: KEY_TAKEN naming the remote source`, async () => {
+      arrange();
+      mock.on(PutObjectCommand).resolves({ ETag: goodEtag() });
+      const e = await caught(uploader().upload(job({ verifyRemote: true })));
+      expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+      expect(e.details).to.include({ remoteSha256: remote });
+      expect(mock.commandCalls(PutObjectCommand)).to.have.length(0);
     });
   }
 

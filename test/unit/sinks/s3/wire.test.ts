@@ -77,7 +77,7 @@ describe('sinks/s3 wire format (loopback capture server)', () => {
   before(async () => {
     cap = await captureServer();
     s3 = {
-      bucket: 'b', region: 'us-east-1', profile: null, endpoint: cap.endpoint, forcePathStyle: true,
+      bucket: 'b', region: 'us-east-1', profile: null, endpoint: cap.endpoint, forcePathStyle: true, conditionalWrites: false,
       storageClass: 'STANDARD_IA', serverSideEncryption: 'aws:kms', kmsKeyId: 'arn:aws:kms:us-east-1:1:key/k',
     };
   });
