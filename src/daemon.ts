@@ -14,6 +14,7 @@ import type { Logger } from './telemetry/logger.js';
 import { Telemetry } from './telemetry/events.js';
 import { startHttpEndpoint, type HttpEndpoint } from './telemetry/http.js';
 import { openStateStore, RECOVERY_PENDING_KEY, type StateStore } from './state/store.js';
+import { TOMBSTONE_RETENTION_MS } from './state/file-repo.js';
 import { importLegacy } from './state/legacy-import.js';
 import { CompressPool } from './workers/pool.js';
 import { createS3Client } from './sinks/s3/client.js';
@@ -99,7 +100,7 @@ export class Daemon {
         logger,
         retentionDays: config.upload.processedFilesRegistry.retentionDays,
       });
-      if (!legacy.alreadyDone && (legacy.imported.queued > 0 || legacy.imported.uploaded > 0)) {
+      if (!legacy.alreadyDone && (legacy.imported.queued > 0 || legacy.imported.uploaded > 0 || legacy.imported.tombstones > 0)) {
         logger.info({ ...legacy.imported }, 'imported the Python daemon\'s queue and registry');
       }
       let recovering = store.meta.get(RECOVERY_PENDING_KEY) !== null;
@@ -254,8 +255,9 @@ export class Daemon {
   private startHousekeeping(now: () => number): void {
     const retentionMs = this.config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
     const prune = (): void => {
-      const removed = this.store.files.pruneUploaded(now() - retentionMs);
+      const removed = this.store.files.pruneUploaded(now() - retentionMs, now());
       const keys = this.store.keys.prune(now() - retentionMs);
+      this.store.files.expireTombstones(now() - TOMBSTONE_RETENTION_MS);
       if (removed > 0 || keys > 0) this.logger.info({ removed, keys }, 'registry retention: forgot old uploaded files and object keys');
     };
     prune();

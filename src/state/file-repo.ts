@@ -29,6 +29,13 @@ export interface UploadedInfo {
   readonly mtimeMs: number;
 }
 
+/**
+ * How long a pruned row's tombstone is kept. A file still on disk after that is looked at once
+ * more, and its old mtime makes the upload check S3 first (HEAD, source-sha256): nothing is
+ * re-sent, it costs one compression and one request per file a year.
+ */
+export const TOMBSTONE_RETENTION_MS = 365 * 24 * 3600 * 1000;
+
 export type MarkUploadedOutcome = 'uploaded' | 'requeued' | 'gone';
 
 export interface FailureInfo {
@@ -55,6 +62,7 @@ export class FileRepo {
   private readonly enqueueTx: (input: EnqueueInput, now: number) => EnqueueOutcome;
   private readonly enqueueManyTx: (inputs: readonly EnqueueInput[], now: number) => EnqueueOutcome[];
   private readonly uploadedTx: (id: number, info: UploadedInfo) => MarkUploadedOutcome;
+  private readonly pruneTx: (cutoffMs: number, now: number) => number;
 
   constructor(
     private readonly db: Database.Database,
@@ -82,7 +90,12 @@ export class FileRepo {
       minWaiting: p<{ t: number | null }>(q.minWaiting),
       oldestQueued: p<{ t: number | null }>(q.oldestQueued),
       oldestInFlight: p<{ t: number | null }>(q.oldestInFlight),
-      prune: p(q.prune),
+      prune: p<{ path: string; size: number; mtimeMs: number }>(q.prune),
+      tombstoneOf: p<{ size: number; mtimeMs: number }>(q.tombstoneOf),
+      dropTombstone: p(q.dropTombstone),
+      bury: p(q.bury),
+      buryImported: p(q.buryImported),
+      expireTombstones: p(q.expireTombstones),
       page: p<FileRow>(q.page),
       verify: p(q.verify),
       sha: p(q.sha),
@@ -105,6 +118,11 @@ export class FileRepo {
       this.s.uploaded.run(i.objectKey, i.contentSha256, i.uploadedAt, i.size, i.mtimeMs, id);
       return 'uploaded';
     });
+    this.pruneTx = db.transaction((cutoffMs: number, now: number): number => {
+      const gone = this.s.prune.all(cutoffMs) as Array<{ path: string; size: number; mtimeMs: number }>;
+      for (const g of gone) this.s.bury.run(g.path, g.size, g.mtimeMs, now);
+      return gone.length;
+    });
   }
 
   /** Queues a path unless this exact identity is already queued, in flight or uploaded. */
@@ -124,6 +142,12 @@ export class FileRepo {
     const verify = input.verifyRemote === true ? 1 : 0;
     const row = this.s.byPath.get(input.path);
     if (row === undefined) {
+      // Pruned by retention but still on disk, unchanged: it was uploaded, do not send it again.
+      const tomb = this.s.tombstoneOf.get(input.path) as { size: number; mtimeMs: number } | undefined;
+      if (tomb !== undefined) {
+        if (sameIdentity(tomb, input)) return 'already-uploaded';
+        this.s.dropTombstone.run(input.path);
+      }
       this.s.insert.run(input.path, input.source, input.relPath, input.size, input.mtimeMs, now, verify);
       return 'queued';
     }
@@ -226,10 +250,22 @@ export class FileRepo {
 
   /**
    * Registry retention: deletes uploaded rows with uploaded_at < cutoffMs (epoch ms), in batches
-   * of 1000, each its own short transaction, so no single write holds the lock for long.
+   * of 1000, each its own short transaction, so no single write holds the lock for long. Each row
+   * leaves a tombstone (path, size, mtime; pruned_at = now) so a rescan does not queue the file
+   * again while it is unchanged on disk.
    */
-  pruneUploaded(cutoffMs: number): number {
-    return this.guard(() => deleteInBatches(() => this.s.prune.run(cutoffMs).changes));
+  pruneUploaded(cutoffMs: number, now: number): number {
+    return this.guard(() => deleteInBatches(() => this.pruneTx(cutoffMs, now)));
+  }
+
+  /** Forgets tombstones written before cutoffMs, in batches. Returns the count. */
+  expireTombstones(cutoffMs: number): number {
+    return this.guard(() => deleteInBatches(() => this.s.expireTombstones.run(cutoffMs).changes));
+  }
+
+  /** A tombstone from outside the normal flow (legacy registry entries past retention); true if written. */
+  importTombstone(t: { path: string; size: number; mtimeMs: number }, now: number): boolean {
+    return this.guard(() => this.s.buryImported.run(t.path, t.size, t.mtimeMs, now, t.path).changes === 1);
   }
 
   /**

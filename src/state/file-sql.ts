@@ -78,9 +78,18 @@ export const FILE_SQL = {
   oldestInFlight: `SELECT MIN(queued_at) AS t FROM files INDEXED BY files_in_flight WHERE status = 'in_flight'`,
   prune: `DELETE FROM files WHERE id IN (SELECT id FROM files INDEXED BY files_uploaded_at
     WHERE status = 'uploaded' AND uploaded_at < ?
-    LIMIT ${PRUNE_BATCH})`,
+    LIMIT ${PRUNE_BATCH}) RETURNING path, size, mtime_ms AS mtimeMs`,
   page: `SELECT ${FILE_COLUMNS} FROM files INDEXED BY files_queued WHERE status = 'queued' AND (queued_at, id) > (?, ?)
     ORDER BY queued_at, id LIMIT ${PAGE}`,
+  // Tombstones: the identity of pruned uploaded rows (see migrations.ts V2).
+  tombstoneOf: 'SELECT size, mtime_ms AS mtimeMs FROM tombstones WHERE path = ?',
+  dropTombstone: 'DELETE FROM tombstones WHERE path = ?',
+  bury: `INSERT INTO tombstones (path, size, mtime_ms, pruned_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, pruned_at = excluded.pruned_at`,
+  buryImported: `INSERT INTO tombstones (path, size, mtime_ms, pruned_at) SELECT ?, ?, ?, ?
+    WHERE NOT EXISTS (SELECT 1 FROM files WHERE path = ?) ON CONFLICT (path) DO NOTHING`,
+  expireTombstones: `DELETE FROM tombstones WHERE path IN (SELECT path FROM tombstones INDEXED BY tombstones_pruned_at
+    WHERE pruned_at < ? LIMIT ${PRUNE_BATCH})`,
   verify: 'UPDATE files SET verify_remote = 1 WHERE id = ?',
   sha: 'UPDATE files SET content_sha256 = ? WHERE id = ?',
   importUploaded: `INSERT INTO files (path, source, rel_path, size, mtime_ms, status, object_key, uploaded_at,

@@ -296,9 +296,40 @@ describe('FileRepo', () => {
         for (let i = 0; i < 10; i++) ins.run(`/new/${i}`, 10_000 + i);
       })();
       files.enqueue(input({ path: '/queued' }), 0);
-      expect(files.pruneUploaded(10_000)).to.equal(2500);
+      expect(files.pruneUploaded(10_000, 20_000)).to.equal(2500);
       expect(files.countByStatus()).to.deep.equal({ queued: 1, inFlight: 0, uploaded: 10 });
-      expect(files.pruneUploaded(10_000)).to.equal(0);
+      expect(files.pruneUploaded(10_000, 20_000)).to.equal(0);
+    });
+
+    it('does not queue a pruned file again while it is unchanged on disk (rescan after retention)', () => {
+      const f = input({ path: '/logs/kept.log' });
+      files.enqueue(f, 0);
+      const row = files.claimNext(1)!;
+      files.markUploaded(row.id, uploadedInfo({ size: f.size, mtimeMs: f.mtimeMs, uploadedAt: 100 }));
+      expect(files.pruneUploaded(1000, 2000)).to.equal(1);
+      expect(files.getByPath(f.path)).to.equal(null);
+      expect(files.enqueue(f, 3000)).to.equal('already-uploaded');
+      expect(files.enqueueMany([f], 3000)).to.deep.equal(['already-uploaded']);
+      expect(files.countByStatus().queued).to.equal(0);
+    });
+
+    it('queues a pruned file again once it changed, and forgets its tombstone', () => {
+      const f = input({ path: '/logs/changed.log' });
+      files.enqueue(f, 0);
+      files.markUploaded(files.claimNext(1)!.id, uploadedInfo({ size: f.size, mtimeMs: f.mtimeMs, uploadedAt: 100 }));
+      files.pruneUploaded(1000, 2000);
+      expect(files.enqueue({ ...f, size: f.size + 1 }, 3000)).to.equal('queued');
+      expect(store.db.prepare('SELECT COUNT(*) AS n FROM tombstones').get()).to.deep.equal({ n: 0 });
+    });
+
+    it('expires tombstones older than the cutoff; an imported one never shadows a known row', () => {
+      expect(files.importTombstone({ path: '/a', size: 1, mtimeMs: 1 }, 100)).to.equal(true);
+      expect(files.importTombstone({ path: '/a', size: 2, mtimeMs: 2 }, 100)).to.equal(false);
+      files.enqueue(input({ path: '/b' }), 0);
+      expect(files.importTombstone({ path: '/b', size: 1, mtimeMs: 1 }, 100)).to.equal(false);
+      expect(files.enqueue(input({ path: '/a', size: 1, mtimeMs: 1 }), 200)).to.equal('already-uploaded');
+      expect(files.expireTombstones(101)).to.equal(1);
+      expect(files.enqueue(input({ path: '/a', size: 1, mtimeMs: 1 }), 200)).to.equal('queued');
     });
 
     it('iterates every queued row oldest first, page by page, while the caller removes rows', () => {
