@@ -13,7 +13,7 @@ import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
 import { Telemetry } from './telemetry/events.js';
 import { startHttpEndpoint, type HttpEndpoint } from './telemetry/http.js';
-import { openStateStore, RECOVERY_PENDING_KEY, type StateStore } from './state/store.js';
+import { openStateStore, RECOVERY_PENDING_KEY, STATE_REBUILT_AT_KEY, type StateStore } from './state/store.js';
 import { TOMBSTONE_RETENTION_MS } from './state/file-repo.js';
 import { importLegacy } from './state/legacy-import.js';
 import { CompressPool } from './workers/pool.js';
@@ -31,7 +31,7 @@ import { Dispatcher, type Timers, realTimers } from './pipeline/dispatcher.js';
 import { Intake } from './pipeline/intake.js';
 import { createUploadJob } from './pipeline/upload-job.js';
 import type { WatcherBackend } from './pipeline/watch-source.js';
-import { realStatProbe } from './pipeline/stat-probe.js';
+import { lstatSource } from './pipeline/stat-probe.js';
 import type { FileRecord } from './state/types.js';
 
 export interface DaemonOptions {
@@ -104,6 +104,8 @@ export class Daemon {
         logger.info({ ...legacy.imported }, 'imported the Python daemon\'s queue and registry');
       }
       let recovering = store.meta.get(RECOVERY_PENDING_KEY) !== null;
+      const rebuiltAt = Number(store.meta.get(STATE_REBUILT_AT_KEY) ?? Number.NEGATIVE_INFINITY);
+      const retentionMs = config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
       const reset = store.files.resetInFlight();
       if (reset > 0) logger.info({ files: reset }, 'resuming uploads interrupted by the last shutdown');
       // The spool is a cache (compression is deterministic): start from an empty one, which also
@@ -149,6 +151,7 @@ export class Daemon {
             metadata: buildObjectMetadata({ vehicleId: config.vehicleId, path: req.record.path, result: req.result }),
             contentType: contentTypeFor(req.key),
             verifyRemote: req.verifyRemote,
+            replaces: req.replaces,
             signal: req.signal,
           }),
         objectKey: (rec: FileRecord, codec) =>
@@ -157,13 +160,13 @@ export class Daemon {
         retryDelayMs: (attempts, err) => retry.nextDelayMs(attempts, err),
         alerts,
         telemetry,
-        stat: realStatProbe,
+        stat: lstatSource,
         now,
         spoolDir,
         compression: config.upload.compression,
         partSize,
         stableMs: config.upload.fileStableSeconds * 1000,
-        keyRetentionMs: config.upload.processedFilesRegistry.retentionDays * 24 * HOUR,
+        keysKnownSince: () => Math.max(now() - retentionMs, rebuiltAt),
       });
 
       const dispatcher = new Dispatcher({

@@ -12,15 +12,17 @@ import type { Codec } from '../config/types.js';
 import type { CompressJob, CompressResult } from '../workers/protocol.js';
 import type { FileRecord } from '../state/types.js';
 import type { Telemetry } from '../telemetry/events.js';
-import type { IssuedKey, IssueInput } from '../state/key-repo.js';
+import type { IssuedKey, IssueInput, StoredKey } from '../state/key-repo.js';
 import { validateObjectKey } from '../sinks/s3/object-key.js';
-import type { StatProbe } from './stat-probe.js';
+import type { SourceStat } from './stat-probe.js';
 
 export interface UploadRequest {
   readonly record: FileRecord;
   readonly key: string;
   readonly result: CompressResult;
   readonly verifyRemote: boolean;
+  /** The key holds an earlier, shorter content of this file (this source sha256): replace it. */
+  readonly replaces?: string | undefined;
   readonly signal: AbortSignal;
 }
 
@@ -34,6 +36,7 @@ export interface JobFiles {
 /** Object key versions (state/key-repo.ts): which key these bytes go to, and keys found taken. */
 export interface JobKeys {
   issue(input: IssueInput): IssuedKey;
+  lastStored(path: string): StoredKey | null;
   markTaken(key: string, sourceSha256: string, now: number): void;
 }
 
@@ -49,7 +52,8 @@ export interface UploadJobDeps {
   /** Told about every failure and every success, to log operator-class problems once. */
   readonly alerts?: { failure(err: TvmError): void; success(): void };
   readonly telemetry: Telemetry;
-  readonly stat: StatProbe;
+  /** null only when the source itself is gone (ENOENT); other problems throw. See lstatSource. */
+  readonly stat: SourceStat;
   readonly now: () => number;
   readonly spoolDir: string;
   readonly compression: { codec: Codec; level: number; skipExtensions: readonly string[] };
@@ -57,10 +61,11 @@ export interface UploadJobDeps {
   /** Quiet period: a file that changed is looked at again after this long. */
   readonly stableMs: number;
   /**
-   * How long key records are kept (registry retention). A file whose date folder may hold keys
-   * forgotten since is checked in S3 before it is written (HEAD), so it cannot replace them.
+   * Epoch ms since which the key records are complete: keys issued earlier may have been pruned
+   * (registry retention) or lost (state rebuilt after corruption). A file whose date folder may
+   * hold such keys is checked in S3 before it is written (HEAD), so it cannot replace them.
    */
-  readonly keyRetentionMs: number;
+  readonly keysKnownSince: () => number;
 }
 
 /** Margin for the date folder: a local day starts up to ~26 h before an mtime in it (zones, DST). */
@@ -90,6 +95,10 @@ export function createUploadJob(d: UploadJobDeps) {
       }
       // Reject a name that cannot be a key before spending a compression on it.
       d.objectKey({ ...record, size: st.size, mtimeMs: st.mtimeMs }, 'none');
+      // What this path last stored: if the file only grew since, its object is replaced rather
+      // than versioned (the worker hashes that many leading bytes to tell).
+      const last = d.keys.lastStored(record.path);
+      const prefixSize = last !== null && last.sourceSize > 0 && last.sourceSize < st.size ? last.sourceSize : undefined;
       result = await d.compress(
         {
           kind: 'compress',
@@ -101,12 +110,14 @@ export function createUploadJob(d: UploadJobDeps) {
           partSize: d.partSize,
           expectedSize: st.size,
           expectedMtimeMs: st.mtimeMs,
+          ...(prefixSize !== undefined ? { prefixSize } : {}),
         },
         signal,
       );
       const current = { ...record, size: result.sourceSize, mtimeMs: result.sourceMtimeMs };
       const base = d.objectKey(current, result.codec);
-      const sent = await sendVersioned(d, record, base, result, signal, tried);
+      const grows = last !== null && result.prefixSha256 === last.sourceSha256 ? last.key : undefined;
+      const sent = await sendVersioned(d, record, { base, grows }, result, signal, tried);
       const key = sent.key;
       d.files.markUploaded(record.id, {
         objectKey: key,
@@ -135,7 +146,9 @@ export function createUploadJob(d: UploadJobDeps) {
         return;
       }
       const err = d.classify(raw);
-      if (err.code === ErrorCodes.FILE_VANISHED) {
+      // ENOENT may come from the spool, a credentials file or anything else: the row is only
+      // forgotten when the source itself is gone now; otherwise it is a retriable failure.
+      if (err.code === ErrorCodes.FILE_VANISHED && (await sourceGone(d, record.path))) {
         d.files.remove(record.id);
         d.telemetry.emit({ type: 'file.vanished', path: record.path });
         return;
@@ -178,28 +191,28 @@ export function createUploadJob(d: UploadJobDeps) {
 
 /**
  * Uploads under the key the state store issues for these source bytes: the reference key the
- * first time, the next free version when it holds other content. Identical bytes already stored
- * send nothing. A key found taken on the server (conditional write refused, or a check showing
+ * first time, the next free version when it holds other content, the same key when the file
+ * only grew since it was stored there. Identical bytes already stored send nothing. A key found taken on the server (conditional write refused, or a check showing
  * another source) is recorded and the next version tried, a few times within one attempt.
  */
 async function sendVersioned(
   d: UploadJobDeps,
   record: FileRecord,
-  base: string,
+  target: { base: string; grows: string | undefined },
   result: CompressResult,
   signal: AbortSignal,
   tried: { key: string | null },
 ): Promise<{ key: string; skipped: boolean; bytesSent: number }> {
   for (let taken = 0; ; taken++) {
     const now = d.now();
-    const issued = d.keys.issue({ base, sourceSha256: result.sourceSha256, path: record.path, now });
+    const issued = d.keys.issue({ ...target, sourceSha256: result.sourceSha256, path: record.path, now });
     tried.key = issued.key;
     if (issued.stored) return { key: issued.key, skipped: true, bytesSent: 0 };
     validateObjectKey(issued.key, record.relPath);
     try {
-      const forgotten = result.sourceMtimeMs < now - d.keyRetentionMs + DATE_MARGIN_MS;
+      const forgotten = result.sourceMtimeMs < d.keysKnownSince() + DATE_MARGIN_MS;
       const verifyRemote = record.verifyRemote || issued.unconfirmed || forgotten;
-      const sent = await d.upload({ record, key: issued.key, result, verifyRemote, signal });
+      const sent = await d.upload({ record, key: issued.key, result, verifyRemote, replaces: issued.replaces, signal });
       return { key: issued.key, ...sent };
     } catch (err) {
       const e = d.classify(err);
@@ -207,5 +220,13 @@ async function sendVersioned(
       const remote = typeof e.details.remoteSha256 === 'string' ? e.details.remoteSha256 : '';
       d.keys.markTaken(issued.key, remote, now);
     }
+  }
+}
+
+async function sourceGone(d: UploadJobDeps, path: string): Promise<boolean> {
+  try {
+    return (await d.stat(path)) === null;
+  } catch {
+    return false;
   }
 }

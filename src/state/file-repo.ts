@@ -110,7 +110,7 @@ export class FileRepo {
       const now = this.s.identityOf.get(id);
       if (now === undefined) return 'gone';
       this.s.dropMultipart.run(id);
-      this.s.storeKey.run(i.objectKey, i.contentSha256, i.uploadedAt, id);
+      this.s.storeKey.run(i.objectKey, i.contentSha256, i.size, i.uploadedAt, id);
       if (now.changed === 1 && !sameIdentity(now, i)) {
         this.s.changedRequeue.run(id);
         return 'requeued';

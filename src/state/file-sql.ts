@@ -60,8 +60,9 @@ export const FILE_SQL = {
     verify_remote = 0 WHERE id = ?`,
   dropMultipart: 'DELETE FROM multipart WHERE file_id = ?',
   // The key now holds these bytes, whatever happens to the row (even a requeue: the object exists).
-  storeKey: `INSERT INTO object_keys (key, source_sha256, path, stored, issued_at) SELECT ?, ?, path, 1, ? FROM files
-    WHERE id = ? ON CONFLICT (key) DO UPDATE SET source_sha256 = excluded.source_sha256, path = excluded.path, stored = 1`,
+  storeKey: `INSERT INTO object_keys (key, source_sha256, source_size, path, stored, issued_at) SELECT ?, ?, ?, path, 1, ? FROM files
+    WHERE id = ? ON CONFLICT (key) DO UPDATE SET source_sha256 = excluded.source_sha256, source_size = excluded.source_size,
+    path = excluded.path, stored = 1, issued_at = excluded.issued_at`,
   failed: `UPDATE files SET status = 'queued', attempts = attempts + 1, last_error = ?,
     last_error_code = ?, next_attempt_at = ? WHERE id = ? RETURNING ${FILE_COLUMNS}`,
   release: `UPDATE files SET status = 'queued' WHERE id = ? AND status = 'in_flight'`,

@@ -10,13 +10,16 @@
  *     our own unconfirmed reservation for the same path with other bytes
  *                                ─► reused, but `unconfirmed`: the caller checks S3 first
  *                                   (a crash may have stored the old bytes without recording it)
+ *     `grows`: the path's last stored key (same date folder) holds a prefix of these bytes
+ *                                ─► that key, `replaces` its old bytes: a log that grew keeps one
+ *                                   object, since the new one holds everything the old one did
  *
  * It does not talk to S3 or decide retention: markTaken records what the uploader found
  * (a conditional write refused, a HEAD showing other bytes), and callers pass times in.
  */
 import type Database from 'better-sqlite3';
 import { ErrorCodes, TvmError } from '../errors.js';
-import { versionedKey } from '../sinks/s3/object-key.js';
+import { isVersionOf, versionedKey } from '../sinks/s3/object-key.js';
 import { deleteInBatches, PRUNE_BATCH } from './file-sql.js';
 import { guarded } from './sqlite-errors.js';
 
@@ -30,6 +33,14 @@ export interface IssueInput {
   readonly sourceSha256: string;
   readonly path: string;
   readonly now: number;
+  /** A key (from lastStored) whose stored bytes are a prefix of these: the file only grew. */
+  readonly grows?: string | undefined;
+}
+
+export interface StoredKey {
+  readonly key: string;
+  readonly sourceSha256: string;
+  readonly sourceSize: number;
 }
 
 export interface IssuedKey {
@@ -38,6 +49,8 @@ export interface IssuedKey {
   readonly stored: boolean;
   /** Reclaimed from an earlier, unconfirmed reservation: check the bucket before writing. */
   readonly unconfirmed: boolean;
+  /** Set when the key holds an earlier, shorter content of this file (its source sha256), to be replaced. */
+  readonly replaces?: string;
 }
 
 interface KeyRow {
@@ -62,6 +75,8 @@ export class KeyRepo {
       bySource: p<KeyRow>(`SELECT ${COLS} FROM object_keys INDEXED BY object_keys_source
         WHERE path = ? AND source_sha256 = ? ORDER BY stored DESC LIMIT 1`),
       byKey: p<KeyRow>(`SELECT ${COLS} FROM object_keys WHERE key = ?`),
+      lastStored: p<StoredKey>(`SELECT key, source_sha256 AS sourceSha256, source_size AS sourceSize
+        FROM object_keys INDEXED BY object_keys_source WHERE path = ? AND stored = 1 ORDER BY issued_at DESC LIMIT 1`),
       insert: p('INSERT INTO object_keys (key, source_sha256, path, stored, issued_at) VALUES (?, ?, ?, 0, ?)'),
       reclaim: p('UPDATE object_keys SET source_sha256 = ?, issued_at = ? WHERE key = ?'),
       taken: p(`INSERT INTO object_keys (key, source_sha256, path, stored, issued_at) VALUES (?, ?, '', 1, ?)
@@ -75,6 +90,11 @@ export class KeyRepo {
   /** The key to write these source bytes under; see the diagram above. */
   issue(input: IssueInput): IssuedKey {
     return this.guard(() => this.issueTx(input));
+  }
+
+  /** The key most recently written for `path`, to ask whether the file only grew since. */
+  lastStored(path: string): StoredKey | null {
+    return this.guard(() => this.s.lastStored.get(path) ?? null);
   }
 
   /**
@@ -93,6 +113,12 @@ export class KeyRepo {
   private doIssue(i: IssueInput): IssuedKey {
     const same = this.s.bySource.get(i.path, i.sourceSha256);
     if (same !== undefined) return { key: same.key, stored: same.stored === 1, unconfirmed: false };
+    if (i.grows !== undefined && isVersionOf(i.grows, i.base)) {
+      const prior = this.s.byKey.get(i.grows);
+      if (prior !== undefined && prior.stored === 1 && prior.path === i.path && prior.sha !== '') {
+        return { key: prior.key, stored: false, unconfirmed: false, replaces: prior.sha };
+      }
+    }
     for (let n = 1; n <= MAX_KEY_VERSIONS; n++) {
       const key = versionedKey(i.base, n);
       const row = this.s.byKey.get(key);

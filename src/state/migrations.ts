@@ -116,7 +116,7 @@ END;
  * - object_keys: every key this daemon issued and the source bytes it holds (stored = 1) or is
  *   reserved for (stored = 0), so a second content of the same path and date, or a second file
  *   mapping to the same key, gets a new version instead of overwriting (sinks/s3/object-key.ts).
- *   source_sha256 = '' for a key found taken by an object we did not write.
+ *   source_sha256 = '' (size -1) for a key found taken by an object we did not write.
  * - tombstones: identity of uploaded rows pruned by registry retention, so a rescan does not
  *   re-send files still on disk.
  * - multipart gains the proof that recorded parts belong to the bytes about to be sent: codec,
@@ -128,14 +128,15 @@ const V2 = `
 CREATE TABLE object_keys (
   key            TEXT PRIMARY KEY,
   source_sha256  TEXT NOT NULL,
+  source_size    INTEGER NOT NULL DEFAULT -1,
   path           TEXT NOT NULL,
   stored         INTEGER NOT NULL DEFAULT 0 CHECK (stored IN (0, 1)),
-  issued_at      INTEGER NOT NULL
+  issued_at      INTEGER NOT NULL  -- issued, or last written
 ) WITHOUT ROWID;
 CREATE INDEX object_keys_source ON object_keys (path, source_sha256);
 CREATE INDEX object_keys_issued_at ON object_keys (issued_at);
-INSERT OR IGNORE INTO object_keys (key, source_sha256, path, stored, issued_at)
-  SELECT object_key, COALESCE(content_sha256, ''), path, 1, COALESCE(uploaded_at, queued_at) FROM files
+INSERT OR IGNORE INTO object_keys (key, source_sha256, source_size, path, stored, issued_at)
+  SELECT object_key, COALESCE(content_sha256, ''), size, path, 1, COALESCE(uploaded_at, queued_at) FROM files
   WHERE status = 'uploaded' AND object_key IS NOT NULL;
 
 CREATE TABLE tombstones (

@@ -27,6 +27,12 @@ import { toStateError } from './sqlite-errors.js';
 
 export const DB_FILE = 'tvm-upload.db';
 export const RECOVERY_PENDING_KEY = 'recovery_pending';
+/**
+ * Epoch ms of the last rebuild from corruption, kept for good: object keys of dates up to then
+ * may be taken in S3 without the new database knowing, so uploads of files from before it check
+ * the bucket first (see pipeline/upload-job.ts).
+ */
+export const STATE_REBUILT_AT_KEY = 'state_rebuilt_at';
 
 export interface StateStoreOptions {
   readonly dir: string;
@@ -89,7 +95,9 @@ export function openStateStore(opts: StateStoreOptions): StateStore {
     }
     const store = new SqliteStateStore(db, dbPath, lock, recovered);
     if (recovered !== null) {
-      store.meta.set(RECOVERY_PENDING_KEY, JSON.stringify({ ...recovered, at: now() }));
+      const at = now();
+      store.meta.set(RECOVERY_PENDING_KEY, JSON.stringify({ ...recovered, at }));
+      store.meta.set(STATE_REBUILT_AT_KEY, String(at));
     }
     return store;
   } catch (err) {

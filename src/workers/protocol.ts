@@ -21,6 +21,8 @@ export interface CompressJob {
   /** Size and mtime (ms) seen when the file was declared stable; a mismatch aborts with FILE_CHANGED. */
   readonly expectedSize: number;
   readonly expectedMtimeMs: number;
+  /** Also hash the first this-many source bytes (CompressResult.prefixSha256): did the file only grow? */
+  readonly prefixSize?: number;
 }
 
 export interface CompressResult {
@@ -45,6 +47,8 @@ export interface CompressResult {
   readonly outputMd5: string;
   /** Base64 MD5 of each `partSize` slice of the uploaded bytes (Content-MD5 per UploadPart). */
   readonly partMd5s: readonly string[];
+  /** Hex SHA-256 of the first CompressJob.prefixSize source bytes, when asked for and the file is that long. */
+  readonly prefixSha256?: string;
   /** Wall milliseconds the job took inside the worker, for telemetry. */
   readonly elapsedMs: number;
 }

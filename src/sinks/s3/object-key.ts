@@ -102,9 +102,26 @@ export function versionedKey(key: string, n: number): string {
     throw new TvmError(ErrorCodes.INTERNAL, `invalid object key version ${n}`, { retriability: 'permanent' });
   }
   if (n === 1) return key;
-  const tag = `~${String(n).padStart(VERSION_DIGITS, '0')}`;
+  const at = versionAt(key);
+  return `${key.slice(0, at)}~${String(n).padStart(VERSION_DIGITS, '0')}${key.slice(at)}`;
+}
+
+/** Where a version tag goes: before the last extension of the file name, else at the end. */
+function versionAt(key: string): number {
   const slash = key.lastIndexOf('/');
   const dot = key.lastIndexOf('.');
   // A leading dot (".bashrc") is part of the name, not an extension.
-  return dot > slash + 1 ? `${key.slice(0, dot)}${tag}${key.slice(dot)}` : `${key}${tag}`;
+  return dot > slash + 1 ? dot : key.length;
+}
+
+const VERSION_TAG = new RegExp(`^~\\d{${VERSION_DIGITS},}$`);
+
+/** True when `key` is `base` itself or one of its versions (versionedKey(base, n)). */
+export function isVersionOf(key: string, base: string): boolean {
+  if (key === base) return true;
+  const at = versionAt(base);
+  const head = base.slice(0, at);
+  const tail = base.slice(at);
+  if (key.length <= base.length || !key.startsWith(head) || !key.endsWith(tail)) return false;
+  return VERSION_TAG.test(key.slice(head.length, key.length - tail.length));
 }

@@ -56,6 +56,11 @@ export interface S3UploaderOptions {
 export interface UploadJob extends ObjectJob {
   /** HEAD first and skip when the object already holds these source bytes. */
   readonly verifyRemote: boolean;
+  /**
+   * The key holds an earlier, shorter content of the same file (this source sha256) that the new
+   * bytes contain: written without If-None-Match, and a HEAD finding that source is no conflict.
+   */
+  readonly replaces?: string | undefined;
 }
 
 export interface UploadOutcome {
@@ -109,7 +114,7 @@ export class S3Uploader {
           now: this.now,
           maxResumeAgeMs: this.opts.maxResumeAgeMs ?? DEFAULT_MAX_RESUME_AGE_MS,
           s3: this.opts.s3,
-          conditionalWrites: this.opts.conditionalWrites === true,
+          conditionalWrites: this.conditional(job),
           findExisting: () => this.findExisting(job),
         },
         job,
@@ -145,6 +150,7 @@ export class S3Uploader {
       // The same source bytes under other codec settings: replacing it loses nothing.
       return null;
     }
+    if (job.replaces !== undefined && holdsSameSource(head.Metadata, job.replaces)) return null;
     throw keyTaken(this.opts.bucket, job.key, parseObjectMetadata(head.Metadata).sourceSha256 ?? '');
   }
 
@@ -188,12 +194,17 @@ export class S3Uploader {
           ContentLength: result.outputSize,
           ContentMD5: result.outputMd5,
           ChecksumSHA256: result.outputSha256,
-          ...(this.opts.conditionalWrites === true ? { IfNoneMatch: '*' } : {}),
+          ...(this.conditional(job) ? { IfNoneMatch: '*' } : {}),
         }),
     }));
     const etag = res.ETag ?? '';
     if (etagIsMd5(res)) verifySingleEtag(etag, result.outputMd5, `s3://${this.opts.bucket}/${job.key}`, { bucket: this.opts.bucket, key: job.key });
     return { etag, skipped: false, bytesSent: result.outputSize };
+  }
+
+  /** If-None-Match: * unless this write deliberately replaces an earlier content of the same file. */
+  private conditional(job: UploadJob): boolean {
+    return this.opts.conditionalWrites === true && job.replaces === undefined;
   }
 
   private failure(err: unknown, job: UploadJob): TvmError {

@@ -55,6 +55,23 @@ describe('KeyRepo (object key versions)', () => {
       .to.equal('v/2026-11-30/syslog/syslog.1~0002.gz');
   });
 
+  it('keeps one key for a file that only grew: the last stored key of the path is replaced', () => {
+    expect(upload('/l/app.log', A)).to.equal(base);
+    expect(store.keys.lastStored('/l/app.log')).to.deep.equal({ key: base, sourceSha256: A, sourceSize: 100 });
+    expect(store.keys.issue({ base, sourceSha256: B, path: '/l/app.log', now: 30, grows: base })).to.deep.equal({
+      key: base, stored: false, unconfirmed: false, replaces: A,
+    });
+  });
+
+  it('never replaces for growth a key of another date folder, another path or unknown content', () => {
+    upload('/l/app.log', A);
+    const otherDay = 'v/2026-12-01/syslog/syslog.1.gz';
+    expect(store.keys.issue({ base: otherDay, sourceSha256: B, path: '/l/app.log', now: 30, grows: base }).key).to.equal(otherDay);
+    expect(store.keys.issue({ base, sourceSha256: C, path: '/l/other.log', now: 30, grows: base }).key).to.equal('v/2026-11-30/syslog/syslog.1~0002.gz');
+    store.keys.markTaken('v/x.gz', '', 1);
+    expect(store.keys.issue({ base: 'v/x.gz', sourceSha256: C, path: '/l/x', now: 30, grows: 'v/x.gz' }).key).to.equal('v/x~0002.gz');
+  });
+
   it('issues the same reservation again for a retry of the same bytes', () => {
     const first = store.keys.issue({ base, sourceSha256: A, path: '/l/x', now: 1 });
     expect(store.keys.issue({ base, sourceSha256: A, path: '/l/x', now: 2 })).to.deep.equal(first);

@@ -64,6 +64,16 @@ describe('workers/compress-job', () => {
     await expectHashesMatch(r, data);
   });
 
+  it('reports the SHA-256 of the first prefixSize source bytes, streamed, one-shot and stored as is', async () => {
+    for (const [name, size, codec] of [['one-shot.log', 200_000, 'gzip'], ['streamed.log', 2 * 1024 * 1024, 'gzip'], ['stored.log', 200_000, 'none']] as const) {
+      const src = join(dir, name);
+      await writeLogLikeFile(src, size);
+      const data = await readFile(src);
+      const r = ok(await handleJob({ ...(await jobFor(src, join(dir, `${name}.out`), { codec })), prefixSize: 12_345 }));
+      expect(r.prefixSha256, name).to.equal(digestsOf(data.subarray(0, 12_345), PART).sha256Hex);
+    }
+  });
+
   it('compresses with zstd at the job level, streamed and one-shot', async () => {
     for (const size of [200_000, 2 * 1024 * 1024]) {
       const src = join(dir, `z${size}.log`);

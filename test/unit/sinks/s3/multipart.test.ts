@@ -6,12 +6,13 @@ import {
   ListPartsCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import { ErrorCodes, TvmError } from '../../../../src/errors.js';
+import { ErrorCodes } from '../../../../src/errors.js';
 import { md5Base64ToHex, multipartEtag } from '../../../../src/sinks/s3/etag.js';
 import { MAX_PARTS, planParts, type MultipartStore } from '../../../../src/sinks/s3/multipart.js';
 import type { MultipartRepo } from '../../../../src/state/multipart-repo.js';
 import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
+import { caughtTvmError } from '../../../support/tvm-errors.js';
 import { FakeMultipartStore, offlineClient, resultFor, s3Error, seededBytes, sysError, tempDir, writeFile } from '../fixtures.js';
 
 // Compile-time contract: the state layer's repository is usable as the uploader's store.
@@ -27,15 +28,7 @@ async function readAll(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function caught(p: Promise<unknown>): Promise<TvmError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(TvmError);
-    return err as TvmError;
-  }
-  throw new Error('expected the upload to fail');
-}
+const caught = caughtTvmError;
 
 describe('sinks/s3 multipart upload', () => {
   let client: S3Client;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
-import { buildObjectKey, localDate, MAX_KEY_BYTES, validateObjectKey, versionedKey } from '../../../../src/sinks/s3/object-key.js';
+import { buildObjectKey, localDate, MAX_KEY_BYTES, validateObjectKey, versionedKey, isVersionOf } from '../../../../src/sinks/s3/object-key.js';
 
 const base = { vehicleId: 'vehicle-001', source: 'ros', relPath: 'run-1/launch.log', codec: 'gzip' as const };
 
@@ -165,6 +165,15 @@ describe('sinks/s3/object-key versions', () => {
   it('sorts the first version first, then the others in order, in a plain listing', () => {
     const keys = [12, 3, 1, 2, 100, 9999].map((n) => versionedKey('v/d/s/app.log.gz', n));
     expect([...keys].sort()).to.deep.equal([1, 2, 3, 12, 100, 9999].map((n) => versionedKey('v/d/s/app.log.gz', n)));
+  });
+
+  it('recognises the key itself and its versions, nothing else', () => {
+    const base = 'v/d/s/app.log.gz';
+    for (const n of [1, 2, 10, 12345]) expect(isVersionOf(versionedKey(base, n), base), String(n)).to.equal(true);
+    for (const other of ['v/d/s/app.log~02.gz', 'v/d/s/app.log~abcd.gz', 'v/d/s/app.log.gz~0002', 'v/d/s/app.log~0002.zst', 'v/d/t/app.log~0002.gz']) {
+      expect(isVersionOf(other, base), other).to.equal(false);
+    }
+    expect(isVersionOf('v/d/s/data~0003', 'v/d/s/data')).to.equal(true);
   });
 
   it('refuses a version that is not a positive integer', () => {

@@ -10,19 +10,12 @@ import { ErrorCodes, TvmError } from '../../../../src/errors.js';
 import { md5Base64ToHex } from '../../../../src/sinks/s3/etag.js';
 import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
+import { caughtTvmError } from '../../../support/tvm-errors.js';
 import { FakeMultipartStore, offlineClient, resultFor, s3Error, seededBytes, tempDir, writeFile } from '../fixtures.js';
 
 const s3 = { storageClass: 'GLACIER_IR', serverSideEncryption: 'AES256' as const, kmsKeyId: null };
 
-async function caught(p: Promise<unknown>): Promise<TvmError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(TvmError);
-    return err as TvmError;
-  }
-  throw new Error('expected the upload to fail');
-}
+const caught = caughtTvmError;
 
 describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
   let client: S3Client;
@@ -105,6 +98,18 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
     expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
     expect(e.retriable).to.equal(true);
     expect(e.details).to.include({ bucket: 'logs', key: 'v/2024-06-01/ros/one.log.gz', remoteSha256: '' });
+  });
+
+  it('replaces an earlier, shorter content of the same file: no If-None-Match, and that source found by HEAD is no conflict', async () => {
+    mock.on(HeadObjectCommand).resolves({ ContentLength: 3, Metadata: { 'source-sha256': 'a'.repeat(64) } });
+    mock.on(PutObjectCommand).resolves({ ETag: goodEtag() });
+    const opts = { client, bucket: 'logs', s3, partSize: 1024 * 1024, partConcurrency: 2, multipart: new FakeMultipartStore(), logger: silentLogger(), conditionalWrites: true };
+    const out = await new S3Uploader(opts).upload(job({ verifyRemote: true, replaces: 'a'.repeat(64) }));
+    expect(out.skipped).to.equal(false);
+    expect(mock.commandCalls(PutObjectCommand)[0]!.args[0].input).not.to.have.property('IfNoneMatch');
+    mock.on(HeadObjectCommand).resolves({ ContentLength: 3, Metadata: { 'source-sha256': 'b'.repeat(64) } });
+    const e = await caught(new S3Uploader(opts).upload(job({ verifyRemote: true, replaces: 'a'.repeat(64) })));
+    expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
   });
 
   const proceedCases: Array<[string, () => void]> = [
