@@ -17,6 +17,7 @@ import { openStateStore, RECOVERY_PENDING_KEY, STATE_REBUILT_AT_KEY, type StateS
 import { TOMBSTONE_RETENTION_MS } from './state/file-repo.js';
 import { importLegacy } from './state/legacy-import.js';
 import { CompressPool } from './workers/pool.js';
+import { codecVersion } from './workers/codec-version.js';
 import { createS3Client } from './sinks/s3/client.js';
 import { S3Uploader } from './sinks/s3/uploader.js';
 import { buildObjectKey } from './sinks/s3/object-key.js';
@@ -153,6 +154,7 @@ export class Daemon {
             verifyRemote: req.verifyRemote,
             replaces: req.replaces,
             signal: req.signal,
+            encoding: { level: req.result.codec === 'none' ? 0 : config.upload.compression.level, version: codecVersion(req.result.codec) },
           }),
         objectKey: (rec: FileRecord, codec) =>
           buildObjectKey({ vehicleId: config.vehicleId, source: rec.source, relPath: rec.relPath, mtimeMs: rec.mtimeMs, codec }),

@@ -19,7 +19,7 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand,
   UploadPartCommand, type S3Client, type UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
-import type { CompletedPart, MultipartProgress } from '../../state/types.js';
+import type { CompletedPart, MultipartProgress, ResumeProof } from '../../state/types.js';
 import { ErrorCodes, TvmError } from '../../errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { errorSignals, hasAny } from '../error-chain.js';
@@ -174,7 +174,8 @@ export class MultipartUpload {
     const p = await deps.store.get(job.fileId);
     if (p) {
       const fresh = deps.now() - p.createdAt <= deps.maxResumeAgeMs;
-      if (p.objectKey === job.key && p.sourceSha256 === job.result.sourceSha256 && p.partSize === deps.partSize && fresh) {
+      const mismatch = proofMismatch(p.proof, this.proof());
+      if (p.objectKey === job.key && p.sourceSha256 === job.result.sourceSha256 && p.partSize === deps.partSize && fresh && mismatch === null) {
         const done = await reconcileParts({
           client: deps.client,
           bucket: deps.bucket,
@@ -191,6 +192,9 @@ export class MultipartUpload {
         deps.logger.debug({ ...this.ctx, uploadId: p.uploadId, partsDone: done.size, parts: this.plan.length }, 'resuming multipart upload');
         return { uploadId: p.uploadId, done };
       }
+      if (mismatch !== null) {
+        deps.logger.info({ ...this.ctx, uploadId: p.uploadId, mismatch }, `recorded parts are of other bytes (${mismatch}); starting the multipart upload clean`);
+      }
       await this.abortQuietly(p.objectKey, p.uploadId);
       await deps.store.delete(job.fileId);
     }
@@ -206,9 +210,15 @@ export class MultipartUpload {
       partSize: deps.partSize,
       uploadPath: job.result.uploadPath,
       sourceSha256: job.result.sourceSha256,
+      proof: this.proof(),
       createdAt: deps.now(),
     });
     return { uploadId: created.UploadId, done: new Map() };
+  }
+
+  private proof(): ResumeProof {
+    const { result, encoding } = this.job;
+    return { codec: result.codec, codecLevel: encoding.level, codecVersion: encoding.version, outputSha256: result.outputSha256 };
   }
 
   private async uploadMissing(session: Session): Promise<void> {
@@ -292,4 +302,15 @@ export class MultipartUpload {
       this.deps.logger.debug({ bucket: this.deps.bucket, key, uploadId, err: classify(err).message }, 'could not abort multipart upload');
     }
   }
+}
+
+/**
+ * Which part of the proof differs, or null. The output sha256 alone settles it (same bytes, same
+ * parts); codec, level and library version are compared too so the log says why.
+ */
+function proofMismatch(recorded: ResumeProof, now: ResumeProof): string | null {
+  for (const k of ['codec', 'codecLevel', 'codecVersion', 'outputSha256'] as const) {
+    if (recorded[k] !== now[k]) return `${k} ${JSON.stringify(recorded[k])} → ${JSON.stringify(now[k])}`;
+  }
+  return null;
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import type { FileRepo } from '../../../src/state/file-repo.js';
 import type { StateStore } from '../../../src/state/store.js';
-import { input, open, removeDir, tempDir } from './helpers.js';
+import { input, open, PROOF, removeDir, tempDir } from './helpers.js';
 
 describe('FileRepo', () => {
   let dir: string;
@@ -144,7 +144,7 @@ describe('FileRepo', () => {
       const r = files.claimNext(1000)!;
       files.markFailed(r.id, { error: 'x', code: 'E', nextAttemptAt: 0 });
       files.claimNext(1000);
-      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', createdAt: 1 });
+      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', proof: PROOF, createdAt: 1 });
       expect(files.markUploaded(r.id, uploadedInfo({ size: 150, mtimeMs: 42 }))).to.equal('uploaded');
       expect(files.get(r.id)).to.deep.include({
         status: 'uploaded', objectKey: 'v1/2026-11-30/ros/a.log.gz', contentSha256: 'ab'.repeat(32), uploadedAt: 5000,
@@ -157,7 +157,7 @@ describe('FileRepo', () => {
       const claimedAs = input({ path: '/a', size: 100, mtimeMs: 10 });
       files.enqueue(claimedAs, 1000);
       const r = files.claimNext(1000)!;
-      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', createdAt: 1 });
+      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', proof: PROOF, createdAt: 1 });
       files.setContentSha256(r.id, 'aa'.repeat(32));
       expect(files.enqueue({ ...claimedAs, size: 180, mtimeMs: 20 }, 2000)).to.equal('already-queued'); // appended meanwhile
       expect(files.markUploaded(r.id, uploadedInfo({ size: 100, mtimeMs: 10 }))).to.equal('requeued');
@@ -215,7 +215,7 @@ describe('FileRepo', () => {
     it('remove deletes the row and its multipart progress', () => {
       files.enqueue(input({ path: '/a' }), 1000);
       const r = files.getByPath('/a')!;
-      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', createdAt: 1 });
+      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', proof: PROOF, createdAt: 1 });
       store.multipart.recordPart(r.id, { partNumber: 1, etag: '"e"', size: 5 });
       files.remove(r.id);
       expect(files.get(r.id)).to.equal(null);

@@ -13,7 +13,7 @@ import type { MultipartRepo } from '../../../../src/state/multipart-repo.js';
 import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
 import { caughtTvmError } from '../../../support/tvm-errors.js';
-import { FakeMultipartStore, offlineClient, resultFor, s3Error, seededBytes, sysError, tempDir, writeFile } from '../fixtures.js';
+import { FakeMultipartStore, offlineClient, proofFor, resultFor, s3Error, seededBytes, sysError, tempDir, TEST_ENCODING, writeFile } from '../fixtures.js';
 
 // Compile-time contract: the state layer's repository is usable as the uploader's store.
 const _repoIsAStore = (r: MultipartRepo): MultipartStore => r;
@@ -86,13 +86,13 @@ describe('sinks/s3 multipart upload', () => {
     new S3Uploader({ client, bucket: 'logs', s3, partSize: PART, partConcurrency: 2, multipart: store, logger: silentLogger(), now: () => 1_000_000, ...over });
   const job = (over: Partial<UploadJob> = {}): UploadJob => ({
     fileId: 42, key: 'v/2024-06-01/bag/run.mcap', result: resultFor(path, PART), metadata: { 'source-sha256': 'abc' },
-    contentType: 'application/octet-stream', verifyRemote: false, ...over,
+    contentType: 'application/octet-stream', verifyRemote: false, encoding: TEST_ENCODING, ...over,
   });
   const etagOf = (n: number): string => `"${md5Base64ToHex(resultFor(path, PART).partMd5s[n - 1]!)}"`;
   /** Progress as a crash after parts `done` would have left it. */
   const crashedAfter = (done: number[], over: Record<string, unknown> = {}): void => {
     const r = resultFor(path, PART);
-    store.begin({ fileId: 42, uploadId: 'up-0', objectKey: 'v/2024-06-01/bag/run.mcap', partSize: PART, uploadPath: path, sourceSha256: r.sourceSha256, createdAt: 999_000, ...over });
+    store.begin({ fileId: 42, uploadId: 'up-0', objectKey: 'v/2024-06-01/bag/run.mcap', partSize: PART, uploadPath: path, sourceSha256: r.sourceSha256, proof: proofFor(r), createdAt: 999_000, ...over });
     for (const n of done) store.recordPart(42, { partNumber: n, etag: etagOf(n), size: PART });
     store.calls.length = 0;
   };
@@ -278,6 +278,32 @@ describe('sinks/s3 multipart upload', () => {
       expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input.UploadId).to.equal('up-0');
       expect(mock.commandCalls(ListPartsCommand)).to.have.length(0);
     }
+  });
+
+  it('starts clean when the codec level, codec library or output bytes changed between attempts, even where ETags prove nothing (SSE-KMS)', async () => {
+    const r = resultFor(path, PART);
+    const changes: Array<[string, Partial<UploadJob>]> = [
+      ['codec level', { encoding: { ...TEST_ENCODING, level: 9 } }],
+      ['library version', { encoding: { ...TEST_ENCODING, version: 'zlib 9.9' } }],
+      ['output sha256', { result: { ...r, outputSha256: 'b3RoZXI=' } }],
+    ];
+    for (const [what, over] of changes) {
+      mock.reset();
+      serveHappy();
+      store = new FakeMultipartStore();
+      crashedAfter([1, 2, 3]);
+      mock.on(ListPartsCommand).resolves({ Parts: [1, 2, 3].map((n) => ({ PartNumber: n, ETag: `"${String(n).repeat(32)}"`, Size: PART })) });
+      await uploader({ s3: kms }).upload(job(over));
+      expect(sentParts(), what).to.deep.equal([1, 2, 3, 4, 5]);
+      expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input.UploadId, what).to.equal('up-0');
+      expect(mock.commandCalls(ListPartsCommand), what).to.have.length(0);
+    }
+  });
+
+  it('records the resume proof with a new upload: codec, level, library version, output sha256', async () => {
+    mock.on(CompleteMultipartUploadCommand).rejects(sysError('ECONNRESET', 'socket hang up'));
+    await caught(uploader().upload(job()));
+    expect(store.get(42)!.proof).to.deep.equal(proofFor(resultFor(path, PART)));
   });
 
   it('keeps the upload id and recorded parts after a retriable failure; the next attempt resumes', async () => {

@@ -11,7 +11,7 @@ import { md5Base64ToHex } from '../../../../src/sinks/s3/etag.js';
 import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
 import { caughtTvmError } from '../../../support/tvm-errors.js';
-import { FakeMultipartStore, offlineClient, resultFor, s3Error, seededBytes, tempDir, writeFile } from '../fixtures.js';
+import { FakeMultipartStore, offlineClient, proofFor, resultFor, s3Error, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../fixtures.js';
 
 const s3 = { storageClass: 'GLACIER_IR', serverSideEncryption: 'AES256' as const, kmsKeyId: null };
 
@@ -43,7 +43,7 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
     const result = resultFor(path, 1024 * 1024);
     return {
       fileId: 7, key: 'v/2024-06-01/ros/one.log.gz', result, metadata: { 'source-sha256': result.sourceSha256 },
-      contentType: 'application/gzip', verifyRemote: false, ...over,
+      contentType: 'application/gzip', verifyRemote: false, encoding: TEST_ENCODING, ...over,
     };
   };
   const goodEtag = (): string => `"${md5Base64ToHex(resultFor(path, 1024 * 1024).outputMd5)}"`;
@@ -74,7 +74,7 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
   it('forgets leftover multipart progress when the object turns out to be there already', async () => {
     const j = job({ verifyRemote: true });
     const store = new FakeMultipartStore();
-    store.begin({ fileId: 7, uploadId: 'old', objectKey: j.key, partSize: 1, uploadPath: path, sourceSha256: j.result.sourceSha256, createdAt: 0 });
+    store.begin({ fileId: 7, uploadId: 'old', objectKey: j.key, partSize: 1, uploadPath: path, sourceSha256: j.result.sourceSha256, proof: proofFor(j.result), createdAt: 0 });
     mock.on(HeadObjectCommand).resolves({ ETag: '"remote"', ContentLength: bytes.length, Metadata: { 'source-sha256': j.result.sourceSha256 } });
     mock.on(AbortMultipartUploadCommand).rejects(s3Error('NoSuchUpload', 404));
     await uploader(store).upload(j);
@@ -238,7 +238,7 @@ describe('sinks/s3/S3Uploader (abort signal)', () => {
     };
     const up = new S3Uploader({ client: hanging as never, bucket: 'b', s3, partSize: 1 << 20, partConcurrency: 1, multipart: new FakeMultipartStore(), logger: silentLogger() });
     const ac = new AbortController();
-    const p = up.upload({ fileId: 1, key: 'k', result: resultFor(path, 1 << 20), metadata: {}, contentType: 'x', verifyRemote: false, signal: ac.signal });
+    const p = up.upload({ fileId: 1, key: 'k', result: resultFor(path, 1 << 20), metadata: {}, contentType: 'x', verifyRemote: false, signal: ac.signal, encoding: TEST_ENCODING });
     setTimeout(() => ac.abort(new Error('shutdown')), 20);
     const e = await caught(p);
     expect(sawSignal).to.not.equal(undefined);
@@ -259,7 +259,7 @@ describe('sinks/s3/S3Uploader (abort signal)', () => {
     const up = new S3Uploader({ client: consuming as never, bucket: 'b', s3, partSize: 1 << 20, partConcurrency: 1, multipart: new FakeMultipartStore(), logger: silentLogger() });
     const result = { ...resultFor(writeFile(t.dir, 'x', Buffer.alloc(0)), 1 << 20), uploadPath: dir };
     const { size } = await stat(dir);
-    const e = await caught(up.upload({ fileId: 1, key: 'k', result: { ...result, outputSize: size }, metadata: {}, contentType: 'x', verifyRemote: false }));
+    const e = await caught(up.upload({ fileId: 1, key: 'k', result: { ...result, outputSize: size }, metadata: {}, contentType: 'x', verifyRemote: false, encoding: TEST_ENCODING }));
     expect(e.code).to.equal(ErrorCodes.FILE_UNREADABLE);
     expect(e.details).to.include({ syscallCode: 'EISDIR' });
   });
