@@ -1,6 +1,9 @@
 /** Process entry: arguments in, exit code out. No logic of its own. */
 import { runCli } from './cli/program.js';
 import { processIo, reportError } from './cli/io.js';
+import { installProcessGuards } from './process-guards.js';
+
+installProcessGuards();
 
 runCli(process.argv.slice(2), processIo).then(
   (code) => {
