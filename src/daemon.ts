@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
 import { Telemetry } from './telemetry/events.js';
+import { Health } from './telemetry/health.js';
+import { reportHealth } from './telemetry/health-report.js';
+import { setGuardLogger } from './process-guards.js';
 import { startHttpEndpoint, type HttpEndpoint } from './telemetry/http.js';
 import { openStateStore, RECOVERY_PENDING_KEY, STATE_REBUILT_AT_KEY, type StateStore } from './state/store.js';
 import { TOMBSTONE_RETENTION_MS } from './state/file-repo.js';
@@ -28,7 +31,7 @@ import { abortStaleUploads } from './sinks/s3/abort-stale.js';
 import { CloudWatchSink } from './sinks/cloudwatch/sink.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UploadGate } from './schedule/upload-gate.js';
-import { Dispatcher, type Timers, realTimers } from './pipeline/dispatcher.js';
+import { Dispatcher, type Timers, realTimers, stateRetryDelayMs } from './pipeline/dispatcher.js';
 import { Intake } from './pipeline/intake.js';
 import { createUploadJob } from './pipeline/upload-job.js';
 import type { WatcherBackend } from './pipeline/watch-source.js';
@@ -58,8 +61,12 @@ const HOUR = 3_600_000;
 
 export class Daemon {
   readonly telemetry: Telemetry;
+  /** Why the daemon is degraded, if it is (logged, /metrics, /healthz 503). */
+  readonly health: Health;
   private closing: Promise<void> | null = null;
   private readonly intervals: NodeJS.Timeout[] = [];
+  /** Pending retries of failed housekeeping tasks (at most one per task). */
+  private readonly retries = new Set<NodeJS.Timeout>();
   private http: HttpEndpoint | null = null;
 
   private constructor(
@@ -73,8 +80,10 @@ export class Daemon {
     telemetry: Telemetry,
     private readonly metrics: CloudWatchSink,
     private readonly s3: S3Client,
+    health: Health,
   ) {
     this.telemetry = telemetry;
+    this.health = health;
   }
 
   static async start(o: DaemonOptions): Promise<Daemon> {
@@ -83,6 +92,9 @@ export class Daemon {
     const now = (): number => timers.now();
     const startedAt = now();
     const telemetry = o.telemetry ?? new Telemetry(logger);
+    setGuardLogger(logger);
+    const health = new Health(now);
+    const stopHealthReport = reportHealth(health, logger, telemetry.registry);
     for (const w of config.warnings) logger.warn(w);
     // Honest about what this version does not do yet, rather than silently ignoring the keys.
     const del = config.deletion;
@@ -179,6 +191,7 @@ export class Daemon {
         startedAt,
         timers,
         onError: (err, rec) => logger.error({ err, path: rec.path }, 'internal error while processing a file'),
+        health,
       });
       const intake = new Intake({
         config,
@@ -188,14 +201,15 @@ export class Daemon {
         onQueued: () => dispatcher.wake(),
         verifyRemote: () => recovering,
         now,
+        health,
         ...(o.watcher ? { watcher: o.watcher } : {}),
       });
       const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers });
-      const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client);
+      const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client, health);
       try {
         metrics.start();
         if (config.monitoring.http.enabled) {
-          daemon.http = await startHttpEndpoint(config.monitoring.http.listen, telemetry.registry, { status: () => ({ ...daemon.status() }) });
+          daemon.http = await startHttpEndpoint(config.monitoring.http.listen, telemetry.registry, { status: () => ({ ...daemon.status() }), health });
           logger.info({ url: daemon.http.url }, 'status endpoint listening (/metrics, /healthz, /status)');
         }
         dispatcher.wake();
@@ -217,6 +231,7 @@ export class Daemon {
       );
       return daemon;
     } catch (err) {
+      stopHealthReport();
       store.close(); // idempotent: the daemon may have closed it already
       throw err;
     }
@@ -243,6 +258,7 @@ export class Daemon {
   close(deadlineMs = 20_000): Promise<void> {
     this.closing ??= (async () => {
       for (const t of this.intervals) clearInterval(t);
+      for (const t of this.retries) clearTimeout(t);
       this.intake.close();
       await this.http?.close();
       const aborted = await this.dispatcher.close(deadlineMs);
@@ -257,23 +273,53 @@ export class Daemon {
     return this.closing;
   }
 
+  /**
+   * Runs a housekeeping task so that a thrown error (a state store refusing writes) never escapes
+   * a timer: Health says `housekeeping.<name>` is degraded, the task is tried again after a capped
+   * backoff (besides its own period), and the first success clears it.
+   */
+  private guarded(name: string, task: () => void): () => void {
+    let failures = 0;
+    let pending = false;
+    const run = (): void => {
+      if (this.closing !== null) return;
+      try {
+        task();
+        failures = 0;
+        this.health.recover(`housekeeping.${name}`);
+      } catch (err) {
+        failures++;
+        this.health.degrade(`housekeeping.${name}`, `${name} failed (${err instanceof Error ? err.message : String(err)})`);
+        if (pending) return;
+        pending = true;
+        const t = setTimeout(() => {
+          this.retries.delete(t);
+          pending = false;
+          run();
+        }, stateRetryDelayMs(failures)).unref();
+        this.retries.add(t);
+      }
+    };
+    return run;
+  }
+
   private startHousekeeping(now: () => number): void {
     const retentionMs = this.config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
-    const prune = (): void => {
+    const prune = this.guarded('registry retention', (): void => {
       const removed = this.store.files.pruneUploaded(now() - retentionMs, now());
       const keys = this.store.keys.prune(now() - retentionMs);
       this.store.files.expireTombstones(now() - TOMBSTONE_RETENTION_MS);
       if (removed > 0 || keys > 0) this.logger.info({ removed, keys }, 'registry retention: forgot old uploaded files and object keys');
-    };
+    });
     prune();
-    const depth = (): void => {
+    const depth = this.guarded('queue depth', (): void => {
       const c = this.store.files.countByStatus();
       this.telemetry.emit({ type: 'queue.depth', queued: c.queued, inFlight: c.inFlight, oldestQueuedAt: this.store.files.oldestQueuedAt() });
-    };
+    });
     depth();
     // Multipart uploads this daemon no longer tracks (file gone, progress lost with a rebuilt
     // database) would otherwise be billed forever: abort ours older than a week, daily.
-    const abortStale = (): void => {
+    const abortStale = this.guarded('stale upload cleanup', (): void => {
       const tracked = new Set(this.store.multipart.listAll().map((p) => p.uploadId));
       void abortStaleUploads({
         client: this.s3,
@@ -283,7 +329,7 @@ export class Daemon {
         now,
         logger: this.logger,
       }).catch((err: unknown) => this.logger.warn({ err }, 'could not list stale multipart uploads'));
-    };
+    });
     abortStale();
     this.intervals.push(setInterval(prune, HOUR).unref(), setInterval(depth, 15_000).unref(), setInterval(abortStale, 24 * HOUR).unref());
   }

@@ -9,6 +9,10 @@
  *
  * Scans feed files that are already quiet straight to the queue, so a backlog of a million old
  * files never sits in memory; only files still changing are tracked by the stability operator.
+ *
+ * A state store that refuses writes (SQLITE_FULL, IOERR, BUSY …) never stops intake and never
+ * makes it hold files in memory: the scan stops, Health says `intake` is degraded, and a full
+ * rescan runs again after a capped backoff; the first rescan that records everything clears it.
  */
 import { mkdir, lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -21,6 +25,8 @@ import { FileFilter } from './file-filter.js';
 import { scanDirectory, type ScanHit } from './scan.js';
 import { stabilize, type Candidate, type ReadyFile } from './stabilize.js';
 import { realStatProbe, type StatProbe } from './stat-probe.js';
+import { stateRetryDelayMs } from './dispatcher.js';
+import type { Health } from '../telemetry/health.js';
 import { watchDirectory, parcelBackend, type WatcherBackend, type WatchEvent } from './watch-source.js';
 
 export interface IntakeFiles {
@@ -46,6 +52,7 @@ export interface IntakeOptions {
    * corruption): the uploader then checks the object's checksum metadata before sending.
    */
   readonly verifyRemote?: () => boolean;
+  readonly health?: Health;
 }
 
 const DAY_MS = 86_400_000;
@@ -61,6 +68,9 @@ export class Intake {
   private closed = false;
   private readonly reportedNames = new Set<string>();
   private scans = Promise.resolve();
+  /** Failed state writes since the last scan that recorded everything; a retry rescan is pending while > 0. */
+  private stateFailures = 0;
+  private stateRetry: Subscription | null = null;
 
   constructor(private readonly o: IntakeOptions) {
     this.filter = new FileFilter(o.config.logDirectories);
@@ -111,6 +121,7 @@ export class Intake {
     if (this.closed) return;
     this.closed = true;
     this.rescanTimer?.unsubscribe();
+    this.stateRetry?.unsubscribe();
     for (const s of this.subs) s.unsubscribe();
     this.candidates.complete();
   }
@@ -184,17 +195,26 @@ export class Intake {
       if (this.reportedNames.size < 10_000) this.reportedNames.add(path);
       this.o.logger.error({ path }, 'file name is not valid UTF-8: it cannot be uploaded; rename the file (S3 keys are UTF-8)');
     };
-    for await (const hit of scanDirectory(this.filter, dirIndex, root, { notBeforeMs, onError, onUnsupportedName })) {
-      if (this.closed) return;
-      seen++;
-      if (this.alreadyUploaded(hit)) continue;
-      if (this.now() - hit.mtimeMs >= this.stableMs) {
-        if (this.record(hit)) queued++;
-      } else {
-        this.candidates.next(hit);
+    const failuresBefore = this.stateFailures;
+    try {
+      for await (const hit of scanDirectory(this.filter, dirIndex, root, { notBeforeMs, onError, onUnsupportedName })) {
+        if (this.closed) return;
+        seen++;
+        if (this.alreadyUploaded(hit)) continue;
+        if (this.now() - hit.mtimeMs >= this.stableMs) {
+          if (this.record(hit)) queued++;
+        } else {
+          this.candidates.next(hit);
+        }
+        // The store refuses writes: stop here; the retry rescan finds the rest.
+        if (this.stateFailures > failuresBefore) return;
       }
+    } catch (err) {
+      this.stateFailed(err);
+      return;
     }
     this.o.telemetry.emit({ type: 'scan.completed', kind, dir: root, seen, queued, ms: this.now() - started });
+    if (kind !== 'new-directory' && this.stateFailures > 0 && this.stateFailures === failuresBefore) this.stateRecovered();
   }
 
   private alreadyUploaded(hit: ScanHit): boolean {
@@ -202,12 +222,34 @@ export class Intake {
     return rec !== null && rec.status === 'uploaded' && rec.size === hit.size && sameMtime(rec.mtimeMs, hit.mtimeMs);
   }
 
+  /** A state write failed: degraded, and one full rescan scheduled after a capped backoff. */
+  private stateFailed(err: unknown): void {
+    this.stateFailures++;
+    this.o.health?.degrade('intake', `new files cannot be recorded in the state database (${describe(err)})`);
+    if (this.stateRetry !== null || this.closed) return;
+    this.stateRetry = (this.o.scheduler ?? asyncScheduler).schedule(() => {
+      this.stateRetry = null;
+      void this.scanAll('rescan', null);
+    }, stateRetryDelayMs(this.stateFailures));
+  }
+
+  private stateRecovered(): void {
+    this.stateFailures = 0;
+    this.o.health?.recover('intake');
+  }
+
   private record(f: ReadyFile): boolean {
     if (this.closed) return false;
-    const outcome = this.o.files.enqueue(
-      { path: f.path, source: f.source, relPath: f.relPath, size: f.size, mtimeMs: f.mtimeMs, verifyRemote: this.o.verifyRemote?.() ?? false },
-      this.now(),
-    );
+    let outcome: EnqueueOutcome;
+    try {
+      outcome = this.o.files.enqueue(
+        { path: f.path, source: f.source, relPath: f.relPath, size: f.size, mtimeMs: f.mtimeMs, verifyRemote: this.o.verifyRemote?.() ?? false },
+        this.now(),
+      );
+    } catch (err) {
+      this.stateFailed(err);
+      return false;
+    }
     if (outcome !== 'queued') return false;
     this.o.telemetry.emit({ type: 'file.queued', path: f.path, source: f.source, size: f.size });
     this.o.onQueued();

@@ -6,9 +6,13 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { ErrorCodes, TvmError } from '../errors.js';
+import type { Health } from './health.js';
+import { healthzAnswer } from './health-report.js';
 
 export interface StatusSource {
   status(): Record<string, unknown>;
+  /** /healthz answers 503 with the reasons while it is degraded. */
+  readonly health?: Health;
 }
 
 export interface HttpEndpoint {
@@ -32,7 +36,10 @@ export async function startHttpEndpoint(listen: string, registry: Registry, sour
       res.end(body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
-    if (path === '/healthz') return send(200, 'text/plain', 'ok\n');
+    if (path === '/healthz') {
+      const h = healthzAnswer(source.health);
+      return send(h.code, h.type, h.body);
+    }
     if (path === '/status') return send(200, 'application/json', JSON.stringify(source.status()) + '\n');
     if (path === '/metrics') {
       registry.metrics().then(

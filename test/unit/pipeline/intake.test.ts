@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, utimesSync, symlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Intake, type IntakeFiles, sameMtime } from '../../../src/pipeline/intake.js';
+import { Intake, type IntakeFiles, type IntakeOptions, sameMtime } from '../../../src/pipeline/intake.js';
+import { Health } from '../../../src/telemetry/health.js';
 import type { WatcherBackend } from '../../../src/pipeline/watch-source.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
@@ -40,7 +41,7 @@ class FakeFiles implements IntakeFiles {
 
 const OLD = Date.now() / 1000 - 3600;
 
-function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; scan?: boolean; maxAgeDays?: number } = {}, verifyRemote?: () => boolean) {
+function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; scan?: boolean; maxAgeDays?: number } = {}, verifyRemote?: () => boolean, extra: Partial<IntakeOptions> = {}) {
   const root = mkdtempSync(join(tmpdir(), 'tvm-intake-'));
   const watcher = new FakeWatcher();
   const files = new FakeFiles();
@@ -52,7 +53,7 @@ function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; 
     logDirectories: dirs(root),
     upload: { fileStableSeconds: over.stable ?? 0, scanExistingFiles: { enabled: over.scan ?? true, maxAgeDays: over.maxAgeDays ?? 0 }, rescanIntervalSeconds: 0 },
   };
-  const intake = new Intake({ config, files, telemetry, logger: silentLogger(), onQueued: () => wakes++, watcher, retryWatchSeconds: 3600, ...(verifyRemote ? { verifyRemote } : {}) });
+  const intake = new Intake({ config, files, telemetry, logger: silentLogger(), onQueued: () => wakes++, watcher, retryWatchSeconds: 3600, ...(verifyRemote ? { verifyRemote } : {}), ...extra });
   return { root, watcher, files, events, intake, wakes: () => wakes, cleanup: () => { intake.close(); rmSync(root, { recursive: true, force: true }); } };
 }
 
@@ -226,5 +227,29 @@ describe('pipeline/intake file names', () => {
     expect(errors).to.have.length(1);
     expect(errors[0]!.path).to.equal(`${dir}/caf\\xe9.log`);
     expect(errors[0]!.msg).to.include('not valid UTF-8');
+  });
+
+  it('survives a state store that refuses writes: degraded, rescans after a backoff, records the file and recovers', async () => {
+    const health = new Health();
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, undefined, { health });
+    mkdirSync(join(s.root, 'ros'));
+    for (const n of ['a.log', 'b.log']) {
+      writeFileSync(join(s.root, 'ros', n), n);
+      utimesSync(join(s.root, 'ros', n), OLD, OLD);
+    }
+    const real = s.files.enqueue.bind(s.files);
+    let calls = 0;
+    s.files.enqueue = (input) => {
+      calls++;
+      if (calls === 1) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return real(input);
+    };
+    await s.intake.start();
+    expect(calls, 'the scan stops at the first refused write').to.equal(1);
+    expect(health.reasons().map((r) => [r.key, r.message.includes('SQLITE_FULL') || r.message.includes('disk is full')])).to.deep.equal([['intake', true]]);
+    for (let i = 0; i < 200 && s.files.queued.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(s.files.queued.map((q) => q.relPath).sort()).to.deep.equal(['a.log', 'b.log']);
+    expect(health.degraded).to.equal(false);
+    s.cleanup();
   });
 });
