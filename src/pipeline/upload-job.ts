@@ -219,6 +219,7 @@ async function sendVersioned(
       if (e.code !== ErrorCodes.KEY_TAKEN || taken + 1 >= MAX_TAKEN_KEYS_PER_ATTEMPT) throw err;
       const remote = typeof e.details.remoteSha256 === 'string' ? e.details.remoteSha256 : '';
       d.keys.markTaken(issued.key, remote, now);
+      d.telemetry.emit({ type: 'key.taken', path: record.path, key: issued.key, remoteSha256: remote });
     }
   }
 }

@@ -15,6 +15,7 @@ export type TelemetryEvent =
   | { type: 'file.changed'; path: string }
   | { type: 'scan.completed'; kind: 'startup' | 'rescan' | 'new-directory'; dir: string; seen: number; queued: number; ms: number }
   | { type: 'watch.error'; dir: string; message: string }
+  | { type: 'key.taken'; path: string; key: string; remoteSha256: string }
   | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null };
 
 export type TelemetryListener = (e: TelemetryEvent) => void;
@@ -92,6 +93,12 @@ export class Telemetry {
         return;
       case 'watch.error':
         log.error({ dir: e.dir }, `cannot watch directory: ${e.message}`);
+        return;
+      case 'key.taken':
+        log.warn(
+          { path: e.path, key: e.key, code: 'TVM_ERR_KEY_TAKEN', remoteSha256: e.remoteSha256 || undefined },
+          'object key already holds other content in S3; not overwritten, writing the next version',
+        );
         return;
       case 'queue.depth':
         this.queueDepth.set({ state: 'queued' }, e.queued);

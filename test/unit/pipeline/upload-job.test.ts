@@ -261,6 +261,7 @@ describe('pipeline/upload-job', () => {
     });
     await createUploadJob(s.deps)(record(16), new AbortController().signal);
     expect([...taken]).to.deep.equal(['veh/2026-11-30/ros/f16.log.gz']);
+    expect(s.events.find((e) => e.type === 'key.taken')).to.deep.include({ key: 'veh/2026-11-30/ros/f16.log.gz', remoteSha256: 'ff' });
     expect(s.calls).to.deep.equal(['uploaded:16:veh/2026-11-30/ros/f16.log.gz~2']);
     s.cleanup();
   });
