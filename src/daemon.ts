@@ -7,7 +7,6 @@
  *                                                                    │  compress (piscina)
  *                                                                    └► upload (S3Uploader)
  */
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
@@ -21,6 +20,7 @@ import { TOMBSTONE_RETENTION_MS } from './state/file-repo.js';
 import { importLegacy } from './state/legacy-import.js';
 import { CompressPool } from './workers/pool.js';
 import { codecVersion } from './workers/codec-version.js';
+import { prepareSpool } from './workers/spool-dir.js';
 import { createS3Client } from './sinks/s3/client.js';
 import { S3Uploader } from './sinks/s3/uploader.js';
 import { buildObjectKey } from './sinks/s3/object-key.js';
@@ -122,10 +122,10 @@ export class Daemon {
       const reset = store.files.resetInFlight();
       if (reset > 0) logger.info({ files: reset }, 'resuming uploads interrupted by the last shutdown');
       // The spool is a cache (compression is deterministic): start from an empty one, which also
-      // removes .partial files left by a crash mid-compression.
+      // removes .partial files left by a crash mid-compression. Only our own files are removed.
       const spoolDir = join(config.stateDir, 'spool');
-      await rm(spoolDir, { recursive: true, force: true });
-      await mkdir(spoolDir, { recursive: true, mode: 0o750 });
+      const foreign = await prepareSpool(spoolDir);
+      if (foreign.length > 0) logger.warn({ dir: spoolDir, files: foreign.slice(0, 20), count: foreign.length }, 'spool holds files tvm-upload did not write; left in place');
 
       const { client } = createS3Client(config.s3, o.env ?? process.env, {
         maxSockets: config.upload.concurrency * config.upload.partConcurrency + 1,

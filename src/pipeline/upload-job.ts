@@ -14,6 +14,7 @@ import type { FileRecord } from '../state/types.js';
 import type { Telemetry } from '../telemetry/events.js';
 import type { IssuedKey, IssueInput, StoredKey } from '../state/key-repo.js';
 import { validateObjectKey } from '../sinks/s3/object-key.js';
+import { spoolFileName } from '../workers/spool-dir.js';
 import type { SourceStat } from './stat-probe.js';
 
 export interface UploadRequest {
@@ -71,8 +72,6 @@ export interface UploadJobDeps {
 /** Margin for the date folder: a local day starts up to ~26 h before an mtime in it (zones, DST). */
 const DATE_MARGIN_MS = 2 * 24 * 3600 * 1000;
 
-const EXT: Record<Codec, string> = { gzip: '.gz', zstd: '.zst', none: '' };
-
 /** How long a file that failed permanently waits before it is tried again (it may have been renamed or fixed). */
 export const PERMANENT_RETRY_MS = 24 * 3600 * 1000;
 
@@ -82,7 +81,7 @@ export const MAX_TAKEN_KEYS_PER_ATTEMPT = 8;
 export function createUploadJob(d: UploadJobDeps) {
   return async function uploadJob(record: FileRecord, signal: AbortSignal): Promise<void> {
     const started = d.now();
-    const spoolPath = join(d.spoolDir, `${record.id}${EXT[d.compression.codec] || '.raw'}`);
+    const spoolPath = join(d.spoolDir, spoolFileName(record.id, d.compression.codec));
     // The last key tried, for the failure report (sendVersioned may try several).
     const tried: { key: string | null } = { key: null };
     let result: CompressResult | null = null;
