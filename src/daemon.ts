@@ -21,6 +21,8 @@ import { importLegacy } from './state/legacy-import.js';
 import { CompressPool } from './workers/pool.js';
 import { codecVersion } from './workers/codec-version.js';
 import { prepareSpool } from './workers/spool-dir.js';
+import { SpoolBudget } from './workers/spool-budget.js';
+import type { DiskUsage } from './disk/usage.js';
 import { createS3Client } from './sinks/s3/client.js';
 import { S3Uploader } from './sinks/s3/uploader.js';
 import { buildObjectKey } from './sinks/s3/object-key.js';
@@ -46,6 +48,8 @@ export interface DaemonOptions {
   readonly watcher?: WatcherBackend;
   /** Telemetry to emit into (so listeners can attach before start-up uploads begin). */
   readonly telemetry?: Telemetry;
+  /** How the spool's free space is measured (tests inject a full disk); default: statfs. */
+  readonly spoolUsage?: (path: string) => Promise<DiskUsage>;
   /** Explicit S3 credentials (tests); default: the AWS credential chain. */
   readonly s3Credentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -181,6 +185,7 @@ export class Daemon {
         partSize,
         stableMs: config.upload.fileStableSeconds * 1000,
         keysKnownSince: () => Math.max(now() - retentionMs, rebuiltAt),
+        spool: new SpoolBudget({ dir: spoolDir, reserveBytes: config.disk.reservedGb * 1024 ** 3, health, ...(o.spoolUsage ? { usage: o.spoolUsage } : {}) }),
       });
 
       const dispatcher = new Dispatcher({

@@ -67,6 +67,8 @@ export interface UploadJobDeps {
    * hold such keys is checked in S3 before it is written (HEAD), so it cannot replace them.
    */
   readonly keysKnownSince: () => number;
+  /** Room for a compression on the spool's filesystem (workers/spool-budget.ts); null = none: send as is. */
+  readonly spool?: { reserve(bytes: number): Promise<(() => void) | null> };
 }
 
 /** Margin for the date folder: a local day starts up to ~26 h before an mtime in it (zones, DST). */
@@ -85,6 +87,7 @@ export function createUploadJob(d: UploadJobDeps) {
     // The last key tried, for the failure report (sendVersioned may try several).
     const tried: { key: string | null } = { key: null };
     let result: CompressResult | null = null;
+    let releaseSpool: (() => void) | null = null;
     try {
       const st = await d.stat(record.path);
       if (st === null) {
@@ -98,6 +101,8 @@ export function createUploadJob(d: UploadJobDeps) {
       // than versioned (the worker hashes that many leading bytes to tell).
       const last = d.keys.lastStored(record.path);
       const prefixSize = last !== null && last.sourceSize > 0 && last.sourceSize < st.size ? last.sourceSize : undefined;
+      // Room for the output (source size: the ratio is unknown) plus the reserve, or no spool at all.
+      releaseSpool = d.spool === undefined ? () => undefined : await d.spool.reserve(st.size);
       result = await d.compress(
         {
           kind: 'compress',
@@ -110,6 +115,7 @@ export function createUploadJob(d: UploadJobDeps) {
           expectedSize: st.size,
           expectedMtimeMs: st.mtimeMs,
           ...(prefixSize !== undefined ? { prefixSize } : {}),
+          ...(releaseSpool === null ? { noSpool: true } : {}),
         },
         signal,
       );
@@ -179,6 +185,7 @@ export function createUploadJob(d: UploadJobDeps) {
         });
       }
     } finally {
+      releaseSpool?.();
       // The spool copy is only a cache: compression is deterministic, so a retry (or a resumed
       // multipart upload after a restart) re-creates identical bytes and part checksums.
       if (result === null || result.uploadPath !== record.path) {

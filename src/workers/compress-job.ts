@@ -75,6 +75,8 @@ async function compressToSpool(job: CompressJob, src: SourceFile, codec: CodecIm
 
 async function decideAndRun(job: CompressJob, src: SourceFile, deps: JobDeps): Promise<Outcome> {
   if (job.codec === 'none') return storeAsIs(job, src, 'codec-none', deps);
+  // No room on the spool's filesystem: send the source as it is rather than fill the disk.
+  if (job.noSpool === true) return storeAsIs(job, src, 'spool-full', deps);
   const head = await src.readHead(SAMPLE_BYTES);
   const early = storeReasonBeforeSample(job, head);
   if (early !== null) return storeAsIs(job, src, early, deps);

@@ -23,13 +23,15 @@ export interface CompressJob {
   readonly expectedMtimeMs: number;
   /** Also hash the first this-many source bytes (CompressResult.prefixSha256): did the file only grow? */
   readonly prefixSize?: number;
+  /** Write nothing to the spool: store as is (reason 'spool-full'), uploaded straight from the source. */
+  readonly noSpool?: boolean;
 }
 
 export interface CompressResult {
   readonly kind: 'compressed';
   /** Codec actually applied: 'none' when the input was already compressed or did not shrink enough. */
   readonly codec: Codec;
-  /** Why the worker stored as-is, if it did: 'magic:<format>' | 'extension' | 'incompressible' | 'codec-none'. */
+  /** Why the worker stored as-is, if it did: 'magic:<format>' | 'extension' | 'incompressible' | 'codec-none' | 'spool-full'. */
   readonly storedReason: string | null;
   /**
    * Path of the bytes to upload. Equals the source path when codec is 'none' (no copy is made);

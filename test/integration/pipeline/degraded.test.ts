@@ -5,7 +5,7 @@
  * itself and uploads everything. Real s3rver on loopback, real watcher and workers.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config/load.js';
@@ -92,6 +92,48 @@ state_dir: ${root}/state
     for (const [name, body] of bodies) {
       const key = keys.find((k) => k.endsWith(`/ros/${name}.gz`))!;
       expect(await objectContentSha(server.client(), BUCKET, key), name).to.equal(sha256(body));
+    }
+  });
+
+  it('uploads every file uncompressed from its source when the spool filesystem has no room, writing nothing to the spool', async () => {
+    const events: TelemetryEvent[] = [];
+    const telemetry = new Telemetry(silentLogger());
+    telemetry.on((e) => events.push(e));
+    const config = parseConfig(
+      `vehicle_id: full-car
+log_directories: [{path: ${root}/logs, source: ros}]
+s3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}
+upload: {schedule: "02:00", file_stable_seconds: 0.3}
+disk: {reserved_gb: 1}
+monitoring: {cloudwatch_enabled: false}
+state_dir: ${root}/state
+`,
+      { env: {} },
+    );
+    mkdirSync(join(root, 'logs'), { recursive: true });
+    // The state filesystem has 10 MiB left: less than any file plus disk.reserved_gb.
+    const spoolUsage = async (path: string) => ({ measuredPath: path, device: 1, totalBytes: 1e10, availableBytes: 10 * 1048576, usedBytes: 1e10 - 10 * 1048576, usedPercent: 99.9 });
+    daemon = await Daemon.start({ config, logger: silentLogger(), s3Credentials: server.credentials, telemetry, spoolUsage });
+    let spoolEntries = 0;
+    const watch = setInterval(() => (spoolEntries = Math.max(spoolEntries, readdirSync(join(root, 'state', 'spool')).length)), 5);
+    const bodies = new Map<string, Buffer>();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const body = Buffer.from(`compressible line ${i}\n`.repeat(20_000));
+        bodies.set(`big${i}.log`, body);
+        writeFileSync(join(root, 'logs', `big${i}.log`), body);
+      }
+      await until(() => events.filter((e) => e.type === 'file.uploaded').length >= bodies.size, 'every file uploaded', 90_000);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(spoolEntries, 'files written to the spool').to.equal(0);
+    expect(daemon.health.reasons().map((r) => r.key)).to.include('spool');
+    const keys = await listKeys(server.client(), BUCKET);
+    for (const [name, body] of bodies) {
+      const key = keys.find((k) => k.startsWith('full-car/') && k.endsWith(`/ros/${name}`));
+      expect(key, `${name} stored as it is (no .gz)`).to.be.a('string');
+      expect(await objectContentSha(server.client(), BUCKET, key!), name).to.equal(sha256(body));
     }
   });
 });

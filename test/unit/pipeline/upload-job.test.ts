@@ -317,4 +317,20 @@ describe('pipeline/upload-job', () => {
     rewritten.cleanup();
     same.cleanup();
   });
+
+  it('sends a file uncompressed from its source when the spool has no room, and gives reserved room back', async () => {
+    const jobs: CompressJob[] = [];
+    const released: number[] = [];
+    let room = false;
+    const s = setup({
+      spool: { reserve: async (bytes) => (room ? () => void released.push(bytes) : null) },
+      compress: async (job) => (jobs.push(job), result(job)),
+    });
+    await createUploadJob(s.deps)(record(23), new AbortController().signal);
+    room = true;
+    await createUploadJob(s.deps)(record(24), new AbortController().signal);
+    expect(jobs.map((j) => j.noSpool)).to.deep.equal([true, undefined]);
+    expect(released).to.deep.equal([10]);
+    s.cleanup();
+  });
 });

@@ -74,6 +74,16 @@ describe('workers/compress-job', () => {
     }
   });
 
+  it('stores a file as it is, writing nothing to the spool, when told the spool has no room', async () => {
+    const src = join(dir, 'log.log');
+    await writeLogLikeFile(src, 300_000);
+    const job = await jobFor(src, join(dir, 'spool', 'x.gz'));
+    const r = ok(await handleJob({ ...job, noSpool: true }));
+    expect(r).to.include({ codec: 'none', storedReason: 'spool-full', uploadPath: src });
+    await expectHashesMatch(r, await readFile(src));
+    expect(await exists(join(dir, 'spool'))).to.equal(false);
+  });
+
   it('compresses with zstd at the job level, streamed and one-shot', async () => {
     for (const size of [200_000, 2 * 1024 * 1024]) {
       const src = join(dir, `z${size}.log`);
