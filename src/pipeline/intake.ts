@@ -14,7 +14,7 @@
  * makes it hold files in memory: the scan stops, Health says `intake` is degraded, and a full
  * rescan runs again after a capped backoff; the first rescan that records everything clears it.
  */
-import { mkdir, lstat } from 'node:fs/promises';
+import { mkdir, lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Subject, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Config } from '../config/types.js';
@@ -26,6 +26,7 @@ import { scanDirectory, type ScanHit } from './scan.js';
 import { stabilize, type Candidate, type ReadyFile } from './stabilize.js';
 import { realStatProbe, type StatProbe } from './stat-probe.js';
 import { stateRetryDelayMs } from './dispatcher.js';
+import { ScanCoalescer, type ScanKind } from './scan-coalescer.js';
 import type { Health } from '../telemetry/health.js';
 import { watchDirectory, parcelBackend, type WatcherBackend, type WatchEvent } from './watch-source.js';
 
@@ -47,6 +48,8 @@ export interface IntakeOptions {
   readonly now?: () => number;
   /** Seconds between attempts to watch a directory that failed. */
   readonly retryWatchSeconds?: number;
+  /** Milliseconds between checks that each watched root is still the directory watched (0 = off). */
+  readonly rootCheckMs?: number;
   /**
    * Whether newly queued files may already be in S3 (the state database was rebuilt after
    * corruption): the uploader then checks the object's checksum metadata before sending.
@@ -67,7 +70,14 @@ export class Intake {
   private rescanTimer: Subscription | null = null;
   private closed = false;
   private readonly reportedNames = new Set<string>();
-  private scans = Promise.resolve();
+  /** Per watched directory: its one watcher subscription, its one pending retry, its root's identity. */
+  private readonly watchSubs = new Map<number, Subscription>();
+  private readonly watchRetries = new Map<number, NodeJS.Timeout>();
+  private readonly rootIds = new Map<number, string>();
+  private readonly checking = new Set<number>();
+  private rootCheck: NodeJS.Timeout | null = null;
+  /** Per watched directory: its scans, serialised and coalesced. */
+  private readonly scanners = new Map<number, ScanCoalescer>();
   /** Failed state writes since the last scan that recorded everything; a retry rescan is pending while > 0. */
   private stateFailures = 0;
   private stateRetry: Subscription | null = null;
@@ -88,6 +98,7 @@ export class Intake {
     );
     const dirs = this.o.config.logDirectories;
     await Promise.all(dirs.map((_, i) => this.watch(i)));
+    this.startRootCheck();
     const scan = this.o.config.upload.scanExistingFiles;
     if (scan.enabled) {
       const notBefore = scan.maxAgeDays > 0 ? this.now() - scan.maxAgeDays * DAY_MS : null;
@@ -104,17 +115,25 @@ export class Intake {
     }
   }
 
-  /** Scans every watched directory now (also used by `upload-now`). */
-  scanAll(kind: 'startup' | 'rescan', notBeforeMs: number | null): Promise<void> {
-    // Scans run one at a time: overlapping walks of the same trees would only duplicate work.
-    this.scans = this.scans.then(async () => {
-      for (let i = 0; i < this.o.config.logDirectories.length; i++) {
-        if (this.closed) return;
-        const dir = this.o.config.logDirectories[i];
-        if (dir) await this.scan(kind, i, dir.path, notBeforeMs);
-      }
-    });
-    return this.scans;
+  /** Scans every watched directory now (also used by `upload-now`), one directory at a time. */
+  async scanAll(kind: 'startup' | 'rescan', notBeforeMs: number | null): Promise<void> {
+    for (let i = 0; i < this.o.config.logDirectories.length; i++) {
+      if (this.closed) return;
+      await this.scanDir(kind, i, notBeforeMs);
+    }
+  }
+
+  /** A full scan of one watched directory; overlapping requests share one follow-up scan. */
+  private scanDir(kind: ScanKind, dirIndex: number, notBeforeMs: number | null): Promise<void> {
+    let s = this.scanners.get(dirIndex);
+    if (s === undefined) {
+      s = new ScanCoalescer((k, nb) => {
+        const dir = this.o.config.logDirectories[dirIndex];
+        return dir === undefined || this.closed ? Promise.resolve() : this.scan(k, dirIndex, dir.path, nb);
+      });
+      this.scanners.set(dirIndex, s);
+    }
+    return s.request(kind, notBeforeMs);
   }
 
   close(): void {
@@ -122,30 +141,86 @@ export class Intake {
     this.closed = true;
     this.rescanTimer?.unsubscribe();
     this.stateRetry?.unsubscribe();
+    if (this.rootCheck !== null) clearInterval(this.rootCheck);
+    for (const t of this.watchRetries.values()) clearTimeout(t);
+    for (const s of this.watchSubs.values()) s.unsubscribe();
     for (const s of this.subs) s.unsubscribe();
     this.candidates.complete();
   }
 
-  private async watch(dirIndex: number): Promise<void> {
+  /**
+   * (Re)watches one directory: at most one subscription and one pending retry per directory, so
+   * failed attempts never pile up. `create`: make a missing directory (at start-up, like the
+   * reference); a root deleted later is only re-watched once something recreates it.
+   */
+  private async watch(dirIndex: number, create = true): Promise<void> {
     const dir = this.o.config.logDirectories[dirIndex];
     if (!dir || this.closed) return;
+    this.unwatch(dirIndex);
     try {
-      await mkdir(dir.path, { recursive: true });
+      if (create) await mkdir(dir.path, { recursive: true });
+      const id = await rootIdentity(dir.path);
       const { events$, ready } = watchDirectory(dirIndex, dir.path, this.o.watcher ?? parcelBackend);
-      this.subs.push(events$.subscribe({ next: (e) => this.onEvent(e), error: () => undefined }));
+      this.watchSubs.set(dirIndex, events$.subscribe({ next: (e) => this.onEvent(e), error: () => undefined }));
       await ready;
+      if (this.closed) return this.unwatch(dirIndex);
+      this.rootIds.set(dirIndex, id);
       this.watching.add(dirIndex);
     } catch (err) {
+      this.unwatch(dirIndex);
+      if (this.closed) return;
       this.o.telemetry.emit({ type: 'watch.error', dir: dir.path, message: describe(err) });
-      const retry = (this.o.retryWatchSeconds ?? 60) * 1000;
       const t = setTimeout(() => {
-        void this.watch(dirIndex).then(() => {
-          if (this.watching.has(dirIndex)) void this.scan('rescan', dirIndex, dir.path, null);
-        });
-      }, retry);
+        this.watchRetries.delete(dirIndex);
+        void this.rewatch(dirIndex, true);
+      }, (this.o.retryWatchSeconds ?? 60) * 1000);
       t.unref();
-      this.subs.push({ unsubscribe: () => clearTimeout(t) } as Subscription);
+      this.watchRetries.set(dirIndex, t);
     }
+  }
+
+  /** Watches again and rescans: files created while nothing watched are found. */
+  private async rewatch(dirIndex: number, create: boolean): Promise<void> {
+    await this.watch(dirIndex, create);
+    if (this.watching.has(dirIndex)) await this.scanDir('rescan', dirIndex, null);
+  }
+
+  private unwatch(dirIndex: number): void {
+    this.watching.delete(dirIndex);
+    this.rootIds.delete(dirIndex);
+    this.watchSubs.get(dirIndex)?.unsubscribe();
+    this.watchSubs.delete(dirIndex);
+    const retry = this.watchRetries.get(dirIndex);
+    if (retry !== undefined) clearTimeout(retry);
+    this.watchRetries.delete(dirIndex);
+  }
+
+  /**
+   * A watched root deleted (`rosclean purge`) or replaced leaves its OS watch on a dead inode:
+   * every few seconds each root is lstat-ed; a changed identity drops the old watch, and once a
+   * directory is back at that path it is watched again and rescanned.
+   */
+  private startRootCheck(): void {
+    const every = this.o.rootCheckMs ?? 2000;
+    if (every <= 0) return;
+    this.rootCheck = setInterval(() => {
+      this.o.config.logDirectories.forEach((dir, i) => {
+        if (this.checking.has(i) || this.watchRetries.has(i) || this.closed) return;
+        this.checking.add(i);
+        void rootIdentity(dir.path)
+          .catch(() => null)
+          .then(async (id) => {
+            if (id !== null && id === this.rootIds.get(i)) return;
+            if (this.watching.has(i)) {
+              this.o.logger.warn({ dir: dir.path }, 'watched directory was deleted or replaced; watching it again once it exists');
+              this.unwatch(i);
+            }
+            if (id !== null) await this.rewatch(i, false);
+          })
+          .finally(() => this.checking.delete(i));
+      });
+    }, every);
+    this.rootCheck.unref();
   }
 
   private onEvent(e: WatchEvent): void {
@@ -154,7 +229,7 @@ export class Intake {
     if (!dir) return;
     if (e.type === 'overflow') {
       this.o.logger.warn({ dir: dir.path }, 'watcher reported an error (events may be lost); rescanning');
-      void this.scan('rescan', e.dirIndex, dir.path, null);
+      void this.scanDir('rescan', e.dirIndex, null);
       return;
     }
     if (e.type === 'delete') return; // the stability probe notices, and the dispatcher re-checks
@@ -255,6 +330,13 @@ export class Intake {
     this.o.onQueued();
     return true;
   }
+}
+
+/** dev:ino of a watched root (stat: a root configured as a symbolic link to a directory is fine). */
+async function rootIdentity(path: string): Promise<string> {
+  const st = await stat(path);
+  if (!st.isDirectory()) throw Object.assign(new Error(`${path} is not a directory`), { code: 'ENOTDIR' });
+  return `${st.dev}:${st.ino}`;
 }
 
 function describe(err: unknown): string {

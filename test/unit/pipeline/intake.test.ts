@@ -17,10 +17,17 @@ class FakeWatcher implements WatcherBackend {
   readonly emitters = new Map<string, Emit>();
   failFor = new Set<string>();
   unsubscribed = 0;
+  subscribed = 0;
+  attempts = 0;
   async subscribe(dir: string, fn: (err: Error | null, events: Array<{ path: string; type: 'create' | 'update' | 'delete' }>) => unknown) {
+    this.attempts++;
     if (this.failFor.has(dir)) throw Object.assign(new Error(`EACCES: permission denied, watch '${dir}'`), { code: 'EACCES' });
+    this.subscribed++;
     this.emitters.set(dir, (events, err) => fn(err ?? null, events));
     return { unsubscribe: async () => void this.unsubscribed++ };
+  }
+  get live(): number {
+    return this.subscribed - this.unsubscribed;
   }
 }
 
@@ -250,6 +257,38 @@ describe('pipeline/intake file names', () => {
     for (let i = 0; i < 200 && s.files.queued.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     expect(s.files.queued.map((q) => q.relPath).sort()).to.deep.equal(['a.log', 'b.log']);
     expect(health.degraded).to.equal(false);
+    s.cleanup();
+  });
+
+  it('keeps one subscription and one pending retry per directory however often watching fails', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, undefined, { retryWatchSeconds: 0.02 });
+    s.watcher.failFor.add(join(s.root, 'ros'));
+    await s.intake.start();
+    for (let i = 0; i < 200 && s.watcher.attempts < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.watcher.attempts).to.be.at.least(5);
+    expect(s.watcher.live).to.equal(0);
+    s.watcher.failFor.clear();
+    for (let i = 0; i < 200 && s.watcher.live === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const attempts = s.watcher.attempts;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.watcher.live).to.equal(1);
+    expect(s.watcher.attempts, 'no retry after success').to.equal(attempts);
+    s.cleanup();
+  });
+
+  it('watches a root that was deleted and recreated again within seconds, and finds the files in it', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, undefined, { rootCheckMs: 20 });
+    await s.intake.start();
+    expect(s.watcher.live).to.equal(1);
+    rmSync(join(s.root, 'ros'), { recursive: true });
+    for (let i = 0; i < 200 && s.watcher.live !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.watcher.live, 'the dead watch is dropped').to.equal(0);
+    mkdirSync(join(s.root, 'ros'));
+    writeFileSync(join(s.root, 'ros', 'after-purge.log'), 'x');
+    utimesSync(join(s.root, 'ros', 'after-purge.log'), OLD, OLD);
+    for (let i = 0; i < 300 && s.files.queued.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.files.queued.map((q) => q.relPath)).to.deep.equal(['after-purge.log']);
+    expect(s.watcher.live).to.equal(1);
     s.cleanup();
   });
 });
