@@ -1,6 +1,6 @@
 /**
- * The S3 healthcheck behind `tvm-upload check-config --probe`: one ListObjectsV2 of at most one
- * key under the vehicle's prefix, which tells the operator, in one sentence naming the bucket,
+ * The S3 healthcheck behind `tvm-upload check-config --probe`: one ListObjectsV2 of the date
+ * folders under the vehicle's prefix, which tells the operator, in one sentence naming the bucket,
  * whether uploads can work and what to fix if not. Listing under the prefix (not HeadBucket) is
  * what the least-privilege policy allows: s3:ListBucket only with s3:prefix = "<vehicle_id>/*".
  * A 403 cannot always tell bad credentials from a denied policy; the message says so.
@@ -22,7 +22,9 @@ export interface ProbeOptions {
 
 export async function probeBucket(client: Pick<S3Client, 'send'>, bucket: string, options: ProbeOptions = {}): Promise<ProbeResult> {
   try {
-    await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: options.prefix ?? '', MaxKeys: 1 }), { abortSignal: options.signal });
+    // Delimiter '/' answers with the date folders only: a small reply whatever the object count
+    // (and no MaxKeys: s3rver answers a truncated listing with 500).
+    await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: options.prefix ?? '', Delimiter: '/' }), { abortSignal: options.signal });
     return { ok: true };
   } catch (err) {
     return { ok: false, error: explain(err, bucket, options.where) };

@@ -19,10 +19,10 @@ describe('sinks/s3/healthcheck probeBucket', () => {
   });
   beforeEach(() => mock.reset());
 
-  it('is ok when listing one key under the vehicle prefix succeeds (what the least-privilege policy allows)', async () => {
+  it('is ok when listing the date folders under the vehicle prefix succeeds (what the least-privilege policy allows)', async () => {
     mock.on(ListObjectsV2Command).resolves({});
     expect(await probeBucket(client, 'logs', { prefix: 'vehicle-1/' })).to.deep.equal({ ok: true });
-    expect(mock.commandCalls(ListObjectsV2Command)[0]!.args[0].input).to.deep.equal({ Bucket: 'logs', Prefix: 'vehicle-1/', MaxKeys: 1 });
+    expect(mock.commandCalls(ListObjectsV2Command)[0]!.args[0].input).to.deep.equal({ Bucket: 'logs', Prefix: 'vehicle-1/', Delimiter: '/' });
   });
 
   const cases: Array<[string, () => Error, ErrorCode, RegExp, RegExp]> = [
