@@ -7,14 +7,19 @@
  *                                                                    │  compress (piscina)
  *                                                                    └► upload (S3Uploader)
  */
-import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
 import { Telemetry } from './telemetry/events.js';
-import { openStateStore, RECOVERY_PENDING_KEY, type StateStore } from './state/store.js';
+import { setGuardLogger } from './process-guards.js';
+import { openStateStore, RECOVERY_PENDING_KEY, STATE_REBUILT_AT_KEY, type StateStore } from './state/store.js';
+import { TOMBSTONE_RETENTION_MS } from './state/file-repo.js';
 import { importLegacy } from './state/legacy-import.js';
 import { CompressPool } from './workers/pool.js';
+import { codecVersion } from './workers/codec-version.js';
+import { prepareSpool } from './workers/spool-dir.js';
+import { SpoolBudget } from './workers/spool-budget.js';
+import type { DiskUsage } from './disk/usage.js';
 import { createS3Client } from './sinks/s3/client.js';
 import { S3Uploader } from './sinks/s3/uploader.js';
 import { buildObjectKey } from './sinks/s3/object-key.js';
@@ -26,11 +31,11 @@ import { CloudWatchSink } from './sinks/cloudwatch/sink.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UploadGate } from './schedule/upload-gate.js';
 import { metaPassLog } from './schedule/passes.js';
-import { Dispatcher, type Timers, realTimers } from './pipeline/dispatcher.js';
+import { Dispatcher, type Timers, realTimers, stateRetryDelayMs } from './pipeline/dispatcher.js';
 import { Intake } from './pipeline/intake.js';
 import { createUploadJob } from './pipeline/upload-job.js';
 import type { WatcherBackend } from './pipeline/watch-source.js';
-import { realStatProbe } from './pipeline/stat-probe.js';
+import { lstatSource } from './pipeline/stat-probe.js';
 import type { FileRecord } from './state/types.js';
 import { planReload, type ReloadPlan } from './config/reload-plan.js';
 import { buildDeletion, type DeletionProbes } from './deletion/build.js';
@@ -51,6 +56,8 @@ export interface DaemonOptions {
   readonly watcher?: WatcherBackend;
   /** Telemetry to emit into (so listeners can attach before start-up uploads begin). */
   readonly telemetry?: Telemetry;
+  /** How the spool's free space is measured (tests inject a full disk); default: statfs. */
+  readonly spoolUsage?: (path: string) => Promise<DiskUsage>;
   /** Explicit S3 credentials (tests); default: the AWS credential chain. */
   readonly s3Credentials?: { accessKeyId: string; secretAccessKey: string };
   /** Aborted when a stop is requested during start-up: the start-up scan is cut short. */
@@ -89,7 +96,8 @@ interface LiveParts {
 
 export class Daemon {
   readonly telemetry: Telemetry;
-  readonly health = new Health();
+  /** Why the daemon is degraded, if it is (logged, /metrics, /healthz 503). */
+  readonly health: Health;
   private statusService: StatusService | null = null;
   private passes: UploadPasses | null = null;
   private closing: Promise<void> | null = null;
@@ -98,6 +106,8 @@ export class Daemon {
   private deletionProbes: DeletionProbes = {};
   private deletionTimers: Timers = realTimers;
   private now: () => number = Date.now;
+  /** Pending retries of failed housekeeping tasks (at most one per task). */
+  private readonly retries = new Set<NodeJS.Timeout>();
 
   private constructor(
     private config: Config,
@@ -111,8 +121,10 @@ export class Daemon {
     private readonly metrics: CloudWatchSink,
     private readonly s3: S3Client,
     private readonly live: LiveParts,
+    health: Health,
   ) {
     this.telemetry = telemetry;
+    this.health = health;
   }
 
   static async start(o: DaemonOptions): Promise<Daemon> {
@@ -121,6 +133,8 @@ export class Daemon {
     const now = (): number => timers.now();
     const startedAt = now();
     const telemetry = o.telemetry ?? new Telemetry(logger);
+    setGuardLogger(logger);
+    const health = new Health(now);
     for (const w of config.warnings) logger.warn(w);
 
     const store = openStateStore({ dir: config.stateDir, logger, now });
@@ -133,17 +147,19 @@ export class Daemon {
         logger,
         retentionDays: config.upload.processedFilesRegistry.retentionDays,
       });
-      if (!legacy.alreadyDone && (legacy.imported.queued > 0 || legacy.imported.uploaded > 0)) {
+      if (!legacy.alreadyDone && (legacy.imported.queued > 0 || legacy.imported.uploaded > 0 || legacy.imported.tombstones > 0)) {
         logger.info({ ...legacy.imported }, 'imported the Python daemon\'s queue and registry');
       }
       let recovering = store.meta.get(RECOVERY_PENDING_KEY) !== null;
+      const rebuiltAt = Number(store.meta.get(STATE_REBUILT_AT_KEY) ?? Number.NEGATIVE_INFINITY);
+      const retentionMs = config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
       const reset = store.files.resetInFlight();
       if (reset > 0) logger.info({ files: reset }, 'resuming uploads interrupted by the last shutdown');
       // The spool is a cache (compression is deterministic): start from an empty one, which also
-      // removes .partial files left by a crash mid-compression.
+      // removes .partial files left by a crash mid-compression. Only our own files are removed.
       const spoolDir = join(config.stateDir, 'spool');
-      await rm(spoolDir, { recursive: true, force: true });
-      await mkdir(spoolDir, { recursive: true, mode: 0o750 });
+      const foreign = await prepareSpool(spoolDir);
+      if (foreign.length > 0) logger.warn({ dir: spoolDir, files: foreign.slice(0, 20), count: foreign.length }, 'spool holds files tvm-upload did not write; left in place');
 
       const { client } = createS3Client(config.s3, o.env ?? process.env, {
         maxSockets: config.upload.concurrency * config.upload.partConcurrency + 1,
@@ -161,6 +177,7 @@ export class Daemon {
         throttle,
         multipart: store.multipart,
         logger,
+        conditionalWrites: config.s3.conditionalWrites,
       });
       // The dispatcher never has more than `concurrency` jobs out, so a pool that holds that many
       // (running + queued) never refuses one; the pool's own bound stays a second fence.
@@ -176,6 +193,7 @@ export class Daemon {
 
       const job = createUploadJob({
         files: store.files,
+        keys: store.keys,
         compress: (j, signal) => pool.run(j, signal),
         upload: (req) =>
           uploader.upload({
@@ -185,7 +203,9 @@ export class Daemon {
             metadata: buildObjectMetadata({ vehicleId: config.vehicleId, path: req.record.path, result: req.result }),
             contentType: contentTypeFor(req.key),
             verifyRemote: req.verifyRemote,
+            replaces: req.replaces,
             signal: req.signal,
+            encoding: { level: req.result.codec === 'none' ? 0 : config.upload.compression.level, version: codecVersion(req.result.codec) },
           }),
         objectKey: (rec: FileRecord, codec) =>
           buildObjectKey({ vehicleId: config.vehicleId, source: rec.source, relPath: rec.relPath, mtimeMs: rec.mtimeMs, codec }),
@@ -193,12 +213,14 @@ export class Daemon {
         retryDelayMs: (attempts, err) => live.retry.nextDelayMs(attempts, err),
         alerts,
         telemetry,
-        stat: realStatProbe,
+        stat: lstatSource,
         now,
         spoolDir,
         compression: config.upload.compression,
         partSize,
         stableMs: config.upload.fileStableSeconds * 1000,
+        keysKnownSince: () => Math.max(now() - retentionMs, rebuiltAt),
+        spool: new SpoolBudget({ dir: spoolDir, reserveBytes: config.disk.reservedGb * 1024 ** 3, health, ...(o.spoolUsage ? { usage: o.spoolUsage } : {}) }),
       });
 
       const dispatcher = new Dispatcher({
@@ -208,6 +230,7 @@ export class Daemon {
         job,
         timers,
         onError: (err, rec) => logger.error({ err, path: rec.path }, 'internal error while processing a file'),
+        health,
       });
       const intake = new Intake({
         config,
@@ -217,13 +240,14 @@ export class Daemon {
         onQueued: () => dispatcher.wake(),
         verifyRemote: () => recovering,
         now,
+        health,
         ...(o.watcher ? { watcher: o.watcher } : {}),
         ...(o.onRecent ? { onRecent: o.onRecent } : {}),
       });
       // The one-shot's uploads count in the metrics (the low-upload alarm must see them), but it
       // is not a service start and leaves alarm creation to the daemon.
       const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers, ...(once ? { alarms: false, recordStartup: false } : {}) });
-      const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client, live);
+      const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client, live, health);
       try {
         const statusService = new StatusService({ config, store, telemetry, health: daemon.health, logger, now, deletion: () => daemon.deletionStatus() });
         daemon.statusService = statusService;
@@ -422,6 +446,7 @@ export class Daemon {
     this.closing ??= (async () => {
       this.health.degrade('pipeline', 'the daemon is shutting down');
       for (const t of this.intervals) clearInterval(t);
+      for (const t of this.retries) clearTimeout(t);
       this.intake.close();
       await this.deletion?.close();
       await this.statusService?.close();
@@ -452,6 +477,7 @@ export class Daemon {
       pass, timers, telemetry: this.telemetry, logger: this.logger,
       intervalMs: this.config.disk.checkIntervalSeconds * 1000,
       pruneAudit: (cutoff) => repo.pruneAudit(cutoff),
+      health: this.health,
     });
     this.deletion.start();
     // SIGUSR2 (and `cleanup` with a daemon running) asks for a pass now.
@@ -463,22 +489,54 @@ export class Daemon {
     };
   }
 
+  /**
+   * Runs a housekeeping task so that a thrown error (a state store refusing writes) never escapes
+   * a timer: Health says `housekeeping.<name>` is degraded, the task is tried again after a capped
+   * backoff (besides its own period), and the first success clears it.
+   */
+  private guarded(name: string, task: () => void): () => void {
+    let failures = 0;
+    let pending = false;
+    const run = (): void => {
+      if (this.closing !== null) return;
+      try {
+        task();
+        failures = 0;
+        this.health.recover(`housekeeping.${name}`);
+      } catch (err) {
+        failures++;
+        this.health.degrade(`housekeeping.${name}`, `${name} failed (${err instanceof Error ? err.message : String(err)})`);
+        if (pending) return;
+        pending = true;
+        const t = setTimeout(() => {
+          this.retries.delete(t);
+          pending = false;
+          run();
+        }, stateRetryDelayMs(failures)).unref();
+        this.retries.add(t);
+      }
+    };
+    return run;
+  }
+
   private startHousekeeping(now: () => number): void {
     const retentionMs = this.config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
-    const prune = (): void => {
-      const removed = this.store.files.pruneUploaded(now() - retentionMs);
-      if (removed > 0) this.logger.info({ removed }, 'registry retention: forgot old uploaded files');
-    };
+    const prune = this.guarded('registry retention', (): void => {
+      const removed = this.store.files.pruneUploaded(now() - retentionMs, now());
+      const keys = this.store.keys.prune(now() - retentionMs);
+      this.store.files.expireTombstones(now() - TOMBSTONE_RETENTION_MS);
+      if (removed > 0 || keys > 0) this.logger.info({ removed, keys }, 'registry retention: forgot old uploaded files and object keys');
+    });
     prune();
-    const depth = (): void => {
+    const depth = this.guarded('queue depth', (): void => {
       const q = StateReader.over(this.store.db, this.store.dbPath).queue();
       this.telemetry.emit({ type: 'queue.depth', queued: q.queued, inFlight: q.inFlight, oldestQueuedAt: q.oldestPendingAt, bytesPending: q.bytesPending });
       this.statusService?.checkHealth();
-    };
+    });
     depth();
     // Multipart uploads this daemon no longer tracks (file gone, progress lost with a rebuilt
     // database) would otherwise be billed forever: abort ours older than a week, daily.
-    const abortStale = (): void => {
+    const abortStale = this.guarded('stale upload cleanup', (): void => {
       const tracked = new Set(this.store.multipart.listAll().map((p) => p.uploadId));
       void abortStaleUploads({
         client: this.s3,
@@ -488,7 +546,7 @@ export class Daemon {
         now,
         logger: this.logger,
       }).catch((err: unknown) => this.logger.warn({ err }, 'could not list stale multipart uploads'));
-    };
+    });
     abortStale();
     this.intervals.push(setInterval(prune, HOUR).unref(), setInterval(depth, 15_000).unref(), setInterval(abortStale, 24 * HOUR).unref());
   }

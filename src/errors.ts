@@ -26,6 +26,8 @@ export const ErrorCodes = {
   FILE_CHANGED: 'TVM_ERR_FILE_CHANGED',
   /** The file name cannot be turned into a valid S3 object key. */
   KEY_INVALID: 'TVM_ERR_KEY_INVALID',
+  /** The object key already holds other bytes (conditional write refused, or seen on a check); the next version is used. */
+  KEY_TAKEN: 'TVM_ERR_KEY_TAKEN',
   /** The configured codec is not available on this machine (e.g. zstd-napi missing). */
   CODEC_UNAVAILABLE: 'TVM_ERR_CODEC_UNAVAILABLE',
   /** A compression worker crashed or returned an unknown message. */

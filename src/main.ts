@@ -4,6 +4,9 @@
 import './early-signals.js';
 import { runCli } from './cli/program.js';
 import { processIo, reportError } from './cli/io.js';
+import { installProcessGuards } from './process-guards.js';
+
+installProcessGuards();
 
 runCli(process.argv.slice(2), processIo).then(
   (code) => {

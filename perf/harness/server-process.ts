@@ -33,7 +33,7 @@ export class ServerProcess {
     private readonly dataDir: string,
   ) {
     this.client = createS3Client(
-      { bucket: 'unused', region: 'us-east-1', profile: null, endpoint, forcePathStyle: true, storageClass: null, serverSideEncryption: null, kmsKeyId: null },
+      { bucket: 'unused', region: 'us-east-1', profile: null, endpoint, forcePathStyle: true, conditionalWrites: false, storageClass: null, serverSideEncryption: null, kmsKeyId: null },
       {},
       { credentials: SERVER_CREDENTIALS, maxSockets: 4 },
     ).client;

@@ -18,7 +18,7 @@ export async function checkConfigCommand(io: CliIo, opts: { config: string; prob
     if (!opts.probe) return EXIT_OK;
     const { client } = createS3Client(config.s3, io.env);
     try {
-      const r = await probeBucket(client, config.s3.bucket);
+      const r = await probeBucket(client, config.s3.bucket, { prefix: `${config.vehicleId}/` });
       if (r.ok) {
         io.out(`bucket probe OK: s3://${config.s3.bucket} is reachable with the configured credentials`);
         return EXIT_OK;

@@ -92,3 +92,19 @@ export function checkDirectories(entries: readonly (DirectoryEntry | null)[]): D
   }
   return problems;
 }
+
+/**
+ * Why `stateDir` cannot be used with these watched directories, or null. Inside one, the daemon
+ * would upload its own database and spool (and a start-up spool wipe would run inside a log
+ * tree); containing one, its files would sit among the logs.
+ */
+export function stateDirProblem(stateDir: string, watched: readonly (string | null)[]): string | null {
+  for (const [i, dir] of watched.entries()) {
+    if (dir === null) continue;
+    const where = `log_directories[${i}] (${JSON.stringify(dir)})`;
+    if (stateDir === dir) return `is the watched directory ${where}; choose a state_dir outside every watched directory`;
+    if (isInside(stateDir, dir)) return `is inside the watched directory ${where}: its database and spool would be uploaded; choose a state_dir outside every watched directory`;
+    if (isInside(dir, stateDir)) return `contains the watched directory ${where}; choose a state_dir that neither is nor contains a watched directory`;
+  }
+  return null;
+}

@@ -53,7 +53,7 @@ function advisoryWarnings(raw: RawConfig, dirs: readonly LogDirectory[]): string
       firstWithSource.set(d.source, i);
     } else {
       w.push(
-        `log_directories[${i}]: guessed source "${d.source}" is also used by log_directories[${first}]; both upload under ${d.source}/ as the Python daemon did, and files with the same relative path and date overwrite each other (write {path, source} entries with distinct sources to avoid that)`,
+        `log_directories[${i}]: guessed source "${d.source}" is also used by log_directories[${first}]; both upload under ${d.source}/ as the Python daemon did, and files with the same relative path and date become versions of one key (~0002, …) instead of separate folders (write {path, source} entries with distinct sources to avoid that)`,
       );
     }
   });
@@ -97,6 +97,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
       profile: s3.profile ?? null,
       endpoint,
       forcePathStyle: s3.force_path_style ?? endpoint !== null,
+      conditionalWrites: s3.conditional_writes ?? endpoint === null,
       storageClass: s3.storage_class ?? null,
       serverSideEncryption: s3.server_side_encryption ?? null,
       kmsKeyId: s3.kms_key_id ?? null,

@@ -7,7 +7,7 @@
  * data; resolve.ts maps it onto the Config type.
  */
 import { z } from 'zod';
-import { checkDirectories, type DirectoryEntry } from './directories.js';
+import { checkDirectories, stateDirProblem, type DirectoryEntry } from './directories.js';
 import { bucketNameRule, namespaceRule, parseListen } from './s3-names.js';
 import {
   WHOLE, bool, crossCheck, isRecord, list, mapping, num, oneOf, pathString, str, timeOfDay,
@@ -113,6 +113,7 @@ function s3(ctx: SchemaContext) {
     credentials_path: z.unknown().optional(),
     endpoint: endpoint(ctx).nullable().optional(),
     force_path_style: bool().optional(),
+    conditional_writes: bool().optional(),
     storage_class: oneOf(STORAGE_CLASSES).nullable().optional(),
     server_side_encryption: oneOf(['AES256', 'aws:kms']).nullable().optional(),
     kms_key_id: str().nullable().optional(),
@@ -186,7 +187,15 @@ export function buildSchema(ctx: SchemaContext) {
     monitoring: monitoring.prefault({}),
     s3_lifecycle: mapping({ retention_days: num({ gt: 0 }).default(14) }).prefault({}),
     retry: z.unknown().optional(),
-  });
+  }).check(
+    crossCheck((v, c) => {
+      if (typeof v.state_dir !== 'string' || !Array.isArray(v.log_directories)) return;
+      // Entries that failed their own checks (a legacy "/" has no source) are not compared again.
+      const paths = v.log_directories.map((d: unknown) => (isRecord(d) && typeof d.path === 'string' && !(d.legacy === true && d.path === '/') ? d.path : null));
+      const problem = stateDirProblem(v.state_dir, paths);
+      if (problem !== null) c.addIssue({ code: 'custom', path: ['state_dir'], message: problem, input: v.state_dir });
+    }),
+  );
 }
 
 export type RawConfig = z.output<ReturnType<typeof buildSchema>>;

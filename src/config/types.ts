@@ -37,6 +37,8 @@ export interface S3Config {
   readonly endpoint: string | null;
   /** Defaults to true when an endpoint is set, false otherwise. */
   readonly forcePathStyle: boolean;
+  /** `If-None-Match: *` on every write so the server refuses to replace an object. Default: true for AWS (no endpoint). */
+  readonly conditionalWrites: boolean;
   readonly storageClass: string | null;
   readonly serverSideEncryption: 'AES256' | 'aws:kms' | null;
   readonly kmsKeyId: string | null;

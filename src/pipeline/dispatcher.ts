@@ -10,9 +10,16 @@
  * It knows nothing of compression or S3: the job function does that and records its own outcome.
  * close(deadline) stops pulling and waits for running jobs; past the deadline it aborts them
  * (their rows go back to the queue and multipart progress is kept, so they resume on restart).
+ *
+ * A state store that cannot be read or written (SQLITE_FULL, IOERR, BUSY …) never stops it: the
+ * failing pass is retried with capped backoff, Health says `dispatch` is degraded meanwhile, and
+ * the first pass that works clears it. A job that failed to record its own outcome (the store
+ * refused its write, or a bug) has its row put back in the queue after REJECTED_JOB_RETRY_MS, so
+ * it is neither stuck in flight until a restart nor retried in a tight loop.
  */
 import type { FileRecord } from '../state/types.js';
 import type { UploadGate } from '../schedule/upload-gate.js';
+import type { Health } from '../telemetry/health.js';
 
 export interface DispatchQueue {
   claimNext(now: number, options: { exclude: ReadonlySet<string>; queuedSince: number | null }): FileRecord | null;
@@ -45,6 +52,15 @@ export interface DispatcherOptions {
   readonly job: Job;
   readonly timers?: Timers;
   readonly onError: (err: unknown, record: FileRecord) => void;
+  readonly health?: Health;
+}
+
+/** How long the row of a job that threw waits before it goes back to the queue. */
+export const REJECTED_JOB_RETRY_MS = 60_000;
+
+/** Backoff after a pass the state store refused: 1 s doubling to at most 60 s. */
+export function stateRetryDelayMs(failures: number): number {
+  return Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));
 }
 
 /** Longest sleep between looks at the queue even when nothing is due (clock jumps, missed wakes). */
@@ -58,6 +74,11 @@ export class Dispatcher {
   private closing = false;
   private pumping = false;
   private idleWaiters: Array<() => void> = [];
+  /** Consecutive passes that failed on the state store, and when to try again. */
+  private failures = 0;
+  private retryAt = 0;
+  /** Rows of jobs that threw → when to put them back in the queue (one entry per such row). */
+  private readonly parked = new Map<number, number>();
 
   constructor(private readonly o: DispatcherOptions) {
     this.timers = o.timers ?? realTimers;
@@ -88,20 +109,9 @@ export class Dispatcher {
     if (this.pumping) return; // re-entrant wake from a synchronous job completion
     this.pumping = true;
     try {
-      while (!this.closing && this.inFlight.size < this.o.concurrency) {
-        const now = this.timers.now();
-        const decision = this.o.gate.allows(now);
-        if (!decision.allowed) break;
-        const record = this.o.queue.claimNext(now, {
-          exclude: new Set(this.inFlight.keys()),
-          queuedSince: decision.queuedSince,
-        });
-        if (!record) {
-          if (this.inFlight.size === 0) this.o.gate.queueDrained();
-          break;
-        }
-        this.start(record);
-      }
+      this.pass();
+    } catch (err) {
+      this.stateFailed(err);
     } finally {
       this.pumping = false;
     }
@@ -113,6 +123,41 @@ export class Dispatcher {
     }
   }
 
+  /** One look at the queue: start jobs while slots are free. Throws what the state store throws. */
+  private pass(): void {
+    if (this.failures > 0 && this.timers.now() < this.retryAt) return;
+    for (const [id, at] of this.parked) {
+      if (at > this.timers.now()) continue;
+      this.o.queue.release(id);
+      this.parked.delete(id);
+    }
+    while (!this.closing && this.inFlight.size < this.o.concurrency) {
+      const now = this.timers.now();
+      const decision = this.o.gate.allows(now);
+      if (!decision.allowed) break;
+      const record = this.o.queue.claimNext(now, {
+        exclude: new Set(this.inFlight.keys()),
+        queuedSince: decision.queuedSince,
+      });
+      if (!record) {
+        if (this.inFlight.size === 0) this.o.gate.queueDrained();
+        break;
+      }
+      this.start(record);
+    }
+    if (this.failures > 0) {
+      this.failures = 0;
+      this.o.health?.recover('dispatch');
+    }
+  }
+
+  private stateFailed(err: unknown): void {
+    this.failures++;
+    this.retryAt = this.timers.now() + stateRetryDelayMs(this.failures);
+    const msg = err instanceof Error ? err.message : String(err);
+    this.o.health?.degrade('dispatch', `the upload queue cannot be read or written (${msg})`);
+  }
+
   private start(record: FileRecord): void {
     const abort = new AbortController();
     let running: Promise<void>;
@@ -122,7 +167,10 @@ export class Dispatcher {
       running = Promise.reject(err);
     }
     const done = running
-      .catch((err: unknown) => this.o.onError(err, record))
+      .catch((err: unknown) => {
+        this.o.onError(err, record);
+        this.parked.set(record.id, this.timers.now() + REJECTED_JOB_RETRY_MS);
+      })
       .finally(() => {
         this.inFlight.delete(record.path);
         if (!this.closing) this.pump();
@@ -135,7 +183,8 @@ export class Dispatcher {
     if (this.closing) return;
     if (this.inFlight.size >= this.o.concurrency) return; // a finishing job will pump
     const now = this.timers.now();
-    let at = Math.min(now + MAX_SLEEP_MS, this.o.gate.nextChangeAt(now));
+    if (this.failures > 0) return this.setTimer(Math.max(this.retryAt, now + 1), now);
+    let at = Math.min(now + MAX_SLEEP_MS, this.o.gate.nextChangeAt(now), ...this.parked.values());
     if (this.o.gate.allows(now).allowed) {
       // A retry that is due (or due within the millisecond: timers may fire a little before
       // Date.now() reaches their target) is looked at again on the next tick, never after the
@@ -143,6 +192,10 @@ export class Dispatcher {
       const retryAt = this.o.queue.nextWakeAt();
       if (retryAt !== null) at = Math.min(at, Math.max(retryAt, now + 1));
     }
+    this.setTimer(at, now);
+  }
+
+  private setTimer(at: number, now: number): void {
     if (this.timer !== null && this.timerAt <= at && this.timerAt > now) return;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timerAt = at;

@@ -13,19 +13,26 @@
  * A reload (`applyConfig`) changes the watched directories live: each directory keeps its slot
  * (directory-changes.ts); a removed one is unwatched and whatever of it is still stabilizing or
  * being scanned is dropped at `record`, which checks every file against the current rules.
+ *
+ * A state store that refuses writes (SQLITE_FULL, IOERR, BUSY …) never stops intake and never
+ * makes it hold files in memory: the scan stops, Health says `intake` is degraded, and a full
+ * rescan runs again after a capped backoff; the first rescan that records everything clears it.
  */
-import { mkdir, lstat } from 'node:fs/promises';
+import { mkdir, lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Subject, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Config } from '../config/types.js';
-import { planDirectories, type DirectorySlots } from './directory-changes.js';
 import type { EnqueueInput, EnqueueOutcome, FileRecord } from '../state/types.js';
 import type { Telemetry } from '../telemetry/events.js';
 import type { Logger } from '../telemetry/logger.js';
+import { planDirectories, type DirectorySlots } from './directory-changes.js';
 import { FileFilter } from './file-filter.js';
 import { scanDirectory, type ScanHit } from './scan.js';
 import { stabilize, type Candidate, type ReadyFile } from './stabilize.js';
 import { realStatProbe, type StatProbe } from './stat-probe.js';
+import { stateRetryDelayMs } from './dispatcher.js';
+import { ScanCoalescer, type ScanKind } from './scan-coalescer.js';
+import type { Health } from '../telemetry/health.js';
 import { watchDirectory, parcelBackend, type WatcherBackend, type WatchEvent } from './watch-source.js';
 
 export interface IntakeFiles {
@@ -50,11 +57,14 @@ export interface IntakeOptions {
   readonly now?: () => number;
   /** Seconds between attempts to watch a directory that failed. */
   readonly retryWatchSeconds?: number;
+  /** Milliseconds between checks that each watched root is still the directory watched (0 = off). */
+  readonly rootCheckMs?: number;
   /**
    * Whether newly queued files may already be in S3 (the state database was rebuilt after
    * corruption): the uploader then checks the object's checksum metadata before sending.
    */
   readonly verifyRemote?: () => boolean;
+  readonly health?: Health;
   /**
    * One-shot mode (`upload-now` without a daemon): files a scan finds still changing are handed
    * here instead of being watched until stable, since nothing stays running to watch them.
@@ -71,14 +81,23 @@ export class Intake {
   private scheduler: SchedulerLike = asyncScheduler;
   private readonly candidates = new Subject<Candidate>();
   private readonly subs: Subscription[] = [];
-  private readonly watchers = new Map<number, Subscription>();
   private readonly watching = new Set<number>();
   private readonly now: () => number;
   private readonly stableMs: number;
   private rescanTimer: Subscription | null = null;
   private closed = false;
   private readonly reportedNames = new Set<string>();
-  private scans = Promise.resolve();
+  /** Per watched directory: its one watcher subscription, its one pending retry, its root's identity. */
+  private readonly watchSubs = new Map<number, Subscription>();
+  private readonly watchRetries = new Map<number, NodeJS.Timeout>();
+  private readonly rootIds = new Map<number, string>();
+  private readonly checking = new Set<number>();
+  private rootCheck: NodeJS.Timeout | null = null;
+  /** Per watched directory: its scans, serialised and coalesced. */
+  private readonly scanners = new Map<number, ScanCoalescer>();
+  /** Failed state writes since the last scan that recorded everything; a retry rescan is pending while > 0. */
+  private stateFailures = 0;
+  private stateRetry: Subscription | null = null;
 
   constructor(private readonly o: IntakeOptions) {
     this.slots = o.config.logDirectories;
@@ -97,6 +116,7 @@ export class Intake {
         .subscribe((ready) => this.record(ready)),
     );
     await Promise.all(this.slots.map((_, i) => this.watch(i)));
+    this.startRootCheck();
     await this.scanExisting();
     this.armRescan();
   }
@@ -114,21 +134,13 @@ export class Intake {
     this.upload = config.upload;
     this.filter = new FileFilter(this.slots);
     for (const i of plan.removed) {
-      this.watchers.get(i)?.unsubscribe();
-      this.watchers.delete(i);
-      this.watching.delete(i);
+      this.unwatch(i);
+      this.scanners.delete(i); // a scan of it still running ends at its next file (record drops them)
     }
     if (rescanChanged) this.armRescan();
     await Promise.all(plan.added.map((i) => this.watch(i)));
-    const scanned = [...plan.added, ...plan.rescan];
     const notBefore = this.startupNotBefore();
-    this.scans = this.scans.then(async () => {
-      for (const i of scanned) {
-        const dir = this.slots[i];
-        if (dir && !this.closed) await this.scan('startup', i, dir.path, notBefore);
-      }
-    });
-    await this.scans;
+    await Promise.all([...plan.added, ...plan.rescan].map((i) => this.scanDir('startup', i, notBefore)));
   }
 
   private startupNotBefore(): number | null {
@@ -158,50 +170,113 @@ export class Intake {
     await this.scanAll('startup', this.startupNotBefore());
   }
 
-  /** Scans every watched directory now (also used by `upload-now`). */
-  scanAll(kind: 'startup' | 'rescan', notBeforeMs: number | null): Promise<void> {
-    // Scans run one at a time: overlapping walks of the same trees would only duplicate work.
-    this.scans = this.scans.then(async () => {
-      for (let i = 0; i < this.slots.length; i++) {
-        if (this.closed) return;
-        const dir = this.slots[i];
-        if (dir) await this.scan(kind, i, dir.path, notBeforeMs);
-      }
-    });
-    return this.scans;
+  /** Scans every watched directory now (also used by `upload-now`), one directory at a time. */
+  async scanAll(kind: 'startup' | 'rescan', notBeforeMs: number | null): Promise<void> {
+    for (let i = 0; i < this.slots.length; i++) {
+      if (this.closed) return;
+      if (this.slots[i]) await this.scanDir(kind, i, notBeforeMs);
+    }
+  }
+
+  /** A full scan of one watched directory; overlapping requests share one follow-up scan. */
+  private scanDir(kind: ScanKind, dirIndex: number, notBeforeMs: number | null): Promise<void> {
+    let s = this.scanners.get(dirIndex);
+    if (s === undefined) {
+      s = new ScanCoalescer((k, nb) => {
+        const dir = this.slots[dirIndex];
+        return !dir || this.closed ? Promise.resolve() : this.scan(k, dirIndex, dir.path, nb);
+      });
+      this.scanners.set(dirIndex, s);
+    }
+    return s.request(kind, notBeforeMs);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.rescanTimer?.unsubscribe();
+    this.stateRetry?.unsubscribe();
+    if (this.rootCheck !== null) clearInterval(this.rootCheck);
+    for (const t of this.watchRetries.values()) clearTimeout(t);
+    for (const s of this.watchSubs.values()) s.unsubscribe();
     for (const s of this.subs) s.unsubscribe();
-    for (const s of this.watchers.values()) s.unsubscribe();
     this.candidates.complete();
   }
 
-  private async watch(dirIndex: number): Promise<void> {
+  /**
+   * (Re)watches one directory: at most one subscription and one pending retry per directory, so
+   * failed attempts never pile up. `create`: make a missing directory (at start-up, like the
+   * reference); a root deleted later is only re-watched once something recreates it.
+   */
+  private async watch(dirIndex: number, create = true): Promise<void> {
     const dir = this.slots[dirIndex];
     if (!dir || this.closed) return;
+    this.unwatch(dirIndex);
     try {
-      await mkdir(dir.path, { recursive: true });
+      if (create) await mkdir(dir.path, { recursive: true });
+      const id = await rootIdentity(dir.path);
       const { events$, ready } = watchDirectory(dirIndex, dir.path, this.o.watcher ?? parcelBackend);
-      this.watchers.set(dirIndex, events$.subscribe({ next: (e) => this.onEvent(e), error: () => undefined }));
+      this.watchSubs.set(dirIndex, events$.subscribe({ next: (e) => this.onEvent(e), error: () => undefined }));
       await ready;
-      if (this.slots[dirIndex]?.path !== dir.path) return; // removed by a reload meanwhile
+      // Closed, or the directory was removed by a reload meanwhile.
+      if (this.closed || this.slots[dirIndex]?.path !== dir.path) return this.unwatch(dirIndex);
+      this.rootIds.set(dirIndex, id);
       this.watching.add(dirIndex);
     } catch (err) {
+      this.unwatch(dirIndex);
+      if (this.closed || this.slots[dirIndex]?.path !== dir.path) return;
       this.o.telemetry.emit({ type: 'watch.error', dir: dir.path, message: describe(err) });
-      const retry = (this.o.retryWatchSeconds ?? 60) * 1000;
       const t = setTimeout(() => {
-        if (this.slots[dirIndex]?.path !== dir.path) return; // removed by a reload
-        void this.watch(dirIndex).then(() => {
-          if (this.watching.has(dirIndex)) void this.scan('rescan', dirIndex, dir.path, null);
-        });
-      }, retry);
+        this.watchRetries.delete(dirIndex);
+        void this.rewatch(dirIndex, true);
+      }, (this.o.retryWatchSeconds ?? 60) * 1000);
       t.unref();
-      this.subs.push({ unsubscribe: () => clearTimeout(t) } as Subscription);
+      this.watchRetries.set(dirIndex, t);
     }
+  }
+
+  /** Watches again and rescans: files created while nothing watched are found. */
+  private async rewatch(dirIndex: number, create: boolean): Promise<void> {
+    await this.watch(dirIndex, create);
+    if (this.watching.has(dirIndex)) await this.scanDir('rescan', dirIndex, null);
+  }
+
+  private unwatch(dirIndex: number): void {
+    this.watching.delete(dirIndex);
+    this.rootIds.delete(dirIndex);
+    this.watchSubs.get(dirIndex)?.unsubscribe();
+    this.watchSubs.delete(dirIndex);
+    const retry = this.watchRetries.get(dirIndex);
+    if (retry !== undefined) clearTimeout(retry);
+    this.watchRetries.delete(dirIndex);
+  }
+
+  /**
+   * A watched root deleted (`rosclean purge`) or replaced leaves its OS watch on a dead inode:
+   * every few seconds each root is lstat-ed; a changed identity drops the old watch, and once a
+   * directory is back at that path it is watched again and rescanned.
+   */
+  private startRootCheck(): void {
+    const every = this.o.rootCheckMs ?? 2000;
+    if (every <= 0) return;
+    this.rootCheck = setInterval(() => {
+      this.slots.forEach((dir, i) => {
+        if (!dir || this.checking.has(i) || this.watchRetries.has(i) || this.closed) return;
+        this.checking.add(i);
+        void rootIdentity(dir.path)
+          .catch(() => null)
+          .then(async (id) => {
+            if (id !== null && id === this.rootIds.get(i)) return;
+            if (this.watching.has(i)) {
+              this.o.logger.warn({ dir: dir.path }, 'watched directory was deleted or replaced; watching it again once it exists');
+              this.unwatch(i);
+            }
+            if (id !== null) await this.rewatch(i, false);
+          })
+          .finally(() => this.checking.delete(i));
+      });
+    }, every);
+    this.rootCheck.unref();
   }
 
   private onEvent(e: WatchEvent): void {
@@ -210,7 +285,7 @@ export class Intake {
     if (!dir) return;
     if (e.type === 'overflow') {
       this.o.logger.warn({ dir: dir.path }, 'watcher reported an error (events may be lost); rescanning');
-      void this.scan('rescan', e.dirIndex, dir.path, null);
+      void this.scanDir('rescan', e.dirIndex, null);
       return;
     }
     if (e.type === 'delete') return; // the stability probe notices, and the dispatcher re-checks
@@ -251,24 +326,49 @@ export class Intake {
       if (this.reportedNames.size < 10_000) this.reportedNames.add(path);
       this.o.logger.error({ path }, 'file name is not valid UTF-8: it cannot be uploaded; rename the file (S3 keys are UTF-8)');
     };
-    for await (const hit of scanDirectory(this.filter, dirIndex, root, { notBeforeMs, onError, onUnsupportedName })) {
-      if (this.closed) return;
-      seen++;
-      if (this.alreadyUploaded(hit)) continue;
-      if (this.now() - hit.mtimeMs >= this.stableMs) {
-        if (this.record(hit)) queued++;
-      } else if (this.o.onRecent) {
-        this.o.onRecent(hit);
-      } else {
-        this.candidates.next(hit);
+    const failuresBefore = this.stateFailures;
+    try {
+      for await (const hit of scanDirectory(this.filter, dirIndex, root, { notBeforeMs, onError, onUnsupportedName })) {
+        if (this.closed) return;
+        seen++;
+        if (this.alreadyUploaded(hit)) continue;
+        if (this.now() - hit.mtimeMs >= this.stableMs) {
+          if (this.record(hit)) queued++;
+        } else if (this.o.onRecent) {
+          this.o.onRecent(hit);
+        } else {
+          this.candidates.next(hit);
+        }
+        // The store refuses writes: stop here; the retry rescan finds the rest.
+        if (this.stateFailures > failuresBefore) return;
       }
+    } catch (err) {
+      this.stateFailed(err);
+      return;
     }
     this.o.telemetry.emit({ type: 'scan.completed', kind, dir: root, seen, queued, ms: this.now() - started });
+    if (kind !== 'new-directory' && this.stateFailures > 0 && this.stateFailures === failuresBefore) this.stateRecovered();
   }
 
   private alreadyUploaded(hit: ScanHit): boolean {
     const rec = this.o.files.getByPath(hit.path);
     return rec !== null && rec.status === 'uploaded' && rec.size === hit.size && sameMtime(rec.mtimeMs, hit.mtimeMs);
+  }
+
+  /** A state write failed: degraded, and one full rescan scheduled after a capped backoff. */
+  private stateFailed(err: unknown): void {
+    this.stateFailures++;
+    this.o.health?.degrade('intake', `new files cannot be recorded in the state database (${describe(err)})`);
+    if (this.stateRetry !== null || this.closed) return;
+    this.stateRetry = (this.o.scheduler ?? asyncScheduler).schedule(() => {
+      this.stateRetry = null;
+      void this.scanAll('rescan', null);
+    }, stateRetryDelayMs(this.stateFailures));
+  }
+
+  private stateRecovered(): void {
+    this.stateFailures = 0;
+    this.o.health?.recover('intake');
   }
 
   private record(f: ReadyFile): boolean {
@@ -277,15 +377,28 @@ export class Intake {
     // changed its pattern or source while the file was stabilizing or being scanned.
     const located = this.filter.accepts(f.dirIndex, f.path);
     if (located === null) return false;
-    const outcome = this.o.files.enqueue(
-      { path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs, verifyRemote: this.o.verifyRemote?.() ?? false },
-      this.now(),
-    );
+    let outcome: EnqueueOutcome;
+    try {
+      outcome = this.o.files.enqueue(
+        { path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs, verifyRemote: this.o.verifyRemote?.() ?? false },
+        this.now(),
+      );
+    } catch (err) {
+      this.stateFailed(err);
+      return false;
+    }
     if (outcome !== 'queued') return false;
     this.o.telemetry.emit({ type: 'file.queued', path: f.path, source: located.source, size: f.size });
     this.o.onQueued();
     return true;
   }
+}
+
+/** dev:ino of a watched root (stat: a root configured as a symbolic link to a directory is fine). */
+async function rootIdentity(path: string): Promise<string> {
+  const st = await stat(path);
+  if (!st.isDirectory()) throw Object.assign(new Error(`${path} is not a directory`), { code: 'ENOTDIR' });
+  return `${st.dev}:${st.ino}`;
 }
 
 function describe(err: unknown): string {

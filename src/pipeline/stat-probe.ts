@@ -3,6 +3,8 @@
  * stability logic in virtual time against a fake file system.
  */
 import { lstat } from 'node:fs/promises';
+import { ErrorCodes, TvmError, systemCode } from '../errors.js';
+import { classify } from '../sinks/retry.js';
 
 export interface FileStat {
   readonly size: number;
@@ -24,4 +26,31 @@ export const realStatProbe: StatProbe = async (path) => {
   } catch {
     return null;
   }
+};
+
+/**
+ * The upload job's look at a claimed file, where a wrong "gone" would forget it: resolves to null
+ * only when lstat says ENOENT/ENOTDIR (the file itself is gone). Any other error (EACCES, EIO,
+ * ELOOP …) and anything but a regular file is thrown as a classified TvmError naming the path:
+ * the row is kept and the failure logged.
+ */
+export type SourceStat = (path: string) => FileStat | null | Promise<FileStat | null>;
+
+export const lstatSource: SourceStat = async (path) => {
+  let st;
+  try {
+    st = await lstat(path);
+  } catch (err) {
+    const code = systemCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw classify(err, { path });
+  }
+  if (!st.isFile()) {
+    throw new TvmError(ErrorCodes.FILE_UNREADABLE, `${path} is no longer a regular file (${st.isSymbolicLink() ? 'a symbolic link' : 'a directory or special file'})`, {
+      retriability: 'permanent',
+      details: { path },
+      hint: 'only regular files are uploaded; it is looked at again once a day',
+    });
+  }
+  return { size: st.size, mtimeMs: st.mtimeMs };
 };

@@ -12,13 +12,18 @@ import type { Codec } from '../config/types.js';
 import type { CompressJob, CompressResult } from '../workers/protocol.js';
 import type { FileRecord } from '../state/types.js';
 import type { Telemetry } from '../telemetry/events.js';
-import type { StatProbe } from './stat-probe.js';
+import type { IssuedKey, IssueInput, StoredKey } from '../state/key-repo.js';
+import { validateObjectKey } from '../sinks/s3/object-key.js';
+import { spoolFileName } from '../workers/spool-dir.js';
+import type { SourceStat } from './stat-probe.js';
 
 export interface UploadRequest {
   readonly record: FileRecord;
   readonly key: string;
   readonly result: CompressResult;
   readonly verifyRemote: boolean;
+  /** The key holds an earlier, shorter content of this file (this source sha256): replace it. */
+  readonly replaces?: string | undefined;
   readonly signal: AbortSignal;
 }
 
@@ -29,8 +34,16 @@ export interface JobFiles {
   release(id: number): void;
 }
 
+/** Object key versions (state/key-repo.ts): which key these bytes go to, and keys found taken. */
+export interface JobKeys {
+  issue(input: IssueInput): IssuedKey;
+  lastStored(path: string): StoredKey | null;
+  markTaken(key: string, sourceSha256: string, now: number): void;
+}
+
 export interface UploadJobDeps {
   readonly files: JobFiles;
+  readonly keys: JobKeys;
   readonly compress: (job: CompressJob, signal: AbortSignal) => Promise<CompressResult>;
   readonly upload: (req: UploadRequest) => Promise<{ skipped: boolean; bytesSent: number }>;
   readonly objectKey: (record: FileRecord, codec: Codec) => string;
@@ -40,26 +53,41 @@ export interface UploadJobDeps {
   /** Told about every failure and every success, to log operator-class problems once. */
   readonly alerts?: { failure(err: TvmError): void; success(): void };
   readonly telemetry: Telemetry;
-  readonly stat: StatProbe;
+  /** null only when the source itself is gone (ENOENT); other problems throw. See lstatSource. */
+  readonly stat: SourceStat;
   readonly now: () => number;
   readonly spoolDir: string;
   readonly compression: { codec: Codec; level: number; skipExtensions: readonly string[] };
   readonly partSize: number;
   /** Quiet period: a file that changed is looked at again after this long. */
   readonly stableMs: number;
+  /**
+   * Epoch ms since which the key records are complete: keys issued earlier may have been pruned
+   * (registry retention) or lost (state rebuilt after corruption). A file whose date folder may
+   * hold such keys is checked in S3 before it is written (HEAD), so it cannot replace them.
+   */
+  readonly keysKnownSince: () => number;
+  /** Room for a compression on the spool's filesystem (workers/spool-budget.ts); null = none: send as is. */
+  readonly spool?: { reserve(bytes: number): Promise<(() => void) | null> };
 }
 
-const EXT: Record<Codec, string> = { gzip: '.gz', zstd: '.zst', none: '' };
+/** Margin for the date folder: a local day starts up to ~26 h before an mtime in it (zones, DST). */
+const DATE_MARGIN_MS = 2 * 24 * 3600 * 1000;
 
 /** How long a file that failed permanently waits before it is tried again (it may have been renamed or fixed). */
 export const PERMANENT_RETRY_MS = 24 * 3600 * 1000;
 
+/** Taken keys skipped within one attempt before it fails (and is retried with backoff). */
+export const MAX_TAKEN_KEYS_PER_ATTEMPT = 8;
+
 export function createUploadJob(d: UploadJobDeps) {
   return async function uploadJob(record: FileRecord, signal: AbortSignal): Promise<void> {
     const started = d.now();
-    const spoolPath = join(d.spoolDir, `${record.id}${EXT[d.compression.codec] || '.raw'}`);
-    let key: string | null = null;
+    const spoolPath = join(d.spoolDir, spoolFileName(record.id, d.compression.codec));
+    // The last key tried, for the failure report (sendVersioned may try several).
+    const tried: { key: string | null } = { key: null };
     let result: CompressResult | null = null;
+    let releaseSpool: (() => void) | null = null;
     try {
       const st = await d.stat(record.path);
       if (st === null) {
@@ -67,6 +95,14 @@ export function createUploadJob(d: UploadJobDeps) {
         d.telemetry.emit({ type: 'file.vanished', path: record.path });
         return;
       }
+      // Reject a name that cannot be a key before spending a compression on it.
+      d.objectKey({ ...record, size: st.size, mtimeMs: st.mtimeMs }, 'none');
+      // What this path last stored: if the file only grew since, its object is replaced rather
+      // than versioned (the worker hashes that many leading bytes to tell).
+      const last = d.keys.lastStored(record.path);
+      const prefixSize = last !== null && last.sourceSize > 0 && last.sourceSize < st.size ? last.sourceSize : undefined;
+      // Room for the output (source size: the ratio is unknown) plus the reserve, or no spool at all.
+      releaseSpool = d.spool === undefined ? () => undefined : await d.spool.reserve(st.size);
       result = await d.compress(
         {
           kind: 'compress',
@@ -78,12 +114,16 @@ export function createUploadJob(d: UploadJobDeps) {
           partSize: d.partSize,
           expectedSize: st.size,
           expectedMtimeMs: st.mtimeMs,
+          ...(prefixSize !== undefined ? { prefixSize } : {}),
+          ...(releaseSpool === null ? { noSpool: true } : {}),
         },
         signal,
       );
       const current = { ...record, size: result.sourceSize, mtimeMs: result.sourceMtimeMs };
-      key = d.objectKey(current, result.codec);
-      const sent = await d.upload({ record, key, result, verifyRemote: record.verifyRemote, signal });
+      const base = d.objectKey(current, result.codec);
+      const grows = last !== null && result.prefixSha256 === last.sourceSha256 ? last.key : undefined;
+      const sent = await sendVersioned(d, record, { base, grows }, result, signal, tried);
+      const key = sent.key;
       d.files.markUploaded(record.id, {
         objectKey: key,
         contentSha256: result.sourceSha256,
@@ -111,7 +151,9 @@ export function createUploadJob(d: UploadJobDeps) {
         return;
       }
       const err = d.classify(raw);
-      if (err.code === ErrorCodes.FILE_VANISHED) {
+      // ENOENT may come from the spool, a credentials file or anything else: the row is only
+      // forgotten when the source itself is gone now; otherwise it is a retriable failure.
+      if (err.code === ErrorCodes.FILE_VANISHED && (await sourceGone(d, record.path))) {
         d.files.remove(record.id);
         d.telemetry.emit({ type: 'file.vanished', path: record.path });
         return;
@@ -133,7 +175,7 @@ export function createUploadJob(d: UploadJobDeps) {
         d.telemetry.emit({
           type: 'file.failed',
           path: record.path,
-          key,
+          key: tried.key,
           code: err.code,
           message: err.message,
           attempts: after.attempts,
@@ -143,6 +185,7 @@ export function createUploadJob(d: UploadJobDeps) {
         });
       }
     } finally {
+      releaseSpool?.();
       // The spool copy is only a cache: compression is deterministic, so a retry (or a resumed
       // multipart upload after a restart) re-creates identical bytes and part checksums.
       if (result === null || result.uploadPath !== record.path) {
@@ -150,4 +193,47 @@ export function createUploadJob(d: UploadJobDeps) {
       }
     }
   };
+}
+
+/**
+ * Uploads under the key the state store issues for these source bytes: the reference key the
+ * first time, the next free version when it holds other content, the same key when the file
+ * only grew since it was stored there. Identical bytes already stored send nothing. A key found taken on the server (conditional write refused, or a check showing
+ * another source) is recorded and the next version tried, a few times within one attempt.
+ */
+async function sendVersioned(
+  d: UploadJobDeps,
+  record: FileRecord,
+  target: { base: string; grows: string | undefined },
+  result: CompressResult,
+  signal: AbortSignal,
+  tried: { key: string | null },
+): Promise<{ key: string; skipped: boolean; bytesSent: number }> {
+  for (let taken = 0; ; taken++) {
+    const now = d.now();
+    const issued = d.keys.issue({ ...target, sourceSha256: result.sourceSha256, path: record.path, now });
+    tried.key = issued.key;
+    if (issued.stored) return { key: issued.key, skipped: true, bytesSent: 0 };
+    validateObjectKey(issued.key, record.relPath);
+    try {
+      const forgotten = result.sourceMtimeMs < d.keysKnownSince() + DATE_MARGIN_MS;
+      const verifyRemote = record.verifyRemote || issued.unconfirmed || forgotten;
+      const sent = await d.upload({ record, key: issued.key, result, verifyRemote, replaces: issued.replaces, signal });
+      return { key: issued.key, ...sent };
+    } catch (err) {
+      const e = d.classify(err);
+      if (e.code !== ErrorCodes.KEY_TAKEN || taken + 1 >= MAX_TAKEN_KEYS_PER_ATTEMPT) throw err;
+      const remote = typeof e.details.remoteSha256 === 'string' ? e.details.remoteSha256 : '';
+      d.keys.markTaken(issued.key, remote, now);
+      d.telemetry.emit({ type: 'key.taken', path: record.path, key: issued.key, remoteSha256: remote });
+    }
+  }
+}
+
+async function sourceGone(d: UploadJobDeps, path: string): Promise<boolean> {
+  try {
+    return (await d.stat(path)) === null;
+  } catch {
+    return false;
+  }
 }

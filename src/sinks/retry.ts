@@ -57,6 +57,12 @@ const FS_RULES: Record<string, { code: ErrorCode; retriability: Retriability; wh
     what: 'cannot be read (I/O error)',
     hint: 'check the disk holding the logs',
   },
+  ELOOP: {
+    code: ErrorCodes.FILE_UNREADABLE,
+    retriability: 'operator',
+    what: 'cannot be reached (too many levels of symbolic links)',
+    hint: 'a symbolic-link loop in the path; fix the links in the log directory',
+  },
   EMFILE: {
     code: ErrorCodes.FILE_UNREADABLE,
     retriability: 'retriable',

@@ -13,7 +13,7 @@
 import type Database from 'better-sqlite3';
 import { ErrorCodes, TvmError } from '../errors.js';
 import { FairClaim, type ClaimOptions } from './fair-claim.js';
-import { FILE_SQL, PAGE, PRUNE_BATCH, toRecord, toRecordOrNull, type FileRow } from './file-sql.js';
+import { deleteInBatches, FILE_SQL, PAGE, toRecord, toRecordOrNull, type FileRow } from './file-sql.js';
 import { sameIdentity } from './identity.js';
 import { guarded } from './sqlite-errors.js';
 import type { EnqueueInput, EnqueueOutcome, FileRecord } from './types.js';
@@ -28,6 +28,13 @@ export interface UploadedInfo {
   readonly size: number;
   readonly mtimeMs: number;
 }
+
+/**
+ * How long a pruned row's tombstone is kept. A file still on disk after that is looked at once
+ * more, and its old mtime makes the upload check S3 first (HEAD, source-sha256): nothing is
+ * re-sent, it costs one compression and one request per file a year.
+ */
+export const TOMBSTONE_RETENTION_MS = 365 * 24 * 3600 * 1000;
 
 export type MarkUploadedOutcome = 'uploaded' | 'requeued' | 'gone';
 
@@ -55,6 +62,7 @@ export class FileRepo {
   private readonly enqueueTx: (input: EnqueueInput, now: number) => EnqueueOutcome;
   private readonly enqueueManyTx: (inputs: readonly EnqueueInput[], now: number) => EnqueueOutcome[];
   private readonly uploadedTx: (id: number, info: UploadedInfo) => MarkUploadedOutcome;
+  private readonly pruneTx: (cutoffMs: number, now: number) => number;
 
   constructor(
     private readonly db: Database.Database,
@@ -72,6 +80,7 @@ export class FileRepo {
       changedRequeue: p(q.changedRequeue),
       uploaded: p(q.uploaded),
       dropMultipart: p(q.dropMultipart),
+      storeKey: p(q.storeKey),
       failed: p<FileRow>(q.failed),
       release: p(q.release),
       remove: p(q.remove),
@@ -81,7 +90,12 @@ export class FileRepo {
       minWaiting: p<{ t: number | null }>(q.minWaiting),
       oldestQueued: p<{ t: number | null }>(q.oldestQueued),
       oldestInFlight: p<{ t: number | null }>(q.oldestInFlight),
-      prune: p(q.prune),
+      prune: p<{ path: string; size: number; mtimeMs: number }>(q.prune),
+      tombstoneOf: p<{ size: number; mtimeMs: number }>(q.tombstoneOf),
+      dropTombstone: p(q.dropTombstone),
+      bury: p(q.bury),
+      buryImported: p(q.buryImported),
+      expireTombstones: p(q.expireTombstones),
       page: p<FileRow>(q.page),
       verify: p(q.verify),
       retryNow: p(q.retryNow),
@@ -97,12 +111,18 @@ export class FileRepo {
       const now = this.s.identityOf.get(id);
       if (now === undefined) return 'gone';
       this.s.dropMultipart.run(id);
+      this.s.storeKey.run(i.objectKey, i.contentSha256, i.size, i.uploadedAt, id);
       if (now.changed === 1 && !sameIdentity(now, i)) {
         this.s.changedRequeue.run(id);
         return 'requeued';
       }
       this.s.uploaded.run(i.objectKey, i.contentSha256, i.uploadedAt, i.size, i.mtimeMs, id);
       return 'uploaded';
+    });
+    this.pruneTx = db.transaction((cutoffMs: number, now: number): number => {
+      const gone = this.s.prune.all(cutoffMs) as Array<{ path: string; size: number; mtimeMs: number }>;
+      for (const g of gone) this.s.bury.run(g.path, g.size, g.mtimeMs, now);
+      return gone.length;
     });
   }
 
@@ -123,6 +143,12 @@ export class FileRepo {
     const verify = input.verifyRemote === true ? 1 : 0;
     const row = this.s.byPath.get(input.path);
     if (row === undefined) {
+      // Pruned by retention but still on disk, unchanged: it was uploaded, do not send it again.
+      const tomb = this.s.tombstoneOf.get(input.path) as { size: number; mtimeMs: number } | undefined;
+      if (tomb !== undefined) {
+        if (sameIdentity(tomb, input)) return 'already-uploaded';
+        this.s.dropTombstone.run(input.path);
+      }
       this.s.insert.run(input.path, input.source, input.relPath, input.size, input.mtimeMs, now, verify);
       return 'queued';
     }
@@ -225,17 +251,22 @@ export class FileRepo {
 
   /**
    * Registry retention: deletes uploaded rows with uploaded_at < cutoffMs (epoch ms), in batches
-   * of 1000, each its own short transaction, so no single write holds the lock for long.
+   * of 1000, each its own short transaction, so no single write holds the lock for long. Each row
+   * leaves a tombstone (path, size, mtime; pruned_at = now) so a rescan does not queue the file
+   * again while it is unchanged on disk.
    */
-  pruneUploaded(cutoffMs: number): number {
-    return this.guard(() => {
-      let total = 0;
-      for (;;) {
-        const n = this.s.prune.run(cutoffMs).changes;
-        total += n;
-        if (n < PRUNE_BATCH) return total;
-      }
-    });
+  pruneUploaded(cutoffMs: number, now: number): number {
+    return this.guard(() => deleteInBatches(() => this.pruneTx(cutoffMs, now)));
+  }
+
+  /** Forgets tombstones written before cutoffMs, in batches. Returns the count. */
+  expireTombstones(cutoffMs: number): number {
+    return this.guard(() => deleteInBatches(() => this.s.expireTombstones.run(cutoffMs).changes));
+  }
+
+  /** A tombstone from outside the normal flow (legacy registry entries past retention); true if written. */
+  importTombstone(t: { path: string; size: number; mtimeMs: number }, now: number): boolean {
+    return this.guard(() => this.s.buryImported.run(t.path, t.size, t.mtimeMs, now, t.path).changes === 1);
   }
 
   /**

@@ -26,6 +26,19 @@ export const PAGE = 500;
 /** Rows per pruning transaction. */
 export const PRUNE_BATCH = 1000;
 
+/**
+ * Repeats a batched DELETE (`LIMIT PRUNE_BATCH`), each run its own short transaction so no
+ * single write holds the lock for long, until a run removes less than a batch. Returns the total.
+ */
+export function deleteInBatches(run: () => number): number {
+  let total = 0;
+  for (;;) {
+    const n = run();
+    total += n;
+    if (n < PRUNE_BATCH) return total;
+  }
+}
+
 /** Every statement over `files` (exported so a test can check each one's query plan uses an index). */
 export const FILE_SQL = {
   byId: `SELECT ${FILE_COLUMNS} FROM files WHERE id = ?`,
@@ -46,6 +59,10 @@ export const FILE_SQL = {
     mtime_ms = ?, attempts = 0, next_attempt_at = 0, last_error = NULL, last_error_code = NULL,
     verify_remote = 0 WHERE id = ?`,
   dropMultipart: 'DELETE FROM multipart WHERE file_id = ?',
+  // The key now holds these bytes, whatever happens to the row (even a requeue: the object exists).
+  storeKey: `INSERT INTO object_keys (key, source_sha256, source_size, path, stored, issued_at) SELECT ?, ?, ?, path, 1, ? FROM files
+    WHERE id = ? ON CONFLICT (key) DO UPDATE SET source_sha256 = excluded.source_sha256, source_size = excluded.source_size,
+    path = excluded.path, stored = 1, issued_at = excluded.issued_at`,
   failed: `UPDATE files SET status = 'queued', attempts = attempts + 1, last_error = ?,
     last_error_code = ?, next_attempt_at = ? WHERE id = ? RETURNING ${FILE_COLUMNS}`,
   release: `UPDATE files SET status = 'queued' WHERE id = ? AND status = 'in_flight'`,
@@ -62,9 +79,18 @@ export const FILE_SQL = {
   oldestInFlight: `SELECT MIN(queued_at) AS t FROM files INDEXED BY files_in_flight WHERE status = 'in_flight'`,
   prune: `DELETE FROM files WHERE id IN (SELECT id FROM files INDEXED BY files_uploaded_at
     WHERE status = 'uploaded' AND uploaded_at < ?
-    LIMIT ${PRUNE_BATCH})`,
+    LIMIT ${PRUNE_BATCH}) RETURNING path, size, mtime_ms AS mtimeMs`,
   page: `SELECT ${FILE_COLUMNS} FROM files INDEXED BY files_queued WHERE status = 'queued' AND (queued_at, id) > (?, ?)
     ORDER BY queued_at, id LIMIT ${PAGE}`,
+  // Tombstones: the identity of pruned uploaded rows (see migrations.ts V2).
+  tombstoneOf: 'SELECT size, mtime_ms AS mtimeMs FROM tombstones WHERE path = ?',
+  dropTombstone: 'DELETE FROM tombstones WHERE path = ?',
+  bury: `INSERT INTO tombstones (path, size, mtime_ms, pruned_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, pruned_at = excluded.pruned_at`,
+  buryImported: `INSERT INTO tombstones (path, size, mtime_ms, pruned_at) SELECT ?, ?, ?, ?
+    WHERE NOT EXISTS (SELECT 1 FROM files WHERE path = ?) ON CONFLICT (path) DO NOTHING`,
+  expireTombstones: `DELETE FROM tombstones WHERE path IN (SELECT path FROM tombstones INDEXED BY tombstones_pruned_at
+    WHERE pruned_at < ? LIMIT ${PRUNE_BATCH})`,
   verify: 'UPDATE files SET verify_remote = 1 WHERE id = ?',
   retryNow: `UPDATE files INDEXED BY files_waiting SET next_attempt_at = 0
     WHERE status = 'queued' AND next_attempt_at <> 0`,

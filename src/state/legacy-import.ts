@@ -6,9 +6,10 @@
  *
  * - Queue entries whose file still exists are queued with verify_remote (the reference may have
  *   uploaded them without recording it), oldest detected_at first.
- * - Registry entries within retention become uploaded rows (object key unknown). Their mtime
- *   (float seconds) is snapped to the file's current Stats.mtimeMs when the file is unchanged, so
- *   identities compare exactly afterwards (see identity.ts).
+ * - Registry entries within retention become uploaded rows (object key unknown); older ones become
+ *   tombstones, as if this daemon had pruned them: the file is not sent again while unchanged.
+ *   Their mtime (float seconds) is snapped to the file's current Stats.mtimeMs when the file is
+ *   unchanged, so identities compare exactly afterwards (see identity.ts).
  * - A path in both: the queue wins only if its size differs from the registry's.
  * - The registry recorded *resolved* paths; a path under a configured directory's real path is
  *   mapped back below the configured path, where the startup scan will find it.
@@ -53,7 +54,8 @@ export interface LegacyImportOptions {
 }
 
 export interface LegacyImportResult {
-  readonly imported: { readonly queued: number; readonly uploaded: number };
+  /** tombstones: registry entries past retention, kept so their files are not sent again. */
+  readonly imported: { readonly queued: number; readonly uploaded: number; readonly tombstones: number };
   readonly skipped: ReadonlyArray<Skip>;
   readonly alreadyDone: boolean;
 }
@@ -62,14 +64,15 @@ const MAX_SKIP_LOG_LINES = 20;
 
 export function importLegacy(store: StateStore, o: LegacyImportOptions): LegacyImportResult {
   if (store.meta.get(LEGACY_IMPORT_KEY) !== null) {
-    return { imported: { queued: 0, uploaded: 0 }, skipped: [], alreadyDone: true };
+    return { imported: { queued: 0, uploaded: 0, tombstones: 0 }, skipped: [], alreadyDone: true };
   }
   const lfs = o.fs ?? nodeFs;
   const skipped: Skip[] = [];
   const locate = locator(o.logDirectories, lfs);
 
   const uploaded = new Map<string, UploadedImport>();
-  for (const e of newestWithinRetention(readLegacyRegistry(o.registryFile, lfs.readFile, skipped), o, skipped)) {
+  const byAge = newestPerPath(readLegacyRegistry(o.registryFile, lfs.readFile, skipped), o);
+  for (const e of byAge.recent) {
     const loc = locate(e.filepath);
     uploaded.set(loc.path, {
       ...loc,
@@ -101,46 +104,44 @@ export function importLegacy(store: StateStore, o: LegacyImportOptions): LegacyI
     queued.push({ input, queuedAt: Math.min(e.detectedAt ?? o.now, o.now) });
   }
   queued.sort((a, b) => a.queuedAt - b.queuedAt);
+  const tombstones = byAge.expired
+    .map((e) => ({ path: locate(e.filepath).path, size: e.size, mtimeMs: snappedMtime(e, lfs) }))
+    .filter((t) => !uploaded.has(t.path));
 
   const counts = guarded(store.db, store.dbPath, () =>
     store.db.transaction(() => {
       let u = 0;
       let q = 0;
+      let t = 0;
       for (const row of uploaded.values()) if (store.files.importUploaded(row)) u++;
       for (const { input, queuedAt } of queued) if (store.files.enqueue(input, queuedAt) === 'queued') q++;
-      const record = { at: new Date(o.now).toISOString(), queued: q, uploaded: u, skipped: skipped.length };
+      // After the queue: a path queued again is not shadowed by its old entry.
+      for (const tomb of tombstones) if (store.files.importTombstone(tomb, o.now)) t++;
+      const record = { at: new Date(o.now).toISOString(), queued: q, uploaded: u, tombstones: t, skipped: skipped.length };
       store.meta.set(LEGACY_IMPORT_KEY, JSON.stringify(record));
-      return { queued: q, uploaded: u };
+      return { queued: q, uploaded: u, tombstones: t };
     }).immediate(),
   );
   report(o, counts, skipped);
   return { imported: counts, skipped, alreadyDone: false };
 }
 
-/** Per path the newest entry; entries processed before the retention cutoff are dropped (one skip line). */
-function newestWithinRetention(
+/**
+ * Per path the newest entry, split at the retention cutoff: `recent` ones become uploaded rows,
+ * `expired` ones (paths with no recent entry) tombstones.
+ */
+function newestPerPath(
   entries: LegacyRegistryEntry[],
   o: LegacyImportOptions,
-  skipped: Skip[],
-): LegacyRegistryEntry[] {
+): { recent: LegacyRegistryEntry[]; expired: LegacyRegistryEntry[] } {
   const cutoffSec = o.now / 1000 - o.retentionDays * 86_400;
   const newest = new Map<string, LegacyRegistryEntry>();
-  let expired = 0;
   for (const e of entries) {
-    if (e.processedAt <= cutoffSec) {
-      expired++;
-      continue;
-    }
     const prev = newest.get(e.filepath);
     if (prev === undefined || e.processedAt > prev.processedAt) newest.set(e.filepath, e);
   }
-  if (expired > 0) {
-    skipped.push({
-      file: o.registryFile,
-      reason: `${expired} entr${expired === 1 ? 'y' : 'ies'} processed more than ${o.retentionDays} days ago (retention)`,
-    });
-  }
-  return [...newest.values()];
+  const all = [...newest.values()];
+  return { recent: all.filter((e) => e.processedAt > cutoffSec), expired: all.filter((e) => e.processedAt <= cutoffSec) };
 }
 
 /** mtime in ms: the file's exact Stats.mtimeMs if it is still the same file, else the recorded value. */
@@ -193,10 +194,11 @@ function locator(dirs: Config['logDirectories'], lfs: LegacyFs): (file: string) 
   };
 }
 
-function report(o: LegacyImportOptions, counts: { queued: number; uploaded: number }, skipped: Skip[]): void {
+function report(o: LegacyImportOptions, counts: LegacyImportResult['imported'], skipped: Skip[]): void {
   o.logger.info(
     { queueFile: o.queueFile, registryFile: o.registryFile, ...counts, skipped: skipped.length },
-    `legacy import: ${counts.queued} queued and ${counts.uploaded} uploaded files carried over, ` +
+    `legacy import: ${counts.queued} queued and ${counts.uploaded} uploaded files carried over ` +
+      `(and ${counts.tombstones} uploaded before the retention period, not sent again), ` +
       `${skipped.length} skipped; the original files are left in place`,
   );
   for (const s of skipped.slice(0, MAX_SKIP_LOG_LINES)) o.logger.warn({ file: s.file }, `legacy import skipped ${s.file}: ${s.reason}`);

@@ -134,9 +134,52 @@ CREATE INDEX files_uploaded_mtime ON files (mtime_ms, id) WHERE status = 'upload
 CREATE INDEX files_queued_mtime ON files (mtime_ms, id) WHERE status = 'queued';
 `;
 
+/*
+ * Version 3, data safety.
+ * - object_keys: every key this daemon issued and the source bytes it holds (stored = 1) or is
+ *   reserved for (stored = 0), so a second content of the same path and date, or a second file
+ *   mapping to the same key, gets a new version instead of overwriting (sinks/s3/object-key.ts).
+ *   source_sha256 = '' (size -1) for a key found taken by an object we did not write.
+ * - tombstones: identity of uploaded rows pruned by registry retention, so a rescan does not
+ *   re-send files still on disk.
+ * - multipart gains the proof that recorded parts belong to the bytes about to be sent: codec,
+ *   level, codec library version and the spool output's sha256. Rows from version 1 have none
+ *   and are started clean.
+ * Existing uploaded keys are copied into object_keys so an upgrade never re-issues them.
+ */
+const V_DATA_SAFETY = `
+CREATE TABLE object_keys (
+  key            TEXT PRIMARY KEY,
+  source_sha256  TEXT NOT NULL,
+  source_size    INTEGER NOT NULL DEFAULT -1,
+  path           TEXT NOT NULL,
+  stored         INTEGER NOT NULL DEFAULT 0 CHECK (stored IN (0, 1)),
+  issued_at      INTEGER NOT NULL  -- issued, or last written
+) WITHOUT ROWID;
+CREATE INDEX object_keys_source ON object_keys (path, source_sha256);
+CREATE INDEX object_keys_issued_at ON object_keys (issued_at);
+INSERT OR IGNORE INTO object_keys (key, source_sha256, source_size, path, stored, issued_at)
+  SELECT object_key, COALESCE(content_sha256, ''), size, path, 1, COALESCE(uploaded_at, queued_at) FROM files
+  WHERE status = 'uploaded' AND object_key IS NOT NULL;
+
+CREATE TABLE tombstones (
+  path       TEXT PRIMARY KEY,
+  size       INTEGER NOT NULL,
+  mtime_ms   REAL NOT NULL,
+  pruned_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX tombstones_pruned_at ON tombstones (pruned_at);
+
+ALTER TABLE multipart ADD COLUMN codec TEXT NOT NULL DEFAULT '';
+ALTER TABLE multipart ADD COLUMN codec_level INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE multipart ADD COLUMN codec_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE multipart ADD COLUMN output_sha256 TEXT NOT NULL DEFAULT '';
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', sql: V1 },
   { version: 2, description: 'deletion audit', sql: V_DELETION },
+  { version: 3, description: 'object key versions, registry tombstones, multipart resume proof', sql: V_DATA_SAFETY },
 ];
 
 /** The schema version this build writes. */

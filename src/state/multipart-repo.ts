@@ -8,12 +8,14 @@
  */
 import type Database from 'better-sqlite3';
 import { guarded } from './sqlite-errors.js';
-import type { CompletedPart, MultipartProgress } from './types.js';
+import type { CompletedPart, MultipartProgress, ResumeProof } from './types.js';
 
 type Header = Omit<MultipartProgress, 'parts'>;
+type HeaderRow = Omit<Header, 'proof'> & ResumeProof;
 
 const HEADER = `file_id AS fileId, upload_id AS uploadId, object_key AS objectKey, part_size AS partSize,
-  upload_path AS uploadPath, source_sha256 AS sourceSha256, created_at AS createdAt`;
+  upload_path AS uploadPath, source_sha256 AS sourceSha256, created_at AS createdAt, codec,
+  codec_level AS codecLevel, codec_version AS codecVersion, output_sha256 AS outputSha256`;
 
 export class MultipartRepo {
   private readonly s;
@@ -26,20 +28,21 @@ export class MultipartRepo {
     const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
     this.s = {
       del: p('DELETE FROM multipart WHERE file_id = ?'),
-      insert: p(`INSERT INTO multipart (file_id, upload_id, object_key, part_size, upload_path, source_sha256, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      insert: p(`INSERT INTO multipart (file_id, upload_id, object_key, part_size, upload_path, source_sha256, created_at,
+                 codec, codec_level, codec_version, output_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       part: p(`INSERT INTO multipart_parts (file_id, part_number, etag, size) VALUES (?, ?, ?, ?)
                ON CONFLICT (file_id, part_number) DO UPDATE SET etag = excluded.etag, size = excluded.size`),
-      header: p<Header>(`SELECT ${HEADER} FROM multipart WHERE file_id = ?`),
+      header: p<HeaderRow>(`SELECT ${HEADER} FROM multipart WHERE file_id = ?`),
       parts: p<CompletedPart>(`SELECT part_number AS partNumber, etag, size FROM multipart_parts
                                WHERE file_id = ? ORDER BY part_number`),
-      all: p<Header>(`SELECT ${HEADER} FROM multipart ORDER BY created_at, file_id`),
-      older: p<Header>(`SELECT ${HEADER} FROM multipart WHERE created_at < ? ORDER BY created_at, file_id`),
+      all: p<HeaderRow>(`SELECT ${HEADER} FROM multipart ORDER BY created_at, file_id`),
+      older: p<HeaderRow>(`SELECT ${HEADER} FROM multipart WHERE created_at < ? ORDER BY created_at, file_id`),
     };
     // A new upload for a file replaces any earlier one, parts included (cascade).
     this.beginTx = db.transaction((h: Header) => {
       this.s.del.run(h.fileId);
-      this.s.insert.run(h.fileId, h.uploadId, h.objectKey, h.partSize, h.uploadPath, h.sourceSha256, h.createdAt);
+      const { codec, codecLevel, codecVersion, outputSha256 } = h.proof;
+      this.s.insert.run(h.fileId, h.uploadId, h.objectKey, h.partSize, h.uploadPath, h.sourceSha256, h.createdAt, codec, codecLevel, codecVersion, outputSha256);
     });
   }
 
@@ -73,8 +76,9 @@ export class MultipartRepo {
     return this.guard(() => this.s.older.all(cutoffMs).map((h) => this.withParts(h)));
   }
 
-  private withParts(h: Header): MultipartProgress {
-    return { ...h, parts: this.s.parts.all(h.fileId) };
+  private withParts(row: HeaderRow): MultipartProgress {
+    const { codec, codecLevel, codecVersion, outputSha256, ...h } = row;
+    return { ...h, proof: { codec, codecLevel, codecVersion, outputSha256 }, parts: this.s.parts.all(h.fileId) };
   }
 
   private guard<T>(fn: () => T): T {

@@ -16,6 +16,7 @@ import type Database from 'better-sqlite3';
 import { ErrorCodes, TvmError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { FileRepo } from './file-repo.js';
+import { KeyRepo } from './key-repo.js';
 import { acquireLock, type LockProbes, type StateLock } from './lock.js';
 import { MetaRepo } from './meta-repo.js';
 import type { Migration } from './migrations.js';
@@ -26,6 +27,12 @@ import { toStateError } from './sqlite-errors.js';
 
 export const DB_FILE = 'tvm-upload.db';
 export const RECOVERY_PENDING_KEY = 'recovery_pending';
+/**
+ * Epoch ms of the last rebuild from corruption, kept for good: object keys of dates up to then
+ * may be taken in S3 without the new database knowing, so uploads of files from before it check
+ * the bucket first (see pipeline/upload-job.ts).
+ */
+export const STATE_REBUILT_AT_KEY = 'state_rebuilt_at';
 
 export interface StateStoreOptions {
   readonly dir: string;
@@ -45,6 +52,7 @@ export interface StateStore {
   readonly db: Database.Database;
   readonly dbPath: string;
   readonly files: FileRepo;
+  readonly keys: KeyRepo;
   readonly multipart: MultipartRepo;
   readonly outbox: OutboxRepo;
   readonly meta: MetaRepo;
@@ -87,7 +95,9 @@ export function openStateStore(opts: StateStoreOptions): StateStore {
     }
     const store = new SqliteStateStore(db, dbPath, lock, recovered);
     if (recovered !== null) {
-      store.meta.set(RECOVERY_PENDING_KEY, JSON.stringify({ ...recovered, at: now() }));
+      const at = now();
+      store.meta.set(RECOVERY_PENDING_KEY, JSON.stringify({ ...recovered, at }));
+      store.meta.set(STATE_REBUILT_AT_KEY, String(at));
     }
     return store;
   } catch (err) {
@@ -108,6 +118,7 @@ export function openStateStore(opts: StateStoreOptions): StateStore {
 
 class SqliteStateStore implements StateStore {
   readonly files: FileRepo;
+  readonly keys: KeyRepo;
   readonly multipart: MultipartRepo;
   readonly outbox: OutboxRepo;
   readonly meta: MetaRepo;
@@ -119,6 +130,7 @@ class SqliteStateStore implements StateStore {
     readonly recovered: Recovered | null,
   ) {
     this.files = new FileRepo(db, dbPath);
+    this.keys = new KeyRepo(db, dbPath);
     this.multipart = new MultipartRepo(db, dbPath);
     this.outbox = new OutboxRepo(db, dbPath);
     this.meta = new MetaRepo(db, dbPath);

@@ -56,9 +56,21 @@ export interface MultipartProgress {
   readonly uploadPath: string;
   /** Hex SHA-256 of the source when the upload started: resume only if it still matches. */
   readonly sourceSha256: string;
+  /** Proof that recorded parts belong to the bytes about to be sent; resume only if all match. */
+  readonly proof: ResumeProof;
   readonly createdAt: number;
   /** Completed parts, ascending part number. */
   readonly parts: readonly CompletedPart[];
+}
+
+export interface ResumeProof {
+  /** Codec actually applied to the uploaded bytes. */
+  readonly codec: string;
+  readonly codecLevel: number;
+  /** The codec library's version (e.g. "zlib 1.3.0.1-motley"); a library upgrade may change the bytes. */
+  readonly codecVersion: string;
+  /** Base64 SHA-256 of the whole uploaded (spool) file. */
+  readonly outputSha256: string;
 }
 
 export interface CompletedPart {

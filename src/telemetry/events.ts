@@ -15,6 +15,7 @@ export type TelemetryEvent =
   | { type: 'file.changed'; path: string }
   | { type: 'scan.completed'; kind: 'startup' | 'rescan' | 'new-directory'; dir: string; seen: number; queued: number; ms: number }
   | { type: 'watch.error'; dir: string; message: string }
+  | { type: 'key.taken'; path: string; key: string; remoteSha256: string }
   | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null; bytesPending: number }
   | { type: 'file.deleted'; path: string; source: string; policy: string; reason: string; size: number; mtimeMs: number; uploaded: boolean; sha256: string | null }
   | { type: 'disk.usage'; path: string; usedPercent: number; availableBytes: number; totalBytes: number }
@@ -49,7 +50,7 @@ export class Telemetry {
     this.deletedFiles = new Counter({ name: 'tvm_upload_deleted_files_total', help: 'Local files deleted by a deletion policy', labelNames: ['policy'], registers });
     this.deletedBytes = new Counter({ name: 'tvm_upload_deleted_bytes_total', help: 'Bytes of local files deleted by a deletion policy', labelNames: ['policy'], registers });
     this.deletedNotUploaded = new Counter({ name: 'tvm_upload_deleted_not_uploaded_total', help: 'Local files deleted before they were uploaded (critical disk, or age_based.include_not_uploaded)', labelNames: ['policy'], registers });
-    this.diskUsed = new Gauge({ name: 'tvm_upload_disk_used_percent', help: "Use% (as df shows it) of the filesystem holding each watched directory", labelNames: ['path'], registers });
+    this.diskUsed = new Gauge({ name: 'tvm_upload_log_disk_used_percent', help: 'Use% (as df shows it) of the filesystem holding each watched directory, at the last disk check of the deletion policies', labelNames: ['path'], registers });
     this.diskAvailable = new Gauge({ name: 'tvm_upload_disk_available_bytes', help: 'Bytes available on the filesystem holding each watched directory', labelNames: ['path'], registers });
     this.latency = new Histogram({ name: 'tvm_upload_file_seconds', help: 'Time from dispatch to confirmed upload', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers });
   }
@@ -105,6 +106,12 @@ export class Telemetry {
         return;
       case 'watch.error':
         log.error({ dir: e.dir }, `cannot watch directory: ${e.message}`);
+        return;
+      case 'key.taken':
+        log.warn(
+          { path: e.path, key: e.key, code: 'TVM_ERR_KEY_TAKEN', remoteSha256: e.remoteSha256 || undefined },
+          'object key already holds other content in S3; not overwritten, writing the next version',
+        );
         return;
       case 'queue.depth':
         this.queueDepth.set({ state: 'queued' }, e.queued);

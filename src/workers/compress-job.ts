@@ -39,7 +39,7 @@ interface Outcome {
 }
 
 async function storeAsIs(job: CompressJob, src: SourceFile, reason: StoreReason, deps: JobDeps): Promise<Outcome> {
-  const hasher = new StreamHasher({ partSize: job.partSize });
+  const hasher = new StreamHasher({ partSize: job.partSize, prefixBytes: job.prefixSize });
   for await (const chunk of src.chunks(deps.onSourceChunk)) hasher.update(chunk);
   const digests = hasher.digest();
   await src.assertUnchanged(digests.bytes);
@@ -53,7 +53,7 @@ async function storeAsIs(job: CompressJob, src: SourceFile, reason: StoreReason,
 async function compressToSpool(job: CompressJob, src: SourceFile, codec: CodecImpl, head: Buffer, whole: Buffer | null, deps: JobDeps): Promise<Outcome> {
   const spool = await SpoolFile.create(job.outputPath);
   try {
-    const sourceTap = new HashTap();
+    const sourceTap = new HashTap({ prefixBytes: job.prefixSize });
     const outputTap = new HashTap({ partSize: job.partSize });
     if (whole !== null) {
       sourceTap.hasher.update(head);
@@ -75,6 +75,8 @@ async function compressToSpool(job: CompressJob, src: SourceFile, codec: CodecIm
 
 async function decideAndRun(job: CompressJob, src: SourceFile, deps: JobDeps): Promise<Outcome> {
   if (job.codec === 'none') return storeAsIs(job, src, 'codec-none', deps);
+  // No room on the spool's filesystem: send the source as it is rather than fill the disk.
+  if (job.noSpool === true) return storeAsIs(job, src, 'spool-full', deps);
   const head = await src.readHead(SAMPLE_BYTES);
   const early = storeReasonBeforeSample(job, head);
   if (early !== null) return storeAsIs(job, src, early, deps);
@@ -105,6 +107,7 @@ export async function runCompressJob(job: CompressJob, deps: JobDeps = {}): Prom
       outputSha256: output.sha256.toString('base64'),
       outputMd5: (output.md5 ?? Buffer.alloc(0)).toString('base64'),
       partMd5s: output.partMd5s,
+      ...(source.prefixSha256 !== null ? { prefixSha256: source.prefixSha256.toString('hex') } : {}),
       elapsedMs: now() - started,
     };
   } finally {

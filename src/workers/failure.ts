@@ -39,6 +39,9 @@ export function sourceFailure(err: unknown, path: string): JobFailure {
   if (sys === 'ENOENT' || sys === 'ENOTDIR') {
     return new JobFailure(ErrorCodes.FILE_VANISHED, `source file vanished: ${path}`, sys, err);
   }
+  if (sys === 'ELOOP') {
+    return new JobFailure(ErrorCodes.FILE_UNREADABLE, `source ${path} is now a symbolic link; links are never followed (O_NOFOLLOW)`, sys, err);
+  }
   return new JobFailure(ErrorCodes.FILE_UNREADABLE, `cannot read source file ${path}: ${describe(err)}`, sys, err);
 }
 

@@ -17,11 +17,18 @@ export interface Digests {
   readonly md5: Buffer | null;
   /** Base64 MD5 per part; empty when built without MD5. */
   readonly partMd5s: readonly string[];
+  /** SHA-256 of the first `prefixBytes` bytes; null when not asked for or the stream was shorter. */
+  readonly prefixSha256: Buffer | null;
 }
 
 export interface HasherOptions {
   /** Part size in bytes for per-part MD5s; omit to compute SHA-256 only. */
   readonly partSize?: number;
+  /**
+   * Also the SHA-256 of the first this-many bytes (forked from the running hash at that exact
+   * offset): tells whether a file only grew since an earlier upload of that many bytes.
+   */
+  readonly prefixBytes?: number;
 }
 
 export class StreamHasher {
@@ -38,9 +45,15 @@ export class StreamHasher {
    */
   #whole: Hash | null = null;
   #finished: Digests | null = null;
+  readonly #prefixBytes: number | null;
+  #prefix: Buffer | null = null;
 
   constructor(options: HasherOptions = {}) {
-    const { partSize } = options;
+    const { partSize, prefixBytes } = options;
+    if (prefixBytes !== undefined && (!Number.isSafeInteger(prefixBytes) || prefixBytes < 1)) {
+      throw new RangeError(`prefixBytes must be a positive integer, got ${String(prefixBytes)}`);
+    }
+    this.#prefixBytes = prefixBytes ?? null;
     if (partSize !== undefined && (!Number.isSafeInteger(partSize) || partSize < 1)) {
       throw new RangeError(`partSize must be a positive integer, got ${String(partSize)}`);
     }
@@ -50,8 +63,15 @@ export class StreamHasher {
 
   update(chunk: Buffer): void {
     if (this.#finished !== null) throw new Error('StreamHasher.update() after digest()');
+    const cut = this.#prefixBytes === null || this.#prefix !== null ? -1 : this.#prefixBytes - this.#bytes;
+    if (cut >= 0 && cut <= chunk.length) {
+      this.#sha256.update(chunk.subarray(0, cut));
+      this.#prefix = this.#sha256.copy().digest();
+      this.#sha256.update(chunk.subarray(cut));
+    } else {
+      this.#sha256.update(chunk);
+    }
     this.#bytes += chunk.length;
-    this.#sha256.update(chunk);
     if (this.#part === null) return;
     let offset = 0;
     while (offset < chunk.length) {
@@ -87,6 +107,7 @@ export class StreamHasher {
       sha256: this.#sha256.digest(),
       md5,
       partMd5s: this.#parts.map((p) => p.toString('base64')),
+      prefixSha256: this.#prefix,
     };
     return this.#finished;
   }

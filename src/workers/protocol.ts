@@ -21,13 +21,17 @@ export interface CompressJob {
   /** Size and mtime (ms) seen when the file was declared stable; a mismatch aborts with FILE_CHANGED. */
   readonly expectedSize: number;
   readonly expectedMtimeMs: number;
+  /** Also hash the first this-many source bytes (CompressResult.prefixSha256): did the file only grow? */
+  readonly prefixSize?: number;
+  /** Write nothing to the spool: store as is (reason 'spool-full'), uploaded straight from the source. */
+  readonly noSpool?: boolean;
 }
 
 export interface CompressResult {
   readonly kind: 'compressed';
   /** Codec actually applied: 'none' when the input was already compressed or did not shrink enough. */
   readonly codec: Codec;
-  /** Why the worker stored as-is, if it did: 'magic:<format>' | 'extension' | 'incompressible' | 'codec-none'. */
+  /** Why the worker stored as-is, if it did: 'magic:<format>' | 'extension' | 'incompressible' | 'codec-none' | 'spool-full'. */
   readonly storedReason: string | null;
   /**
    * Path of the bytes to upload. Equals the source path when codec is 'none' (no copy is made);
@@ -45,6 +49,8 @@ export interface CompressResult {
   readonly outputMd5: string;
   /** Base64 MD5 of each `partSize` slice of the uploaded bytes (Content-MD5 per UploadPart). */
   readonly partMd5s: readonly string[];
+  /** Hex SHA-256 of the first CompressJob.prefixSize source bytes, when asked for and the file is that long. */
+  readonly prefixSha256?: string;
   /** Wall milliseconds the job took inside the worker, for telemetry. */
   readonly elapsedMs: number;
 }

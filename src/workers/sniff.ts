@@ -22,7 +22,7 @@ export const MIN_TRIAL_BYTES = 4096;
 /** Output above this fraction of the sample means compression is not worth its CPU. */
 export const INCOMPRESSIBLE_RATIO = 0.9;
 
-export type StoreReason = 'codec-none' | 'extension' | 'incompressible' | `magic:${string}`;
+export type StoreReason = 'codec-none' | 'spool-full' | 'extension' | 'incompressible' | `magic:${string}`;
 
 interface Signature {
   readonly format: string;

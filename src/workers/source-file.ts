@@ -43,7 +43,9 @@ export class SourceFile {
   static async open(path: string, expected: ExpectedIdentity): Promise<SourceFile> {
     let handle: FileHandle;
     try {
-      handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+      // O_NOFOLLOW: a file swapped for a symbolic link after the stability check (to
+      // ~/.aws/credentials, say) fails with ELOOP instead of being read and uploaded.
+      handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
     } catch (err) {
       throw sourceFailure(err, path);
     }

@@ -37,6 +37,7 @@ describe('e2e: the suite\'s cleanup against the real account', function () {
       profile: settings.profile,
       endpoint: null,
       forcePathStyle: false,
+      conditionalWrites: true,
       storageClass: null,
       serverSideEncryption: null,
       kmsKeyId: null,

@@ -58,6 +58,7 @@ function s3ConfigFor(endpoint: string, bucket: string): S3Config {
     profile: null,
     endpoint,
     forcePathStyle: true,
+    conditionalWrites: false,
     storageClass: null,
     serverSideEncryption: null,
     kmsKeyId: null,
@@ -190,4 +191,18 @@ export async function startMoto(): Promise<(S3TestServer & { setAuth(enabled: bo
     });
   }
   throw new Error(lastError);
+}
+
+/**
+ * For a mocha `before` hook: starts the named server with `bucket` created, or skips the suite
+ * (with the reason printed) when moto is not available. Stop the server in `after`.
+ */
+export async function startServerForSuite(ctx: Mocha.Context, name: 's3rver' | 'moto', bucket: string): Promise<S3TestServer> {
+  const server = name === 's3rver' ? await startS3rver() : await startMoto();
+  if (server === null) {
+    console.log(`      (skipped: ${motoUnavailableReason()})`);
+    ctx.skip();
+  }
+  await server.bucket(bucket);
+  return server;
 }

@@ -1,10 +1,11 @@
 /**
- * The S3 healthcheck behind `tvm-upload check-config --probe`: one HeadBucket that tells the
- * operator, in one sentence naming the bucket, whether uploads can work and what to fix if not.
- * HEAD answers carry no error body, so 403 cannot distinguish bad credentials from a denied
- * policy; the message says so.
+ * The S3 healthcheck behind `tvm-upload check-config --probe`: one ListObjectsV2 of the date
+ * folders under the vehicle's prefix, which tells the operator, in one sentence naming the bucket,
+ * whether uploads can work and what to fix if not. Listing under the prefix (not HeadBucket) is
+ * what the least-privilege policy allows: s3:ListBucket only with s3:prefix = "<vehicle_id>/*".
+ * A 403 cannot always tell bad credentials from a denied policy; the message says so.
  */
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ErrorCodes, TvmError } from '../../errors.js';
 import { errorSignals } from '../error-chain.js';
 import { classify } from '../retry.js';
@@ -15,11 +16,15 @@ export interface ProbeOptions {
   /** Shown in messages: the endpoint URL or "AWS <region>". */
   readonly where?: string;
   readonly signal?: AbortSignal;
+  /** The vehicle's key prefix (`<vehicle_id>/`), the only one its policy may list. */
+  readonly prefix?: string;
 }
 
 export async function probeBucket(client: Pick<S3Client, 'send'>, bucket: string, options: ProbeOptions = {}): Promise<ProbeResult> {
   try {
-    await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: options.signal });
+    // Delimiter '/' answers with the date folders only: a small reply whatever the object count
+    // (and no MaxKeys: s3rver answers a truncated listing with 500).
+    await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: options.prefix ?? '', Delimiter: '/' }), { abortSignal: options.signal });
     return { ok: true };
   } catch (err) {
     return { ok: false, error: explain(err, bucket, options.where) };
@@ -45,7 +50,7 @@ function explain(err: unknown, bucket: string, where: string | undefined): TvmEr
       details,
       hint:
         'check the credentials in use (s3.profile, AWS_PROFILE, AWS_ACCESS_KEY_ID) and that their IAM policy allows ' +
-        's3:ListBucket on the bucket (HeadBucket needs it; uploads need s3:PutObject)',
+        's3:ListBucket on the bucket for the vehicle\'s prefix (docs/iam-policy.json; uploads need s3:PutObject)',
     });
   }
   if (status === 301 || status === 400) {
@@ -56,7 +61,7 @@ function explain(err: unknown, bucket: string, where: string | undefined): TvmEr
       hint: 'set s3.region to the region the bucket was created in',
     });
   }
-  const c = classify(err, { bucket, operation: 'HeadBucket' });
+  const c = classify(err, { bucket, operation: 'ListObjectsV2' });
   const extra =
     c.code === ErrorCodes.S3_TRANSIENT
       ? 'check the network, s3.endpoint and s3.region'

@@ -19,7 +19,7 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand,
   UploadPartCommand, type S3Client, type UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
-import type { CompletedPart, MultipartProgress } from '../../state/types.js';
+import type { CompletedPart, MultipartProgress, ResumeProof } from '../../state/types.js';
 import { ErrorCodes, TvmError } from '../../errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { errorSignals, hasAny } from '../error-chain.js';
@@ -27,6 +27,7 @@ import { classify } from '../retry.js';
 import type { Throttle } from '../throttle.js';
 import { sendFileBody } from './body.js';
 import { etagIsMd5, verifyMultipartEtag, verifySingleEtag } from './etag.js';
+import { refusedAsTaken } from './key-taken.js';
 import { objectParams, type ObjectJob, type ObjectSettings } from './object-job.js';
 import { reconcileParts, type PartPlan } from './resume.js';
 
@@ -64,7 +65,12 @@ export interface MultipartDeps {
   /** Progress older than this is not resumed (S3 lifecycle rules usually abort uploads after 7 days). */
   readonly maxResumeAgeMs: number;
   readonly s3: ObjectSettings;
-  /** Looks for the finished object (HEAD + metadata): after NoSuchUpload it may already exist. */
+  /** `If-None-Match: *` on CompleteMultipartUpload: a refusal (412) becomes KEY_TAKEN. */
+  readonly conditionalWrites?: boolean;
+  /**
+   * Looks for the finished object (HEAD + metadata): after NoSuchUpload it may already exist.
+   * Throws KEY_TAKEN when the key holds another source's object.
+   */
   readonly findExisting?: (() => Promise<string | null>) | undefined;
 }
 
@@ -143,7 +149,9 @@ export class MultipartUpload {
     if (this.deps.findExisting === undefined) return null;
     try {
       return await this.deps.findExisting();
-    } catch {
+    } catch (err) {
+      // Completing would replace another file's object: that must surface, not be swallowed.
+      if (err instanceof TvmError && err.code === ErrorCodes.KEY_TAKEN) throw err;
       return null;
     }
   }
@@ -152,7 +160,9 @@ export class MultipartUpload {
     const error = classify(err, { ...this.ctx, operation: 'multipart upload' });
     if (this.job.signal?.aborted) return error;
     const invalid = hasAny(errorSignals(err), PROGRESS_INVALID) !== undefined;
-    if ((error.retriability === 'permanent' || invalid) && session !== undefined) {
+    // KEY_TAKEN: this upload id is bound to a key we will not use again.
+    const dead = error.retriability === 'permanent' || invalid || error.code === ErrorCodes.KEY_TAKEN;
+    if (dead && session !== undefined) {
       await this.abortQuietly(this.job.key, session.uploadId);
       await this.deps.store.delete(this.job.fileId);
     }
@@ -164,7 +174,8 @@ export class MultipartUpload {
     const p = await deps.store.get(job.fileId);
     if (p) {
       const fresh = deps.now() - p.createdAt <= deps.maxResumeAgeMs;
-      if (p.objectKey === job.key && p.sourceSha256 === job.result.sourceSha256 && p.partSize === deps.partSize && fresh) {
+      const mismatch = proofMismatch(p.proof, this.proof());
+      if (p.objectKey === job.key && p.sourceSha256 === job.result.sourceSha256 && p.partSize === deps.partSize && fresh && mismatch === null) {
         const done = await reconcileParts({
           client: deps.client,
           bucket: deps.bucket,
@@ -181,6 +192,9 @@ export class MultipartUpload {
         deps.logger.debug({ ...this.ctx, uploadId: p.uploadId, partsDone: done.size, parts: this.plan.length }, 'resuming multipart upload');
         return { uploadId: p.uploadId, done };
       }
+      if (mismatch !== null) {
+        deps.logger.info({ ...this.ctx, uploadId: p.uploadId, mismatch }, `recorded parts are of other bytes (${mismatch}); starting the multipart upload clean`);
+      }
       await this.abortQuietly(p.objectKey, p.uploadId);
       await deps.store.delete(job.fileId);
     }
@@ -196,9 +210,15 @@ export class MultipartUpload {
       partSize: deps.partSize,
       uploadPath: job.result.uploadPath,
       sourceSha256: job.result.sourceSha256,
+      proof: this.proof(),
       createdAt: deps.now(),
     });
     return { uploadId: created.UploadId, done: new Map() };
+  }
+
+  private proof(): ResumeProof {
+    const { result, encoding } = this.job;
+    return { codec: result.codec, codecLevel: encoding.level, codecVersion: encoding.version, outputSha256: result.outputSha256 };
   }
 
   private async uploadMissing(session: Session): Promise<void> {
@@ -255,14 +275,17 @@ export class MultipartUpload {
   private async complete(session: Session): Promise<{ etag: string; bytesSent: number }> {
     const { deps, job } = this;
     const parts = [...session.done.values()].sort((a, b) => a.partNumber - b.partNumber);
-    const res = await deps.client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: deps.bucket,
-        Key: job.key,
-        UploadId: session.uploadId,
-        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
-      }),
-      { abortSignal: job.signal },
+    const res = await refusedAsTaken(deps.bucket, job.key, () =>
+      deps.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: deps.bucket,
+          Key: job.key,
+          UploadId: session.uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+          ...(deps.conditionalWrites === true ? { IfNoneMatch: '*' } : {}),
+        }),
+        { abortSignal: job.signal },
+      ),
     );
     // The upload id is consumed now, whatever the ETag says: progress is useless from here on.
     await deps.store.delete(job.fileId);
@@ -279,4 +302,15 @@ export class MultipartUpload {
       this.deps.logger.debug({ bucket: this.deps.bucket, key, uploadId, err: classify(err).message }, 'could not abort multipart upload');
     }
   }
+}
+
+/**
+ * Which part of the proof differs, or null. The output sha256 alone settles it (same bytes, same
+ * parts); codec, level and library version are compared too so the log says why.
+ */
+function proofMismatch(recorded: ResumeProof, now: ResumeProof): string | null {
+  for (const k of ['codec', 'codecLevel', 'codecVersion', 'outputSha256'] as const) {
+    if (recorded[k] !== now[k]) return `${k} ${JSON.stringify(recorded[k])} → ${JSON.stringify(now[k])}`;
+  }
+  return null;
 }

@@ -17,6 +17,11 @@ export interface ObjectJob {
   readonly contentType: string;
   /** Aborts in-flight requests; multipart progress is kept. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * How result.uploadPath was encoded beyond result.codec: the codec level and library version
+   * (workers/codec-version.ts). Part of the proof a multipart resume checks.
+   */
+  readonly encoding: { readonly level: number; readonly version: string };
 }
 
 export type ObjectSettings = Pick<S3Config, 'storageClass' | 'serverSideEncryption' | 'kmsKeyId'>;

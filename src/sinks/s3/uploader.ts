@@ -21,8 +21,9 @@ import { classify } from '../retry.js';
 import type { Throttle } from '../throttle.js';
 import { sendFileBody } from './body.js';
 import { etagIsMd5, verifySingleEtag } from './etag.js';
-import { holdsSameSource } from './metadata.js';
+import { holdsSameSource, parseObjectMetadata } from './metadata.js';
 import { MultipartUpload, type MultipartStore } from './multipart.js';
+import { keyTaken, refusedAsTaken } from './key-taken.js';
 import { objectParams, type ObjectJob } from './object-job.js';
 
 export type { MultipartStore } from './multipart.js';
@@ -45,11 +46,21 @@ export interface S3UploaderOptions {
   readonly now?: () => number;
   /** Multipart progress older than this starts over. Default 6 days (below the usual 7-day lifecycle abort). */
   readonly maxResumeAgeMs?: number;
+  /**
+   * Send `If-None-Match: *` with PutObject and CompleteMultipartUpload, so the server refuses to
+   * replace an existing object (412 → KEY_TAKEN). Only for endpoints that honour it (AWS S3, moto).
+   */
+  readonly conditionalWrites?: boolean;
 }
 
 export interface UploadJob extends ObjectJob {
   /** HEAD first and skip when the object already holds these source bytes. */
   readonly verifyRemote: boolean;
+  /**
+   * The key holds an earlier, shorter content of the same file (this source sha256) that the new
+   * bytes contain: written without If-None-Match, and a HEAD finding that source is no conflict.
+   */
+  readonly replaces?: string | undefined;
 }
 
 export interface UploadOutcome {
@@ -103,6 +114,7 @@ export class S3Uploader {
           now: this.now,
           maxResumeAgeMs: this.opts.maxResumeAgeMs ?? DEFAULT_MAX_RESUME_AGE_MS,
           s3: this.opts.s3,
+          conditionalWrites: this.conditional(job),
           findExisting: () => this.findExisting(job),
         },
         job,
@@ -114,7 +126,11 @@ export class S3Uploader {
     }
   }
 
-  /** The ETag of an object at job.key that already holds these source bytes, or null. */
+  /**
+   * The ETag of an object at job.key that already holds these source bytes, or null when there is
+   * none. An object holding other bytes is never overwritten: KEY_TAKEN, and the caller picks the
+   * next version of the key.
+   */
   private async findExisting(job: UploadJob): Promise<string | null> {
     let head;
     try {
@@ -126,11 +142,16 @@ export class S3Uploader {
       if (status === 404 || status === 403) return null;
       throw err;
     }
-    if (holdsSameSource(head.Metadata, job.result.sourceSha256) && head.ContentLength === job.result.outputSize) {
-      this.opts.logger.debug({ bucket: this.opts.bucket, key: job.key }, 'object already in S3 with the same source; not sent again');
-      return head.ETag ?? '';
+    if (holdsSameSource(head.Metadata, job.result.sourceSha256)) {
+      if (head.ContentLength === job.result.outputSize) {
+        this.opts.logger.debug({ bucket: this.opts.bucket, key: job.key }, 'object already in S3 with the same source; not sent again');
+        return head.ETag ?? '';
+      }
+      // The same source bytes under other codec settings: replacing it loses nothing.
+      return null;
     }
-    return null;
+    if (job.replaces !== undefined && holdsSameSource(head.Metadata, job.replaces)) return null;
+    throw keyTaken(this.opts.bucket, job.key, parseObjectMetadata(head.Metadata).sourceSha256 ?? '');
   }
 
   /** After a skip, an upload id left by a crash is useless: abort it and drop the progress. */
@@ -159,7 +180,7 @@ export class S3Uploader {
 
   private async putSingle(job: UploadJob): Promise<UploadOutcome> {
     const { result } = job;
-    const res = await sendFileBody<PutObjectCommand, PutObjectCommandOutput>({
+    const res = await refusedAsTaken(this.opts.bucket, job.key, () => sendFileBody<PutObjectCommand, PutObjectCommandOutput>({
       client: this.opts.client,
       path: result.uploadPath,
       throttle: this.opts.throttle,
@@ -173,11 +194,17 @@ export class S3Uploader {
           ContentLength: result.outputSize,
           ContentMD5: result.outputMd5,
           ChecksumSHA256: result.outputSha256,
+          ...(this.conditional(job) ? { IfNoneMatch: '*' } : {}),
         }),
-    });
+    }));
     const etag = res.ETag ?? '';
     if (etagIsMd5(res)) verifySingleEtag(etag, result.outputMd5, `s3://${this.opts.bucket}/${job.key}`, { bucket: this.opts.bucket, key: job.key });
     return { etag, skipped: false, bytesSent: result.outputSize };
+  }
+
+  /** If-None-Match: * unless this write deliberately replaces an earlier content of the same file. */
+  private conditional(job: UploadJob): boolean {
+    return this.opts.conditionalWrites === true && job.replaces === undefined;
   }
 
   private failure(err: unknown, job: UploadJob): TvmError {

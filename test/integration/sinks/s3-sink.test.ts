@@ -27,7 +27,7 @@ import { Throttle } from '../../../src/sinks/throttle.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../../support/s3-servers.js';
-import { FakeMultipartStore, md5b64, resultFor, seededBytes, tempDir, writeFile } from '../../unit/sinks/fixtures.js';
+import { FakeMultipartStore, md5b64, resultFor, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../../unit/sinks/fixtures.js';
 import { missingTool } from '../../support/tools.js';
 
 const MiB = 1024 * 1024;
@@ -113,7 +113,7 @@ for (const kind of ['s3rver', 'moto'] as const) {
     const jobFor = (key: string, result: CompressResult, over: Partial<UploadJob> = {}): UploadJob => ({
       fileId: ++fileNo, key, result,
       metadata: buildObjectMetadata({ result, path: `/home/av/logs/${key.split('/').pop()}`, vehicleId: 'vehicle-001' }),
-      contentType: contentTypeFor(key), verifyRemote: false, ...over,
+      contentType: contentTypeFor(key), verifyRemote: false, encoding: TEST_ENCODING, ...over,
     });
     const spool = (name: string, bytes: Buffer): { path: string; result: CompressResult } => {
       const path = writeFile(t.dir, name, bytes);

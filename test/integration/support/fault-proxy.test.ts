@@ -397,7 +397,7 @@ function verifySigV4(req: IncomingMessage, body: Buffer, secret: string): string
 
 describe('startFaultProxy with S3 clients', () => {
   const s3Config = (endpoint: string) => ({
-    bucket: 'fault-proxy-test', region: 'us-east-1', profile: null, endpoint, forcePathStyle: true, storageClass: null, serverSideEncryption: null, kmsKeyId: null,
+    bucket: 'fault-proxy-test', region: 'us-east-1', profile: null, endpoint, forcePathStyle: true, conditionalWrites: false, storageClass: null, serverSideEncryption: null, kmsKeyId: null,
   });
   const creds = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 

@@ -63,7 +63,7 @@ describe('config fixtures in the reference format', () => {
     const c = loadConfig(fixture('production-collision.yaml'), TEST_OPTS);
     expect(c.logDirectories.map((d) => d.source)).to.deep.equal(['syslog', 'syslog']);
     expect(c.warnings).to.include(
-      'log_directories[1]: guessed source "syslog" is also used by log_directories[0]; both upload under syslog/ as the Python daemon did, and files with the same relative path and date overwrite each other (write {path, source} entries with distinct sources to avoid that)',
+      'log_directories[1]: guessed source "syslog" is also used by log_directories[0]; both upload under syslog/ as the Python daemon did, and files with the same relative path and date become versions of one key (~0002, …) instead of separate folders (write {path, source} entries with distinct sources to avoid that)',
     );
   });
 

@@ -38,6 +38,12 @@ const rows: Row[] = [
 
   // log_directories
   ['log_directories missing', without('log_directories'), 'log_directories: is required'],
+  ['state_dir inside a watched directory', { state_dir: '/logs/ros/.tvm-state' },
+    'state_dir: "/logs/ros/.tvm-state" is inside the watched directory log_directories[0] ("/logs/ros"): its database and spool would be uploaded; choose a state_dir outside every watched directory'],
+  ['state_dir equal to a watched directory', { state_dir: '/logs/ros' },
+    'state_dir: "/logs/ros" is the watched directory log_directories[0] ("/logs/ros"); choose a state_dir outside every watched directory'],
+  ['state_dir containing a watched directory', { state_dir: '/logs' },
+    'state_dir: "/logs" contains the watched directory log_directories[0] ("/logs/ros"); choose a state_dir that neither is nor contains a watched directory'],
   ['log_directories empty', { log_directories: [] }, 'log_directories: is empty; list at least one directory'],
   ['log_directories null', { log_directories: null }, 'log_directories: is empty; list at least one directory'],
   ['log_directories a string', { log_directories: '/logs' }, 'log_directories: "/logs" is not a list'],

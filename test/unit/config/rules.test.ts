@@ -30,7 +30,7 @@ describe('config rules', () => {
       const c = parse({});
       expect(c.stateDir).to.equal('/var/lib/tvm-upload');
       expect(c.s3).to.deep.equal({
-        bucket: 'tvm-logs', region: 'us-east-1', profile: null, endpoint: null, forcePathStyle: false,
+        bucket: 'tvm-logs', region: 'us-east-1', profile: null, endpoint: null, forcePathStyle: false, conditionalWrites: true,
         storageClass: null, serverSideEncryption: null, kmsKeyId: null,
       });
       expect(c.upload).to.deep.include({ concurrency: 4, partSizeMb: 8, partConcurrency: 2, workers: 3, rescanIntervalSeconds: 600 });
@@ -111,6 +111,13 @@ describe('config rules', () => {
     it('keeps an explicit force_path_style over the endpoint default', () => {
       expect(parse({ s3: { endpoint: 'https://minio.local', force_path_style: false } }).s3.forcePathStyle).to.equal(false);
       expect(parse({ s3: { force_path_style: true } }).s3.forcePathStyle).to.equal(true);
+    });
+
+    it('turns conditional writes on for AWS and off for a custom endpoint unless written', () => {
+      expect(parse({}).s3.conditionalWrites).to.equal(true);
+      expect(parse({ s3: { endpoint: 'http://127.0.0.1:9000' } }).s3.conditionalWrites).to.equal(false);
+      expect(parse({ s3: { endpoint: 'http://127.0.0.1:9000', conditional_writes: true } }).s3.conditionalWrites).to.equal(true);
+      expect(parse({ s3: { conditional_writes: false } }).s3.conditionalWrites).to.equal(false);
     });
 
     it('expands ${VAR} in the endpoint', () => {

@@ -1,12 +1,14 @@
 import { expect } from 'chai';
-import { Dispatcher } from '../../../src/pipeline/dispatcher.js';
+import { Dispatcher, REJECTED_JOB_RETRY_MS, stateRetryDelayMs } from '../../../src/pipeline/dispatcher.js';
 import { UploadGate } from '../../../src/schedule/upload-gate.js';
 import type { FileRecord } from '../../../src/state/types.js';
+import { Health } from '../../../src/telemetry/health.js';
+import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { FakeQueue, ManualTimers, record } from '../../support/fakes.js';
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
-function setup(o: { concurrency?: number; uploadOnStart?: boolean; startedAt?: number } = {}) {
+function setup(o: { concurrency?: number; uploadOnStart?: boolean; startedAt?: number; health?: Health } = {}) {
   const timers = new ManualTimers();
   const queue = new FakeQueue();
   const gate = new UploadGate(
@@ -32,7 +34,7 @@ function setup(o: { concurrency?: number; uploadOnStart?: boolean; startedAt?: n
         reject(new Error('aborted'));
       });
     });
-  const d = new Dispatcher({ queue, gate, concurrency: o.concurrency ?? 2, job, timers, onError: (e) => errors.push(e) });
+  const d = new Dispatcher({ queue, gate, concurrency: o.concurrency ?? 2, job, timers, onError: (e) => errors.push(e), ...(o.health ? { health: o.health } : {}) });
   return { timers, queue, gate, d, running, started, errors };
 }
 
@@ -90,6 +92,49 @@ describe('pipeline/dispatcher', () => {
     await flush();
     expect(s.errors).to.have.length(1);
     expect(s.started).to.deep.equal([1, 2]);
+  });
+
+  it('puts the row of a job that threw back in the queue after a minute, not at once and not never', async () => {
+    const s = setup({ concurrency: 1 });
+    s.queue.add(record(1));
+    s.d.wake();
+    s.running.get(1)!.reject(new Error('SQLITE_FULL: database or disk is full'));
+    await flush();
+    expect(s.queue.get(1)!.status).to.equal('in_flight');
+    expect(s.started).to.deep.equal([1]);
+    s.timers.advance(REJECTED_JOB_RETRY_MS);
+    expect(s.started).to.deep.equal([1, 1]);
+  });
+
+  it('survives a state store that refuses reads: degraded, retried with backoff, recovered by itself', async () => {
+    const health = new Health();
+    const s = setup({ concurrency: 1, health });
+    s.queue.add(record(1));
+    const real = s.queue.claimNext.bind(s.queue);
+    let broken = true;
+    let attempts = 0;
+    s.queue.claimNext = (now, o) => {
+      attempts++;
+      if (broken) throw new TvmError(ErrorCodes.STATE_UNAVAILABLE, 'SQLITE_IOERR: disk I/O error');
+      return real(now, o);
+    };
+    expect(() => s.d.wake()).not.to.throw();
+    expect(health.reasons().map((r) => r.key)).to.deep.equal(['dispatch']);
+    expect(health.reasons()[0]!.message).to.include('SQLITE_IOERR');
+    s.d.wake(); // a wake during the backoff does not hammer the store
+    expect(attempts).to.equal(1);
+    s.timers.advance(stateRetryDelayMs(1));
+    expect(attempts).to.equal(2);
+    s.timers.advance(stateRetryDelayMs(2) - 1);
+    expect(attempts).to.equal(2);
+    broken = false;
+    s.timers.advance(1);
+    expect(s.started).to.deep.equal([1]);
+    expect(health.degraded).to.equal(false);
+  });
+
+  it('caps the backoff at a minute', () => {
+    expect([1, 2, 3, 7, 100].map(stateRetryDelayMs)).to.deep.equal([1000, 2000, 4000, 60_000, 60_000]);
   });
 
   it('holds files queued before start-up when upload_on_start is false', async () => {

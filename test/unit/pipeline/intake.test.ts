@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, utimesSync, symlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Intake, type IntakeFiles, sameMtime } from '../../../src/pipeline/intake.js';
+import { Intake, type IntakeFiles, type IntakeOptions, sameMtime } from '../../../src/pipeline/intake.js';
+import { Health } from '../../../src/telemetry/health.js';
 import type { WatcherBackend } from '../../../src/pipeline/watch-source.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
@@ -16,10 +17,17 @@ class FakeWatcher implements WatcherBackend {
   readonly emitters = new Map<string, Emit>();
   failFor = new Set<string>();
   unsubscribed = 0;
+  subscribed = 0;
+  attempts = 0;
   async subscribe(dir: string, fn: (err: Error | null, events: Array<{ path: string; type: 'create' | 'update' | 'delete' }>) => unknown) {
+    this.attempts++;
     if (this.failFor.has(dir)) throw Object.assign(new Error(`EACCES: permission denied, watch '${dir}'`), { code: 'EACCES' });
+    this.subscribed++;
     this.emitters.set(dir, (events, err) => fn(err ?? null, events));
     return { unsubscribe: async () => void this.unsubscribed++ };
+  }
+  get live(): number {
+    return this.subscribed - this.unsubscribed;
   }
 }
 
@@ -40,7 +48,7 @@ class FakeFiles implements IntakeFiles {
 
 const OLD = Date.now() / 1000 - 3600;
 
-function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; scan?: boolean; maxAgeDays?: number } = {}, verifyRemote?: () => boolean) {
+function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; scan?: boolean; maxAgeDays?: number } = {}, verifyRemote?: () => boolean, extra: Partial<IntakeOptions> = {}) {
   const root = mkdtempSync(join(tmpdir(), 'tvm-intake-'));
   const watcher = new FakeWatcher();
   const files = new FakeFiles();
@@ -52,7 +60,7 @@ function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; 
     logDirectories: dirs(root),
     upload: { fileStableSeconds: over.stable ?? 0, scanExistingFiles: { enabled: over.scan ?? true, maxAgeDays: over.maxAgeDays ?? 0 }, rescanIntervalSeconds: 0 },
   };
-  const intake = new Intake({ config, files, telemetry, logger: silentLogger(), onQueued: () => wakes++, watcher, retryWatchSeconds: 3600, ...(verifyRemote ? { verifyRemote } : {}) });
+  const intake = new Intake({ config, files, telemetry, logger: silentLogger(), onQueued: () => wakes++, watcher, retryWatchSeconds: 3600, ...(verifyRemote ? { verifyRemote } : {}), ...extra });
   return { root, watcher, files, events, intake, wakes: () => wakes, cleanup: () => { intake.close(); rmSync(root, { recursive: true, force: true }); } };
 }
 
@@ -289,5 +297,61 @@ describe('pipeline/intake file names', () => {
       expect(s.watcher.emitters.has(join(s.root, 'x'))).to.equal(false);
       s.cleanup();
     });
+  });
+
+  it('survives a state store that refuses writes: degraded, rescans after a backoff, records the file and recovers', async () => {
+    const health = new Health();
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, undefined, { health });
+    mkdirSync(join(s.root, 'ros'));
+    for (const n of ['a.log', 'b.log']) {
+      writeFileSync(join(s.root, 'ros', n), n);
+      utimesSync(join(s.root, 'ros', n), OLD, OLD);
+    }
+    const real = s.files.enqueue.bind(s.files);
+    let calls = 0;
+    s.files.enqueue = (input) => {
+      calls++;
+      if (calls === 1) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      return real(input);
+    };
+    await s.intake.start();
+    expect(calls, 'the scan stops at the first refused write').to.equal(1);
+    expect(health.reasons().map((r) => [r.key, r.message.includes('SQLITE_FULL') || r.message.includes('disk is full')])).to.deep.equal([['intake', true]]);
+    for (let i = 0; i < 200 && s.files.queued.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(s.files.queued.map((q) => q.relPath).sort()).to.deep.equal(['a.log', 'b.log']);
+    expect(health.degraded).to.equal(false);
+    s.cleanup();
+  });
+
+  it('keeps one subscription and one pending retry per directory however often watching fails', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, undefined, { retryWatchSeconds: 0.02 });
+    s.watcher.failFor.add(join(s.root, 'ros'));
+    await s.intake.start();
+    for (let i = 0; i < 200 && s.watcher.attempts < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.watcher.attempts).to.be.at.least(5);
+    expect(s.watcher.live).to.equal(0);
+    s.watcher.failFor.clear();
+    for (let i = 0; i < 200 && s.watcher.live === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const attempts = s.watcher.attempts;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.watcher.live).to.equal(1);
+    expect(s.watcher.attempts, 'no retry after success').to.equal(attempts);
+    s.cleanup();
+  });
+
+  it('watches a root that was deleted and recreated again within seconds, and finds the files in it', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, undefined, { rootCheckMs: 20 });
+    await s.intake.start();
+    expect(s.watcher.live).to.equal(1);
+    rmSync(join(s.root, 'ros'), { recursive: true });
+    for (let i = 0; i < 200 && s.watcher.live !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.watcher.live, 'the dead watch is dropped').to.equal(0);
+    mkdirSync(join(s.root, 'ros'));
+    writeFileSync(join(s.root, 'ros', 'after-purge.log'), 'x');
+    utimesSync(join(s.root, 'ros', 'after-purge.log'), OLD, OLD);
+    for (let i = 0; i < 300 && s.files.queued.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.files.queued.map((q) => q.relPath)).to.deep.equal(['after-purge.log']);
+    expect(s.watcher.live).to.equal(1);
+    s.cleanup();
   });
 });

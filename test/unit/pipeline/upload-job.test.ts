@@ -2,12 +2,14 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createUploadJob, PERMANENT_RETRY_MS, type UploadJobDeps, type UploadRequest } from '../../../src/pipeline/upload-job.js';
+import { buildObjectKey } from '../../../src/sinks/s3/object-key.js';
+import { createUploadJob, MAX_TAKEN_KEYS_PER_ATTEMPT, PERMANENT_RETRY_MS, type JobKeys, type UploadJobDeps, type UploadRequest } from '../../../src/pipeline/upload-job.js';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { CompressJob, CompressResult } from '../../../src/workers/protocol.js';
 import type { FileRecord } from '../../../src/state/types.js';
+import type { IssueInput } from '../../../src/state/key-repo.js';
 import { record } from '../../support/fakes.js';
 
 function result(job: CompressJob, over: Partial<CompressResult> = {}): CompressResult {
@@ -29,6 +31,10 @@ function result(job: CompressJob, over: Partial<CompressResult> = {}): CompressR
   };
 }
 
+function fakeKeys(over: Partial<JobKeys> = {}): JobKeys {
+  return { issue: (i) => ({ key: i.base, stored: false, unconfirmed: false }), lastStored: () => null, markTaken: () => undefined, ...over };
+}
+
 function setup(over: Partial<UploadJobDeps> = {}) {
   const spoolDir = mkdtempSync(join(tmpdir(), 'tvm-job-'));
   const calls: string[] = [];
@@ -48,6 +54,7 @@ function setup(over: Partial<UploadJobDeps> = {}) {
       remove: (id) => calls.push(`removed:${id}`),
       release: (id) => calls.push(`released:${id}`),
     },
+    keys: fakeKeys({ markTaken: (key) => void calls.push(`taken:${key}`) }),
     compress: async (job) => result(job),
     upload: async (req) => {
       uploads.push(req);
@@ -63,6 +70,7 @@ function setup(over: Partial<UploadJobDeps> = {}) {
     compression: { codec: 'gzip', level: 6, skipExtensions: [] },
     partSize: 8 * 1024 * 1024,
     stableMs: 2000,
+    keysKnownSince: () => -30 * 86_400_000,
     ...over,
   };
   return { deps, calls, events, uploads, spoolDir, failed: () => failed, cleanup: () => rmSync(spoolDir, { recursive: true, force: true }) };
@@ -88,10 +96,33 @@ describe('pipeline/upload-job', () => {
     s.cleanup();
   });
 
-  it('removes a file the worker found vanished', async () => {
-    const s = setup({ compress: async () => Promise.reject(new TvmError(ErrorCodes.FILE_VANISHED, 'gone')) });
+  it('removes a file the worker found vanished once lstat confirms the source is gone', async () => {
+    let looks = 0;
+    const s = setup({
+      compress: async () => Promise.reject(new TvmError(ErrorCodes.FILE_VANISHED, 'gone')),
+      stat: () => (++looks === 1 ? { size: 10, mtimeMs: 1000 } : null),
+    });
     await createUploadJob(s.deps)(record(3), new AbortController().signal);
     expect(s.calls).to.deep.equal(['removed:3']);
+    s.cleanup();
+  });
+
+  it('keeps and retries a file when ENOENT came from elsewhere (the spool) while the source is still there', async () => {
+    const s = setup({ upload: async () => Promise.reject(new TvmError(ErrorCodes.FILE_VANISHED, '/state/spool/3.gz disappeared')) });
+    await createUploadJob(s.deps)(record(3), new AbortController().signal);
+    expect(s.calls).to.deep.equal(['failed:3:TVM_ERR_FILE_VANISHED']);
+    expect(s.failed()!.r.nextAttemptAt).to.equal(5000 + 1000);
+    expect(s.events.map((e) => e.type)).to.deep.equal(['file.failed']);
+    s.cleanup();
+  });
+
+  it('keeps a file whose stat fails with EACCES as a failure with the error, never as vanished', async () => {
+    const denied = new TvmError(ErrorCodes.FILE_UNREADABLE, '/logs/f4.log cannot be read (permission denied)', { retriability: 'operator' });
+    const s = setup({ stat: () => Promise.reject(denied) });
+    await createUploadJob(s.deps)(record(4), new AbortController().signal);
+    expect(s.calls).to.deep.equal(['failed:4:TVM_ERR_FILE_UNREADABLE']);
+    expect(s.events.find((e) => e.type === 'file.failed')).to.deep.include({ code: 'TVM_ERR_FILE_UNREADABLE', message: denied.message });
+    expect(s.events.map((e) => e.type)).not.to.include('file.vanished');
     s.cleanup();
   });
 
@@ -164,5 +195,142 @@ describe('pipeline/upload-job', () => {
     expect(s.calls[0]).to.equal('uploaded:9:veh/2026-11-30/ros/f9.log');
     s.cleanup();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rejects a name that cannot be a key before compressing it', async () => {
+    let compressed = 0;
+    const s = setup({
+      compress: async (job) => {
+        compressed++;
+        return result(job);
+      },
+      objectKey: (r, codec) => buildObjectKey({ vehicleId: 'veh', source: r.source, relPath: r.relPath, mtimeMs: r.mtimeMs, codec }),
+    });
+    await createUploadJob(s.deps)(record(12, { relPath: 'bad\nname.log' }), new AbortController().signal);
+    expect(compressed).to.equal(0);
+    expect(s.failed()!.r.code).to.equal('TVM_ERR_KEY_INVALID');
+    s.cleanup();
+  });
+
+  it('uploads under the version the key store issues and records that key', async () => {
+    const s = setup({ keys: fakeKeys({ issue: (i) => ({ key: `${i.base}~v`, stored: false, unconfirmed: false }) }) });
+    await createUploadJob(s.deps)(record(13), new AbortController().signal);
+    expect(s.uploads[0]!.key).to.equal('veh/2026-11-30/ros/f13.log.gz~v');
+    expect(s.calls).to.deep.equal(['uploaded:13:veh/2026-11-30/ros/f13.log.gz~v']);
+    s.cleanup();
+  });
+
+  it('sends nothing when the key store already holds these bytes, and records the upload', async () => {
+    const s = setup({ keys: fakeKeys({ issue: (i) => ({ key: i.base, stored: true, unconfirmed: false }) }) });
+    await createUploadJob(s.deps)(record(14), new AbortController().signal);
+    expect(s.uploads).to.have.length(0);
+    expect(s.calls).to.deep.equal(['uploaded:14:veh/2026-11-30/ros/f14.log.gz']);
+    expect(s.events.find((e) => e.type === 'file.uploaded')).to.deep.include({ sentBytes: 0, remoteSkip: true });
+    s.cleanup();
+  });
+
+  it('checks S3 first when the key store reuses an unconfirmed reservation', async () => {
+    const s = setup({ keys: fakeKeys({ issue: (i) => ({ key: i.base, stored: false, unconfirmed: true }) }) });
+    await createUploadJob(s.deps)(record(15), new AbortController().signal);
+    expect(s.uploads[0]!.verifyRemote).to.equal(true);
+    s.cleanup();
+  });
+
+  it('checks S3 first for a file old enough that key records of its date may have been pruned or lost', async () => {
+    const day = 86_400_000;
+    const s = setup({ keysKnownSince: () => 10 * day, stat: () => ({ size: 10, mtimeMs: 5 * day }) });
+    await createUploadJob(s.deps)(record(18), new AbortController().signal);
+    const fresh = setup({ keysKnownSince: () => 10 * day, stat: () => ({ size: 10, mtimeMs: 39 * day }) });
+    await createUploadJob(fresh.deps)(record(19), new AbortController().signal);
+    expect([s.uploads[0]!.verifyRemote, fresh.uploads[0]!.verifyRemote]).to.deep.equal([true, false]);
+    s.cleanup();
+    fresh.cleanup();
+  });
+
+  it('records a key found taken on the server and writes under the next version in the same attempt', async () => {
+    const taken = new Set<string>();
+    const s = setup({
+      keys: fakeKeys({
+        issue: (i) => ({ key: taken.has(i.base) ? `${i.base}~2` : i.base, stored: false, unconfirmed: false }),
+        markTaken: (key) => void taken.add(key),
+      }),
+      upload: async (req) => {
+        if (req.key.endsWith('.gz')) throw new TvmError(ErrorCodes.KEY_TAKEN, 'taken', { details: { remoteSha256: 'ff' } });
+        return { skipped: false, bytesSent: 10 };
+      },
+    });
+    await createUploadJob(s.deps)(record(16), new AbortController().signal);
+    expect([...taken]).to.deep.equal(['veh/2026-11-30/ros/f16.log.gz']);
+    expect(s.events.find((e) => e.type === 'key.taken')).to.deep.include({ key: 'veh/2026-11-30/ros/f16.log.gz', remoteSha256: 'ff' });
+    expect(s.calls).to.deep.equal(['uploaded:16:veh/2026-11-30/ros/f16.log.gz~2']);
+    s.cleanup();
+  });
+
+  it('gives up the attempt (retried later) when key after key is taken', async () => {
+    let n = 0;
+    const s = setup({
+      keys: fakeKeys({ issue: (i) => ({ key: `${i.base}~${++n}`, stored: false, unconfirmed: false }) }),
+      upload: async () => Promise.reject(new TvmError(ErrorCodes.KEY_TAKEN, 'taken')),
+    });
+    await createUploadJob(s.deps)(record(17), new AbortController().signal);
+    expect(n).to.equal(MAX_TAKEN_KEYS_PER_ATTEMPT);
+    expect(s.failed()!.r.code).to.equal('TVM_ERR_KEY_TAKEN');
+    s.cleanup();
+  });
+
+  it('asks the worker for the prefix the path last stored and replaces that key when the file only grew', async () => {
+    const jobs: CompressJob[] = [];
+    const issued: IssueInput[] = [];
+    const s = setup({
+      stat: () => ({ size: 500, mtimeMs: 1000 }),
+      keys: fakeKeys({
+        lastStored: () => ({ key: 'veh/2026-11-30/ros/f20.log.gz', sourceSha256: 'aa'.repeat(32), sourceSize: 200 }),
+        issue: (i) => {
+          issued.push(i);
+          return { key: i.grows ?? i.base, stored: false, unconfirmed: false, replaces: 'aa'.repeat(32) };
+        },
+      }),
+      compress: async (job) => {
+        jobs.push(job);
+        return result(job, { prefixSha256: 'aa'.repeat(32) });
+      },
+    });
+    await createUploadJob(s.deps)(record(20), new AbortController().signal);
+    expect(jobs[0]!.prefixSize).to.equal(200);
+    expect(issued[0]!.grows).to.equal('veh/2026-11-30/ros/f20.log.gz');
+    expect(s.uploads[0]).to.deep.include({ key: 'veh/2026-11-30/ros/f20.log.gz', replaces: 'aa'.repeat(32) });
+    s.cleanup();
+  });
+
+  it('does not claim growth when the leading bytes differ, or the file is not longer than what was stored', async () => {
+    const jobs: CompressJob[] = [];
+    const issued: IssueInput[] = [];
+    const last = { key: 'k', sourceSha256: 'aa'.repeat(32), sourceSize: 10 };
+    const keys = fakeKeys({ lastStored: () => last, issue: (i) => (issued.push(i), { key: i.base, stored: false, unconfirmed: false }) });
+    const compress = async (job: CompressJob) => (jobs.push(job), result(job, job.prefixSize === undefined ? {} : { prefixSha256: 'bb'.repeat(32) }));
+    const rewritten = setup({ stat: () => ({ size: 50, mtimeMs: 1000 }), keys, compress });
+    await createUploadJob(rewritten.deps)(record(21), new AbortController().signal);
+    const same = setup({ stat: () => ({ size: 10, mtimeMs: 1000 }), keys, compress });
+    await createUploadJob(same.deps)(record(22), new AbortController().signal);
+    expect(jobs.map((j) => j.prefixSize)).to.deep.equal([10, undefined]);
+    expect(issued.map((i) => i.grows)).to.deep.equal([undefined, undefined]);
+    rewritten.cleanup();
+    same.cleanup();
+  });
+
+  it('sends a file uncompressed from its source when the spool has no room, and gives reserved room back', async () => {
+    const jobs: CompressJob[] = [];
+    const released: number[] = [];
+    let room = false;
+    const s = setup({
+      spool: { reserve: async (bytes) => (room ? () => void released.push(bytes) : null) },
+      compress: async (job) => (jobs.push(job), result(job)),
+    });
+    await createUploadJob(s.deps)(record(23), new AbortController().signal);
+    room = true;
+    await createUploadJob(s.deps)(record(24), new AbortController().signal);
+    expect(jobs.map((j) => j.noSpool)).to.deep.equal([true, undefined]);
+    expect(released).to.deep.equal([10]);
+    s.cleanup();
   });
 });

@@ -50,7 +50,7 @@ describe('docs/iam-policy.json', () => {
   it('finds the SDK commands the uploader cannot work without', () => {
     // Guards the scanner itself: if it silently found nothing, every other check would pass.
     const names = new Set(scan.commands.map((c) => c.name));
-    for (const n of ['PutObjectCommand', 'HeadObjectCommand', 'UploadPartCommand', 'HeadBucketCommand']) {
+    for (const n of ['PutObjectCommand', 'HeadObjectCommand', 'UploadPartCommand', 'ListObjectsV2Command']) {
       expect(names, `scanner did not find ${n} in src/`).to.include(n);
     }
   });
@@ -103,6 +103,17 @@ describe('docs/iam-policy.json', () => {
       if (!granted(statements).has(action)) continue;
       expect(list(statementFor(statements, action).Resource), action).to.deep.equal(['arn:aws:s3:::BUCKET']);
     }
+  });
+
+  it('lets the vehicle list only its own prefix (s3:ListBucket with an s3:prefix condition), which the probe and the object keys use', () => {
+    const s = statementFor(policy(), 's3:ListBucket');
+    expect(list(s.Action), 'no other action shares the condition').to.deep.equal(['s3:ListBucket']);
+    expect(s.Condition).to.deep.equal({ StringLike: { 's3:prefix': ['VEHICLE_ID/', 'VEHICLE_ID/*'] } });
+    const key = buildObjectKey({ vehicleId: 'VEHICLE_ID', source: 'ros', relPath: 'a.log', mtimeMs: 0, codec: 'gzip', timeZone: 'UTC' });
+    const glob = (pattern: string): RegExp => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+    expect(list(s.Condition!.StringLike!['s3:prefix']!).some((p) => glob(p).test(key))).to.equal(true);
+    const probe = fs.readFileSync(path.join(ROOT, 'src/cli/check-config.ts'), 'utf8');
+    expect(probe, 'check-config probes under the vehicle prefix').to.include('prefix: `${config.vehicleId}/`');
   });
 
   it('allows metrics only in the default namespace', () => {

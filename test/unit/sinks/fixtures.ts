@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CompletedPart, MultipartProgress } from '../../../src/state/types.js';
+import type { CompletedPart, MultipartProgress, ResumeProof } from '../../../src/state/types.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../../src/config/types.js';
@@ -118,8 +118,16 @@ export function sysError(code: string, message = `${code}: failed`, extra: Recor
 /** A real S3Client built by our factory (fake credentials, no network), for aws-sdk-client-mock. */
 export function offlineClient(): S3Client {
   const s3: S3Config = {
-    bucket: 'logs', region: 'us-east-1', profile: null, endpoint: null, forcePathStyle: false,
+    bucket: 'logs', region: 'us-east-1', profile: null, endpoint: null, forcePathStyle: false, conditionalWrites: true,
     storageClass: null, serverSideEncryption: null, kmsKeyId: null,
   };
   return createS3Client(s3, {}, { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } }).client;
+}
+
+/** The codec level and library version the unit tests' jobs claim (ObjectJob.encoding). */
+export const TEST_ENCODING = { level: 6, version: 'zlib test' } as const;
+
+/** The multipart resume proof of `result` compressed with `encoding`. */
+export function proofFor(result: CompressResult, encoding: { level: number; version: string } = TEST_ENCODING): ResumeProof {
+  return { codec: result.codec, codecLevel: encoding.level, codecVersion: encoding.version, outputSha256: result.outputSha256 };
 }

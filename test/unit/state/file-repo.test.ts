@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import type { FileRepo } from '../../../src/state/file-repo.js';
 import type { StateStore } from '../../../src/state/store.js';
-import { input, open, removeDir, tempDir } from './helpers.js';
+import { input, open, PROOF, removeDir, tempDir } from './helpers.js';
 
 describe('FileRepo', () => {
   let dir: string;
@@ -144,7 +144,7 @@ describe('FileRepo', () => {
       const r = files.claimNext(1000)!;
       files.markFailed(r.id, { error: 'x', code: 'E', nextAttemptAt: 0 });
       files.claimNext(1000);
-      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', createdAt: 1 });
+      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', proof: PROOF, createdAt: 1 });
       expect(files.markUploaded(r.id, uploadedInfo({ size: 150, mtimeMs: 42 }))).to.equal('uploaded');
       expect(files.get(r.id)).to.deep.include({
         status: 'uploaded', objectKey: 'v1/2026-11-30/ros/a.log.gz', contentSha256: 'ab'.repeat(32), uploadedAt: 5000,
@@ -157,7 +157,7 @@ describe('FileRepo', () => {
       const claimedAs = input({ path: '/a', size: 100, mtimeMs: 10 });
       files.enqueue(claimedAs, 1000);
       const r = files.claimNext(1000)!;
-      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', createdAt: 1 });
+      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', proof: PROOF, createdAt: 1 });
       files.setContentSha256(r.id, 'aa'.repeat(32));
       expect(files.enqueue({ ...claimedAs, size: 180, mtimeMs: 20 }, 2000)).to.equal('already-queued'); // appended meanwhile
       expect(files.markUploaded(r.id, uploadedInfo({ size: 100, mtimeMs: 10 }))).to.equal('requeued');
@@ -215,7 +215,7 @@ describe('FileRepo', () => {
     it('remove deletes the row and its multipart progress', () => {
       files.enqueue(input({ path: '/a' }), 1000);
       const r = files.getByPath('/a')!;
-      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', createdAt: 1 });
+      store.multipart.begin({ fileId: r.id, uploadId: 'u', objectKey: 'k', partSize: 5, uploadPath: '/s', sourceSha256: 'h', proof: PROOF, createdAt: 1 });
       store.multipart.recordPart(r.id, { partNumber: 1, etag: '"e"', size: 5 });
       files.remove(r.id);
       expect(files.get(r.id)).to.equal(null);
@@ -296,9 +296,40 @@ describe('FileRepo', () => {
         for (let i = 0; i < 10; i++) ins.run(`/new/${i}`, 10_000 + i);
       })();
       files.enqueue(input({ path: '/queued' }), 0);
-      expect(files.pruneUploaded(10_000)).to.equal(2500);
+      expect(files.pruneUploaded(10_000, 20_000)).to.equal(2500);
       expect(files.countByStatus()).to.deep.equal({ queued: 1, inFlight: 0, uploaded: 10 });
-      expect(files.pruneUploaded(10_000)).to.equal(0);
+      expect(files.pruneUploaded(10_000, 20_000)).to.equal(0);
+    });
+
+    it('does not queue a pruned file again while it is unchanged on disk (rescan after retention)', () => {
+      const f = input({ path: '/logs/kept.log' });
+      files.enqueue(f, 0);
+      const row = files.claimNext(1)!;
+      files.markUploaded(row.id, uploadedInfo({ size: f.size, mtimeMs: f.mtimeMs, uploadedAt: 100 }));
+      expect(files.pruneUploaded(1000, 2000)).to.equal(1);
+      expect(files.getByPath(f.path)).to.equal(null);
+      expect(files.enqueue(f, 3000)).to.equal('already-uploaded');
+      expect(files.enqueueMany([f], 3000)).to.deep.equal(['already-uploaded']);
+      expect(files.countByStatus().queued).to.equal(0);
+    });
+
+    it('queues a pruned file again once it changed, and forgets its tombstone', () => {
+      const f = input({ path: '/logs/changed.log' });
+      files.enqueue(f, 0);
+      files.markUploaded(files.claimNext(1)!.id, uploadedInfo({ size: f.size, mtimeMs: f.mtimeMs, uploadedAt: 100 }));
+      files.pruneUploaded(1000, 2000);
+      expect(files.enqueue({ ...f, size: f.size + 1 }, 3000)).to.equal('queued');
+      expect(store.db.prepare('SELECT COUNT(*) AS n FROM tombstones').get()).to.deep.equal({ n: 0 });
+    });
+
+    it('expires tombstones older than the cutoff; an imported one never shadows a known row', () => {
+      expect(files.importTombstone({ path: '/a', size: 1, mtimeMs: 1 }, 100)).to.equal(true);
+      expect(files.importTombstone({ path: '/a', size: 2, mtimeMs: 2 }, 100)).to.equal(false);
+      files.enqueue(input({ path: '/b' }), 0);
+      expect(files.importTombstone({ path: '/b', size: 1, mtimeMs: 1 }, 100)).to.equal(false);
+      expect(files.enqueue(input({ path: '/a', size: 1, mtimeMs: 1 }), 200)).to.equal('already-uploaded');
+      expect(files.expireTombstones(101)).to.equal(1);
+      expect(files.enqueue(input({ path: '/a', size: 1, mtimeMs: 1 }), 200)).to.equal('queued');
     });
 
     it('iterates every queued row oldest first, page by page, while the caller removes rows', () => {

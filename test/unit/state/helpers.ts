@@ -49,3 +49,6 @@ export function input(over: Partial<EnqueueInput> & { path?: string } = {}): Enq
     ...over,
   };
 }
+
+/** A multipart resume proof with plausible values. */
+export const PROOF = { codec: 'gzip', codecLevel: 6, codecVersion: 'zlib test', outputSha256: 'b3V0cHV0' } as const;

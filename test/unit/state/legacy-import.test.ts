@@ -74,9 +74,8 @@ describe('legacy import', () => {
     const result = importLegacy(store, options({ logger }));
 
     expect(result.alreadyDone).to.equal(false);
-    expect(result.imported).to.deep.equal({ queued: 4, uploaded: 3 });
+    expect(result.imported).to.deep.equal({ queued: 4, uploaded: 3, tombstones: 1 });
     expect(result.skipped).to.deep.equal([
-      { file: registryFile, reason: '1 entry processed more than 30 days ago (retention)' },
       { file: path.join(root, 'logs/ros/run-1/vanished.log'), reason: 'no longer exists' },
       { file: path.join(root, 'logs/ros/run-2/already.log'), reason: `already uploaded per ${registryFile} (same size)` },
     ]);
@@ -97,18 +96,22 @@ describe('legacy import', () => {
     });
     // A registry entry for a file deleted since is kept with the recorded mtime.
     expect(row('logs/syslog/syslog.3')).to.deep.include({ status: 'uploaded', size: 900, mtimeMs: 1795000000000 });
+    // Uploaded by the reference before the retention period: a tombstone, never sent again while unchanged.
     expect(row('logs/ros/ancient.log')).to.equal(null);
+    const ancient = { path: path.join(root, 'logs/ros/ancient.log'), source: 'ros', relPath: 'ancient.log', size: 1, mtimeMs: 1_790_000_000_000 };
+    expect(store.files.enqueue(ancient, NOW)).to.equal('already-uploaded');
+    expect(store.files.enqueue({ ...ancient, size: 2 }, NOW)).to.equal('queued');
     expect(row('logs/ros/run-1/vanished.log')).to.equal(null);
 
     // Oldest detected_at is claimed first.
     expect(store.files.claimNext(NOW, { exclude: new Set() })!.path).to.equal(path.join(root, 'logs/syslog/syslog.1'));
 
     expect(JSON.parse(store.meta.get(LEGACY_IMPORT_KEY)!)).to.deep.equal({
-      at: new Date(NOW).toISOString(), queued: 4, uploaded: 3, skipped: 3,
+      at: new Date(NOW).toISOString(), queued: 4, uploaded: 3, tombstones: 1, skipped: 2,
     });
     expect([queueFile, registryFile].map((f) => [fs.readFileSync(f, 'utf8'), fs.statSync(f).mtimeMs])).to.deep.equal(before);
     expect(lines.some((l) => l.level === 'info' && String(l.msg).includes('4 queued and 3 uploaded'))).to.equal(true);
-    expect(lines.filter((l) => l.level === 'warn')).to.have.length(3);
+    expect(lines.filter((l) => l.level === 'warn')).to.have.length(2);
   });
 
   it('snaps a float-seconds mtime to the exact fs.stat value so an unchanged file is not uploaded again', () => {
@@ -129,13 +132,13 @@ describe('legacy import', () => {
     const counts = store.files.countByStatus();
     store.files.remove(row('logs/syslog/syslog.1')!.id);
     const second = importLegacy(store, options());
-    expect(second).to.deep.equal({ imported: { queued: 0, uploaded: 0 }, skipped: [], alreadyDone: true });
+    expect(second).to.deep.equal({ imported: { queued: 0, uploaded: 0, tombstones: 0 }, skipped: [], alreadyDone: true });
     expect(store.files.countByStatus()).to.deep.equal({ ...counts, queued: counts.queued - 1 });
   });
 
   it('records completion even when there is nothing to import', () => {
     const result = importLegacy(store, options());
-    expect(result).to.deep.equal({ imported: { queued: 0, uploaded: 0 }, skipped: [], alreadyDone: false });
+    expect(result).to.deep.equal({ imported: { queued: 0, uploaded: 0, tombstones: 0 }, skipped: [], alreadyDone: false });
     expect(store.meta.get(LEGACY_IMPORT_KEY)).to.not.equal(null);
   });
 
@@ -174,7 +177,7 @@ describe('legacy import', () => {
     const result = importLegacy(store, options());
     expect(result.skipped.map((s) => s.file)).to.deep.equal([queueFile, bak]);
     expect(result.skipped[1]!.reason).to.equal('expected a JSON array of queue entries, got string "just a string"');
-    expect(result.imported).to.deep.equal({ queued: 0, uploaded: 2 });
+    expect(result.imported).to.deep.equal({ queued: 0, uploaded: 2, tombstones: 0 });
     expect(store.meta.get(LEGACY_IMPORT_KEY)).to.not.equal(null);
   });
 
@@ -197,7 +200,7 @@ describe('legacy import', () => {
   it('reads a registry in the bare-map legacy form', () => {
     fixture('processed_files-bare.json', 'processed_files.json');
     const result = importLegacy(store, options());
-    expect(result.imported).to.deep.equal({ queued: 0, uploaded: 2 });
+    expect(result.imported).to.deep.equal({ queued: 0, uploaded: 2, tombstones: 0 });
     expect(row('logs/syslog/syslog.3')!.status).to.equal('uploaded');
   });
 
@@ -253,10 +256,10 @@ describe('legacy import', () => {
     const result = importLegacy(store, options({ fs: lfs }));
     expect(result.skipped).to.deep.include({ file: path.join(varLib, 'processed_files.json'), reason: 'cannot read (EACCES)' });
     expect(result.skipped).to.deep.include({ file: path.join(root, 'logs/syslog/syslog.1'), reason: 'cannot stat (EACCES)' });
-    expect(result.imported).to.deep.equal({ queued: 4, uploaded: 0 });
+    expect(result.imported).to.deep.equal({ queued: 4, uploaded: 0, tombstones: 0 });
   });
 
-  it('logs at most 20 skip lines and counts several expired registry entries in one line', () => {
+  it('logs at most 20 skip lines; registry entries past retention are tombstones, not skips', () => {
     const queueFile = path.join(varLib, 'queue.json');
     const vanished = Array.from({ length: 25 }, (_, i) => ({ filepath: path.join(root, `gone-${i}.log`), size: 1, attempts: 0 }));
     fs.writeFileSync(queueFile, JSON.stringify(vanished, null, 2));
@@ -268,12 +271,11 @@ describe('legacy import', () => {
     );
     const { logger, lines } = capturingLogger();
     const result = importLegacy(store, options({ logger }));
-    expect(result.skipped[0]).to.deep.equal({ file: registryFile, reason: '2 entries processed more than 30 days ago (retention)' });
-    expect(result.skipped).to.have.length(26);
+    expect(result.skipped).to.have.length(25);
     const warns = lines.filter((l) => l.level === 'warn').map((l) => String(l.msg));
     expect(warns).to.have.length(21);
-    expect(warns[20]).to.equal('legacy import: 6 more skipped');
-    expect(result.imported).to.deep.equal({ queued: 0, uploaded: 0 });
+    expect(warns[20]).to.equal('legacy import: 5 more skipped');
+    expect(result.imported).to.deep.equal({ queued: 0, uploaded: 0, tombstones: 2 });
   });
 
   it('queues an entry without detected_at at the import time, and names errors that carry no code', () => {

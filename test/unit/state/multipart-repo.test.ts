@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import type { StateStore } from '../../../src/state/store.js';
-import { input, open, removeDir, tempDir } from './helpers.js';
+import { input, open, PROOF, removeDir, tempDir } from './helpers.js';
 
 describe('MultipartRepo', () => {
   let dir: string;
@@ -15,6 +15,7 @@ describe('MultipartRepo', () => {
     partSize: 8 * 1024 * 1024,
     uploadPath: '/var/lib/tvm-upload/spool/big.mcap',
     sourceSha256: 'aa'.repeat(32),
+    proof: PROOF,
     createdAt: 1000,
     ...over,
   });

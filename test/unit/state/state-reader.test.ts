@@ -45,7 +45,7 @@ describe('state/state-reader (read-only inspection)', () => {
     const rec = store.files.claimNext(T0, { exclude: new Set(), queuedSince: null })!;
     const spool = join(dir, 'spool.gz');
     writeFileSync(spool, Buffer.alloc(20));
-    store.multipart.begin({ fileId: rec.id, uploadId: 'u1', objectKey: 'k', partSize: 8, uploadPath: spool, sourceSha256: 'x', createdAt: T0 });
+    store.multipart.begin({ fileId: rec.id, uploadId: 'u1', objectKey: 'k', partSize: 8, uploadPath: spool, sourceSha256: 'x', createdAt: T0, proof: { codec: 'gzip', codecLevel: 6, codecVersion: 'test', outputSha256: 'y' } });
     store.multipart.recordPart(rec.id, { partNumber: 1, etag: '"e1"', size: 8 });
     store.multipart.recordPart(rec.id, { partNumber: 2, etag: '"e2"', size: 8 });
     const reader = StateReader.open(dir);

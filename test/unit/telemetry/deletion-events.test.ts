@@ -31,7 +31,7 @@ describe('telemetry of deletions', () => {
     t.emit({ type: 'deletion.pass', trigger: 'timer', deleted: 0, bytes: 0, notUploaded: 0, ms: 3 });
     t.emit({ type: 'deletion.pass', trigger: 'timer', deleted: 2, bytes: 300, notUploaded: 1, ms: 3 });
     const text = await t.registry.metrics();
-    expect(text).to.include('tvm_upload_disk_used_percent{path="/logs"} 91.5');
+    expect(text).to.include('tvm_upload_log_disk_used_percent{path="/logs"} 91.5');
     expect(text).to.include('tvm_upload_disk_available_bytes{path="/logs"} 1000');
     expect(lines.map((l) => [l.level, l.msg])).to.deep.equal([
       ['debug', 'deletion pass: nothing to delete'],

@@ -41,6 +41,16 @@ describe('workers/compress-job failures', () => {
     expect(f.message).to.contain('missing.log');
   });
 
+  it('never follows a source swapped for a symbolic link (O_NOFOLLOW), even when the target matches', async () => {
+    const secret = await bigSource('credentials', 1000);
+    const job = await jobFor(secret, join(dir, 'o.gz')); // identity of the target, as a swap would arrange
+    await symlink(secret, join(dir, 'swapped.log'));
+    const f = failed(await handleJob({ ...job, sourcePath: join(dir, 'swapped.log') }));
+    expect(f).to.include({ code: ErrorCodes.FILE_UNREADABLE, syscallCode: 'ELOOP' });
+    expect(f.message).to.contain('swapped.log').and.contain('symbolic link');
+    expect(await exists(join(dir, 'o.gz'))).to.equal(false);
+  });
+
   it('fails with FILE_CHANGED when size or mtime differ from what the stabilizer saw', async () => {
     const src = await bigSource('small.log', 1000);
     const job = await jobFor(src, join(dir, 'o.gz'));

@@ -64,6 +64,26 @@ describe('workers/compress-job', () => {
     await expectHashesMatch(r, data);
   });
 
+  it('reports the SHA-256 of the first prefixSize source bytes, streamed, one-shot and stored as is', async () => {
+    for (const [name, size, codec] of [['one-shot.log', 200_000, 'gzip'], ['streamed.log', 2 * 1024 * 1024, 'gzip'], ['stored.log', 200_000, 'none']] as const) {
+      const src = join(dir, name);
+      await writeLogLikeFile(src, size);
+      const data = await readFile(src);
+      const r = ok(await handleJob({ ...(await jobFor(src, join(dir, `${name}.out`), { codec })), prefixSize: 12_345 }));
+      expect(r.prefixSha256, name).to.equal(digestsOf(data.subarray(0, 12_345), PART).sha256Hex);
+    }
+  });
+
+  it('stores a file as it is, writing nothing to the spool, when told the spool has no room', async () => {
+    const src = join(dir, 'log.log');
+    await writeLogLikeFile(src, 300_000);
+    const job = await jobFor(src, join(dir, 'spool', 'x.gz'));
+    const r = ok(await handleJob({ ...job, noSpool: true }));
+    expect(r).to.include({ codec: 'none', storedReason: 'spool-full', uploadPath: src });
+    await expectHashesMatch(r, await readFile(src));
+    expect(await exists(join(dir, 'spool'))).to.equal(false);
+  });
+
   it('compresses with zstd at the job level, streamed and one-shot', async () => {
     for (const size of [200_000, 2 * 1024 * 1024]) {
       const src = join(dir, `z${size}.log`);

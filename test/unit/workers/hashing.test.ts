@@ -13,6 +13,17 @@ function feed(hasher: StreamHasher, data: Buffer, cuts: number[]): void {
   hasher.update(data.subarray(off));
 }
 
+/** Random chunk lengths (0..max) covering `length` bytes. */
+function randomCuts(rand: () => number, length: number, max: number): number[] {
+  const cuts: number[] = [];
+  for (let total = 0; total < length; ) {
+    const len = Math.floor(rand() * max);
+    cuts.push(len);
+    total += len;
+  }
+  return cuts;
+}
+
 describe('workers/hashing', () => {
   it('cuts parts at exact byte offsets whatever the chunk boundaries', () => {
     const data = logLikeText(10_000 + 37);
@@ -20,20 +31,39 @@ describe('workers/hashing', () => {
     const expected = digestsOf(data, partSize);
     const rand = prng(7);
     for (let trial = 0; trial < 20; trial += 1) {
-      const cuts: number[] = [];
-      for (let total = 0; total < data.length; ) {
-        const len = Math.floor(rand() * 2500);
-        cuts.push(len);
-        total += len;
-      }
       const hasher = new StreamHasher({ partSize });
-      feed(hasher, data, cuts);
+      feed(hasher, data, randomCuts(rand, data.length, 2500));
       const d = hasher.digest();
       expect(d.partMd5s).to.deep.equal(expected.partMd5s);
       expect(d.md5?.toString('base64')).to.equal(expected.md5B64);
       expect(d.sha256.toString('hex')).to.equal(expected.sha256Hex);
       expect(d.bytes).to.equal(data.length);
     }
+  });
+
+  it('hashes the first prefixBytes bytes at that exact offset whatever the chunk boundaries', () => {
+    const data = logLikeText(10_000);
+    const rand = prng(11);
+    for (const prefix of [1, 999, 1000, 4321, 10_000]) {
+      const expected = digestsOf(data.subarray(0, prefix), 1000).sha256Hex;
+      for (let trial = 0; trial < 10; trial += 1) {
+        const hasher = new StreamHasher({ partSize: 1000, prefixBytes: prefix });
+        feed(hasher, data, randomCuts(rand, data.length, 3000));
+        const d = hasher.digest();
+        expect(d.prefixSha256?.toString('hex'), `prefix ${prefix}`).to.equal(expected);
+        expect(d.sha256.toString('hex')).to.equal(digestsOf(data, 1000).sha256Hex);
+      }
+    }
+  });
+
+  it('has no prefix digest when the stream is shorter than the prefix or none was asked for', () => {
+    const short = new StreamHasher({ prefixBytes: 11 });
+    short.update(Buffer.from('ten bytes!'));
+    expect(short.digest().prefixSha256).to.equal(null);
+    const none = new StreamHasher();
+    none.update(Buffer.from('ten bytes!'));
+    expect(none.digest().prefixSha256).to.equal(null);
+    expect(() => new StreamHasher({ prefixBytes: 0 })).to.throw(RangeError);
   });
 
   it('gives exactly n parts when the size is a multiple of the part size', () => {

@@ -117,6 +117,7 @@ export function testConfig(over: { publishIntervalSeconds?: number; cloudwatchEn
       profile: null,
       endpoint: null,
       forcePathStyle: false,
+      conditionalWrites: true,
       storageClass: null,
       serverSideEncryption: null,
       kmsKeyId: null,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { MultipartProgress } from '../../../../src/state/types.js';
 import { abortOrphans, abortStaleUploads, DEFAULT_STALE_MS } from '../../../../src/sinks/s3/abort-stale.js';
 import { FakeMultipartStore, offlineClient, s3Error, tempDir, writeFile } from '../fixtures.js';
+import { PROOF } from '../../state/helpers.js';
 
 const NOW = Date.UTC(2024, 6, 1);
 const DAY = 24 * 3600 * 1000;
@@ -110,7 +111,7 @@ describe('sinks/s3/abortOrphans', () => {
   beforeEach(() => mock.reset());
 
   const progress = (fileId: number, uploadPath: string, createdAt: number): MultipartProgress => ({
-    fileId, uploadId: `up-${fileId}`, objectKey: `k${fileId}`, partSize: 5, uploadPath, sourceSha256: 's', createdAt, parts: [],
+    fileId, uploadId: `up-${fileId}`, objectKey: `k${fileId}`, partSize: 5, uploadPath, sourceSha256: 's', proof: PROOF, createdAt, parts: [],
   });
 
   it('aborts and forgets old uploads whose file is gone, leaving live and recent ones alone', async () => {

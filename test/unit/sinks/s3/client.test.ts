@@ -13,6 +13,7 @@ const aws: S3Config = {
   profile: null,
   endpoint: null,
   forcePathStyle: false,
+  conditionalWrites: true,
   storageClass: null,
   serverSideEncryption: null,
   kmsKeyId: null,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import { ErrorCodes, type ErrorCode } from '../../../../src/errors.js';
 import { probeBucket } from '../../../../src/sinks/s3/healthcheck.js';
@@ -19,10 +19,10 @@ describe('sinks/s3/healthcheck probeBucket', () => {
   });
   beforeEach(() => mock.reset());
 
-  it('is ok when HeadBucket succeeds', async () => {
-    mock.on(HeadBucketCommand).resolves({});
-    expect(await probeBucket(client, 'logs')).to.deep.equal({ ok: true });
-    expect(mock.commandCalls(HeadBucketCommand)[0]!.args[0].input).to.deep.equal({ Bucket: 'logs' });
+  it('is ok when listing the date folders under the vehicle prefix succeeds (what the least-privilege policy allows)', async () => {
+    mock.on(ListObjectsV2Command).resolves({});
+    expect(await probeBucket(client, 'logs', { prefix: 'vehicle-1/' })).to.deep.equal({ ok: true });
+    expect(mock.commandCalls(ListObjectsV2Command)[0]!.args[0].input).to.deep.equal({ Bucket: 'logs', Prefix: 'vehicle-1/', Delimiter: '/' });
   });
 
   const cases: Array<[string, () => Error, ErrorCode, RegExp, RegExp]> = [
@@ -42,7 +42,7 @@ describe('sinks/s3/healthcheck probeBucket', () => {
   ];
   for (const [what, make, code, message, hint] of cases) {
     it(`explains ${what} naming the bucket and what to do`, async () => {
-      mock.on(HeadBucketCommand).rejects(make());
+      mock.on(ListObjectsV2Command).rejects(make());
       const r = await probeBucket(client, 'logs', { where: 'http://s3.local' });
       expect(r.ok).to.equal(false);
       if (r.ok) return;
@@ -54,7 +54,7 @@ describe('sinks/s3/healthcheck probeBucket', () => {
   }
 
   it('omits the location when none is given', async () => {
-    mock.on(HeadBucketCommand).rejects(s3Error('NotFound', 404));
+    mock.on(ListObjectsV2Command).rejects(s3Error('NotFound', 404));
     const r = await probeBucket(client, 'logs');
     expect(r.ok ? '' : r.error.message).to.equal('bucket "logs" does not exist');
   });

@@ -6,13 +6,14 @@ import {
   ListPartsCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
-import { ErrorCodes, TvmError } from '../../../../src/errors.js';
+import { ErrorCodes } from '../../../../src/errors.js';
 import { md5Base64ToHex, multipartEtag } from '../../../../src/sinks/s3/etag.js';
 import { MAX_PARTS, planParts, type MultipartStore } from '../../../../src/sinks/s3/multipart.js';
 import type { MultipartRepo } from '../../../../src/state/multipart-repo.js';
 import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
-import { FakeMultipartStore, offlineClient, resultFor, s3Error, seededBytes, sysError, tempDir, writeFile } from '../fixtures.js';
+import { caughtTvmError } from '../../../support/tvm-errors.js';
+import { FakeMultipartStore, offlineClient, proofFor, resultFor, s3Error, seededBytes, sysError, tempDir, TEST_ENCODING, writeFile } from '../fixtures.js';
 
 // Compile-time contract: the state layer's repository is usable as the uploader's store.
 const _repoIsAStore = (r: MultipartRepo): MultipartStore => r;
@@ -27,15 +28,7 @@ async function readAll(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function caught(p: Promise<unknown>): Promise<TvmError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(TvmError);
-    return err as TvmError;
-  }
-  throw new Error('expected the upload to fail');
-}
+const caught = caughtTvmError;
 
 describe('sinks/s3 multipart upload', () => {
   let client: S3Client;
@@ -93,13 +86,13 @@ describe('sinks/s3 multipart upload', () => {
     new S3Uploader({ client, bucket: 'logs', s3, partSize: PART, partConcurrency: 2, multipart: store, logger: silentLogger(), now: () => 1_000_000, ...over });
   const job = (over: Partial<UploadJob> = {}): UploadJob => ({
     fileId: 42, key: 'v/2024-06-01/bag/run.mcap', result: resultFor(path, PART), metadata: { 'source-sha256': 'abc' },
-    contentType: 'application/octet-stream', verifyRemote: false, ...over,
+    contentType: 'application/octet-stream', verifyRemote: false, encoding: TEST_ENCODING, ...over,
   });
   const etagOf = (n: number): string => `"${md5Base64ToHex(resultFor(path, PART).partMd5s[n - 1]!)}"`;
   /** Progress as a crash after parts `done` would have left it. */
   const crashedAfter = (done: number[], over: Record<string, unknown> = {}): void => {
     const r = resultFor(path, PART);
-    store.begin({ fileId: 42, uploadId: 'up-0', objectKey: 'v/2024-06-01/bag/run.mcap', partSize: PART, uploadPath: path, sourceSha256: r.sourceSha256, createdAt: 999_000, ...over });
+    store.begin({ fileId: 42, uploadId: 'up-0', objectKey: 'v/2024-06-01/bag/run.mcap', partSize: PART, uploadPath: path, sourceSha256: r.sourceSha256, proof: proofFor(r), createdAt: 999_000, ...over });
     for (const n of done) store.recordPart(42, { partNumber: n, etag: etagOf(n), size: PART });
     store.calls.length = 0;
   };
@@ -287,6 +280,32 @@ describe('sinks/s3 multipart upload', () => {
     }
   });
 
+  it('starts clean when the codec level, codec library or output bytes changed between attempts, even where ETags prove nothing (SSE-KMS)', async () => {
+    const r = resultFor(path, PART);
+    const changes: Array<[string, Partial<UploadJob>]> = [
+      ['codec level', { encoding: { ...TEST_ENCODING, level: 9 } }],
+      ['library version', { encoding: { ...TEST_ENCODING, version: 'zlib 9.9' } }],
+      ['output sha256', { result: { ...r, outputSha256: 'b3RoZXI=' } }],
+    ];
+    for (const [what, over] of changes) {
+      mock.reset();
+      serveHappy();
+      store = new FakeMultipartStore();
+      crashedAfter([1, 2, 3]);
+      mock.on(ListPartsCommand).resolves({ Parts: [1, 2, 3].map((n) => ({ PartNumber: n, ETag: `"${String(n).repeat(32)}"`, Size: PART })) });
+      await uploader({ s3: kms }).upload(job(over));
+      expect(sentParts(), what).to.deep.equal([1, 2, 3, 4, 5]);
+      expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input.UploadId, what).to.equal('up-0');
+      expect(mock.commandCalls(ListPartsCommand), what).to.have.length(0);
+    }
+  });
+
+  it('records the resume proof with a new upload: codec, level, library version, output sha256', async () => {
+    mock.on(CompleteMultipartUploadCommand).rejects(sysError('ECONNRESET', 'socket hang up'));
+    await caught(uploader().upload(job()));
+    expect(store.get(42)!.proof).to.deep.equal(proofFor(resultFor(path, PART)));
+  });
+
   it('keeps the upload id and recorded parts after a retriable failure; the next attempt resumes', async () => {
     mock.on(UploadPartCommand, { PartNumber: 4 }).rejects(sysError('ECONNRESET', 'socket hang up'));
     const e = await caught(uploader({ partConcurrency: 1 }).upload(job()));
@@ -327,6 +346,32 @@ describe('sinks/s3 multipart upload', () => {
     expect(e.code).to.equal(ErrorCodes.S3_REJECTED);
     expect(e.retriable).to.equal(true);
     expect(store.get(42)).to.equal(null);
+  });
+
+  it('completes with If-None-Match: * when conditional writes are on, and not otherwise', async () => {
+    await uploader({ conditionalWrites: true }).upload(job());
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input).to.include({ IfNoneMatch: '*' });
+    mock.resetHistory();
+    await uploader().upload(job());
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input).not.to.have.property('IfNoneMatch');
+  });
+
+  it('turns a refused conditional Complete (412) into KEY_TAKEN, aborts the upload and forgets it', async () => {
+    mock.on(CompleteMultipartUploadCommand).rejects(s3Error('PreconditionFailed', 412));
+    const e = await caught(uploader({ conditionalWrites: true }).upload(job()));
+    expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+    expect(e.details).to.include({ key: 'v/2024-06-01/bag/run.mcap' });
+    expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input).to.include({ UploadId: 'up-1' });
+    expect(store.get(42)).to.equal(null);
+  });
+
+  it('does not complete over another source\'s object found after NoSuchUpload', async () => {
+    crashedAfter([1, 2, 3, 4, 5]);
+    mock.on(ListPartsCommand).rejects(s3Error('NoSuchUpload', 404));
+    mock.on(HeadObjectCommand).resolves({ ContentLength: 5, Metadata: { 'source-sha256': 'f'.repeat(64) } });
+    const e = await caught(uploader().upload(job()));
+    expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+    expect(mock.commandCalls(CompleteMultipartUploadCommand)).to.have.length(0);
   });
 
   it('classifies NoSuchBucket on CreateMultipartUpload as an operator error', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
-import { buildObjectKey, localDate, MAX_KEY_BYTES, validateObjectKey } from '../../../../src/sinks/s3/object-key.js';
+import { buildObjectKey, localDate, MAX_KEY_BYTES, validateObjectKey, versionedKey, isVersionOf } from '../../../../src/sinks/s3/object-key.js';
 
 const base = { vehicleId: 'vehicle-001', source: 'ros', relPath: 'run-1/launch.log', codec: 'gzip' as const };
 
@@ -147,5 +147,36 @@ describe('sinks/s3/object-key', () => {
       expect(() => validateObjectKey('a/b/c', 'c')).not.to.throw();
       expect(keyError(() => validateObjectKey('', 'x')).code).to.equal(ErrorCodes.KEY_INVALID);
     });
+  });
+});
+
+describe('sinks/s3/object-key versions', () => {
+  it('keeps the key itself as version 1', () => {
+    expect(versionedKey('v/2024-01-02/ros/app.log.gz', 1)).to.equal('v/2024-01-02/ros/app.log.gz');
+  });
+
+  it('inserts ~NNNN before the last extension, so codec suffix and content type survive', () => {
+    expect(versionedKey('v/2024-01-02/ros/app.log.gz', 2)).to.equal('v/2024-01-02/ros/app.log~0002.gz');
+    expect(versionedKey('v/2024-01-02/syslog/syslog.1', 3)).to.equal('v/2024-01-02/syslog/syslog~0003.1');
+    expect(versionedKey('v/2024-01-02/ros/a.b/data', 2)).to.equal('v/2024-01-02/ros/a.b/data~0002');
+    expect(versionedKey('v/2024-01-02/ros/.hidden', 2)).to.equal('v/2024-01-02/ros/.hidden~0002');
+  });
+
+  it('sorts the first version first, then the others in order, in a plain listing', () => {
+    const keys = [12, 3, 1, 2, 100, 9999].map((n) => versionedKey('v/d/s/app.log.gz', n));
+    expect([...keys].sort()).to.deep.equal([1, 2, 3, 12, 100, 9999].map((n) => versionedKey('v/d/s/app.log.gz', n)));
+  });
+
+  it('recognises the key itself and its versions, nothing else', () => {
+    const base = 'v/d/s/app.log.gz';
+    for (const n of [1, 2, 10, 12345]) expect(isVersionOf(versionedKey(base, n), base), String(n)).to.equal(true);
+    for (const other of ['v/d/s/app.log~02.gz', 'v/d/s/app.log~abcd.gz', 'v/d/s/app.log.gz~0002', 'v/d/s/app.log~0002.zst', 'v/d/t/app.log~0002.gz']) {
+      expect(isVersionOf(other, base), other).to.equal(false);
+    }
+    expect(isVersionOf('v/d/s/data~0003', 'v/d/s/data')).to.equal(true);
+  });
+
+  it('refuses a version that is not a positive integer', () => {
+    for (const n of [0, -1, 1.5, Number.NaN]) expect(() => versionedKey('a/b', n)).to.throw(TvmError, /invalid object key version/);
   });
 });

@@ -10,19 +10,12 @@ import { ErrorCodes, TvmError } from '../../../../src/errors.js';
 import { md5Base64ToHex } from '../../../../src/sinks/s3/etag.js';
 import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
-import { FakeMultipartStore, offlineClient, resultFor, s3Error, seededBytes, tempDir, writeFile } from '../fixtures.js';
+import { caughtTvmError } from '../../../support/tvm-errors.js';
+import { FakeMultipartStore, offlineClient, proofFor, resultFor, s3Error, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../fixtures.js';
 
 const s3 = { storageClass: 'GLACIER_IR', serverSideEncryption: 'AES256' as const, kmsKeyId: null };
 
-async function caught(p: Promise<unknown>): Promise<TvmError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(TvmError);
-    return err as TvmError;
-  }
-  throw new Error('expected the upload to fail');
-}
+const caught = caughtTvmError;
 
 describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
   let client: S3Client;
@@ -50,7 +43,7 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
     const result = resultFor(path, 1024 * 1024);
     return {
       fileId: 7, key: 'v/2024-06-01/ros/one.log.gz', result, metadata: { 'source-sha256': result.sourceSha256 },
-      contentType: 'application/gzip', verifyRemote: false, ...over,
+      contentType: 'application/gzip', verifyRemote: false, encoding: TEST_ENCODING, ...over,
     };
   };
   const goodEtag = (): string => `"${md5Base64ToHex(resultFor(path, 1024 * 1024).outputMd5)}"`;
@@ -81,7 +74,7 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
   it('forgets leftover multipart progress when the object turns out to be there already', async () => {
     const j = job({ verifyRemote: true });
     const store = new FakeMultipartStore();
-    store.begin({ fileId: 7, uploadId: 'old', objectKey: j.key, partSize: 1, uploadPath: path, sourceSha256: j.result.sourceSha256, createdAt: 0 });
+    store.begin({ fileId: 7, uploadId: 'old', objectKey: j.key, partSize: 1, uploadPath: path, sourceSha256: j.result.sourceSha256, proof: proofFor(j.result), createdAt: 0 });
     mock.on(HeadObjectCommand).resolves({ ETag: '"remote"', ContentLength: bytes.length, Metadata: { 'source-sha256': j.result.sourceSha256 } });
     mock.on(AbortMultipartUploadCommand).rejects(s3Error('NoSuchUpload', 404));
     await uploader(store).upload(j);
@@ -89,11 +82,39 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
     expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input).to.include({ UploadId: 'old', Key: j.key });
   });
 
+  it('sends If-None-Match: * only when conditional writes are on', async () => {
+    mock.on(PutObjectCommand).resolves({ ETag: goodEtag() });
+    const opts = { client, bucket: 'logs', s3, partSize: 1024 * 1024, partConcurrency: 2, multipart: new FakeMultipartStore(), logger: silentLogger() };
+    await new S3Uploader({ ...opts, conditionalWrites: true }).upload(job());
+    await uploader().upload(job());
+    const calls = mock.commandCalls(PutObjectCommand);
+    expect(calls[0]!.args[0].input).to.include({ IfNoneMatch: '*' });
+    expect(calls[1]!.args[0].input).not.to.have.property('IfNoneMatch');
+  });
+
+  it('turns a refused conditional PUT (412 Precondition Failed) into KEY_TAKEN naming the key', async () => {
+    mock.on(PutObjectCommand).rejects(s3Error('PreconditionFailed', 412));
+    const e = await caught(uploader().upload(job()));
+    expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+    expect(e.retriable).to.equal(true);
+    expect(e.details).to.include({ bucket: 'logs', key: 'v/2024-06-01/ros/one.log.gz', remoteSha256: '' });
+  });
+
+  it('replaces an earlier, shorter content of the same file: no If-None-Match, and that source found by HEAD is no conflict', async () => {
+    mock.on(HeadObjectCommand).resolves({ ContentLength: 3, Metadata: { 'source-sha256': 'a'.repeat(64) } });
+    mock.on(PutObjectCommand).resolves({ ETag: goodEtag() });
+    const opts = { client, bucket: 'logs', s3, partSize: 1024 * 1024, partConcurrency: 2, multipart: new FakeMultipartStore(), logger: silentLogger(), conditionalWrites: true };
+    const out = await new S3Uploader(opts).upload(job({ verifyRemote: true, replaces: 'a'.repeat(64) }));
+    expect(out.skipped).to.equal(false);
+    expect(mock.commandCalls(PutObjectCommand)[0]!.args[0].input).not.to.have.property('IfNoneMatch');
+    mock.on(HeadObjectCommand).resolves({ ContentLength: 3, Metadata: { 'source-sha256': 'b'.repeat(64) } });
+    const e = await caught(new S3Uploader(opts).upload(job({ verifyRemote: true, replaces: 'a'.repeat(64) })));
+    expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+  });
+
   const proceedCases: Array<[string, () => void]> = [
     ['the object is absent (404)', () => mock.on(HeadObjectCommand).rejects(s3Error('NotFound', 404))],
     ['HEAD is forbidden by a write-only policy (403)', () => mock.on(HeadObjectCommand).rejects(s3Error('Forbidden', 403))],
-    ['the object holds other source bytes', () => mock.on(HeadObjectCommand).resolves({ ContentLength: bytes.length, Metadata: { 'source-sha256': 'f'.repeat(64) } })],
-    ['the object has no metadata (uploaded by something else)', () => mock.on(HeadObjectCommand).resolves({ ContentLength: bytes.length })],
   ];
   for (const [why, arrange] of proceedCases) {
     it(`uploads when ${why}`, async () => {
@@ -102,6 +123,21 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
       const out = await uploader().upload(job({ verifyRemote: true }));
       expect(out.skipped).to.equal(false);
       expect(mock.commandCalls(PutObjectCommand)).to.have.length(1);
+    });
+  }
+
+  const takenCases: Array<[string, () => void, string]> = [
+    ['the object holds other source bytes', () => mock.on(HeadObjectCommand).resolves({ ContentLength: bytes.length, Metadata: { 'source-sha256': 'f'.repeat(64) } }), 'f'.repeat(64)],
+    ['the object has no metadata (uploaded by something else)', () => mock.on(HeadObjectCommand).resolves({ ContentLength: bytes.length }), ''],
+  ];
+  for (const [why, arrange, remote] of takenCases) {
+    it(`never overwrites when ${why}: KEY_TAKEN naming the remote source`, async () => {
+      arrange();
+      mock.on(PutObjectCommand).resolves({ ETag: goodEtag() });
+      const e = await caught(uploader().upload(job({ verifyRemote: true })));
+      expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+      expect(e.details).to.include({ remoteSha256: remote });
+      expect(mock.commandCalls(PutObjectCommand)).to.have.length(0);
     });
   }
 
@@ -202,7 +238,7 @@ describe('sinks/s3/S3Uploader (abort signal)', () => {
     };
     const up = new S3Uploader({ client: hanging as never, bucket: 'b', s3, partSize: 1 << 20, partConcurrency: 1, multipart: new FakeMultipartStore(), logger: silentLogger() });
     const ac = new AbortController();
-    const p = up.upload({ fileId: 1, key: 'k', result: resultFor(path, 1 << 20), metadata: {}, contentType: 'x', verifyRemote: false, signal: ac.signal });
+    const p = up.upload({ fileId: 1, key: 'k', result: resultFor(path, 1 << 20), metadata: {}, contentType: 'x', verifyRemote: false, signal: ac.signal, encoding: TEST_ENCODING });
     setTimeout(() => ac.abort(new Error('shutdown')), 20);
     const e = await caught(p);
     expect(sawSignal).to.not.equal(undefined);
@@ -223,7 +259,7 @@ describe('sinks/s3/S3Uploader (abort signal)', () => {
     const up = new S3Uploader({ client: consuming as never, bucket: 'b', s3, partSize: 1 << 20, partConcurrency: 1, multipart: new FakeMultipartStore(), logger: silentLogger() });
     const result = { ...resultFor(writeFile(t.dir, 'x', Buffer.alloc(0)), 1 << 20), uploadPath: dir };
     const { size } = await stat(dir);
-    const e = await caught(up.upload({ fileId: 1, key: 'k', result: { ...result, outputSize: size }, metadata: {}, contentType: 'x', verifyRemote: false }));
+    const e = await caught(up.upload({ fileId: 1, key: 'k', result: { ...result, outputSize: size }, metadata: {}, contentType: 'x', verifyRemote: false, encoding: TEST_ENCODING }));
     expect(e.code).to.equal(ErrorCodes.FILE_UNREADABLE);
     expect(e.details).to.include({ syscallCode: 'EISDIR' });
   });

@@ -15,7 +15,7 @@ import { createS3Client } from '../../../../src/sinks/s3/client.js';
 import { S3Uploader } from '../../../../src/sinks/s3/uploader.js';
 import { multipartEtag } from '../../../../src/sinks/s3/etag.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
-import { FakeMultipartStore, resultFor, seededBytes, tempDir, writeFile } from '../fixtures.js';
+import { FakeMultipartStore, resultFor, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../fixtures.js';
 
 interface Seen {
   method: string;
@@ -77,7 +77,7 @@ describe('sinks/s3 wire format (loopback capture server)', () => {
   before(async () => {
     cap = await captureServer();
     s3 = {
-      bucket: 'b', region: 'us-east-1', profile: null, endpoint: cap.endpoint, forcePathStyle: true,
+      bucket: 'b', region: 'us-east-1', profile: null, endpoint: cap.endpoint, forcePathStyle: true, conditionalWrites: false,
       storageClass: 'STANDARD_IA', serverSideEncryption: 'aws:kms', kmsKeyId: 'arn:aws:kms:us-east-1:1:key/k',
     };
   });
@@ -96,7 +96,7 @@ describe('sinks/s3 wire format (loopback capture server)', () => {
     const up = new S3Uploader({ client, bucket: 'b', s3, partSize: 1024 * 1024, partConcurrency: 2, multipart: new FakeMultipartStore(), logger: silentLogger() });
     const out = await up.upload({
       fileId: 1, key: 'v/2024-06-01/ros/ü #+.log.gz', result, metadata: { 'source-sha256': result.sourceSha256 },
-      contentType: 'application/gzip', verifyRemote: false,
+      contentType: 'application/gzip', verifyRemote: false, encoding: TEST_ENCODING,
     });
     client.destroy();
     expect(out.bytesSent).to.equal(bytes.length);
@@ -126,7 +126,7 @@ describe('sinks/s3 wire format (loopback capture server)', () => {
     const { client } = createS3Client({ ...s3, serverSideEncryption: null, storageClass: null }, {}, { credentials: creds });
     const store = new FakeMultipartStore();
     const up = new S3Uploader({ client, bucket: 'b', s3: { ...s3, serverSideEncryption: null, storageClass: null }, partSize, partConcurrency: 2, multipart: store, logger: silentLogger() });
-    const out = await up.upload({ fileId: 2, key: 'k.gz', result, metadata: {}, contentType: 'application/gzip', verifyRemote: false });
+    const out = await up.upload({ fileId: 2, key: 'k.gz', result, metadata: {}, contentType: 'application/gzip', verifyRemote: false, encoding: TEST_ENCODING });
     client.destroy();
     expect(out.etag).to.equal(`"${multipartEtag(result.partMd5s)}"`);
     const parts = cap.seen.filter((s) => s.method === 'PUT');
