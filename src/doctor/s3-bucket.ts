@@ -1,5 +1,6 @@
 /**
- * Doctor steps for the bucket: reachable (HeadBucket, explained by the same healthcheck as
+ * Doctor steps for the bucket: reachable (a ListObjectsV2 under the vehicle's own prefix, the
+ * one listing the IAM policy grants; explained by the same healthcheck as
  * `check-config --probe`), and writable (put, head and delete one small probe object under the
  * vehicle's own prefix, where the IAM policy lets the daemon write). The probe object lives
  * under `<vehicle_id>/.tvm-upload-doctor/` and is always deleted; a failed delete is reported
@@ -32,7 +33,7 @@ export const bucketReachableStep: DoctorStep = {
   title: 'S3 bucket reachable',
   needs: ['credentials'],
   async run(ctx) {
-    const r = await probeBucket(ctx.s3, ctx.config.s3.bucket, { where: ctx.s3Where, signal: AbortSignal.timeout(ctx.timeoutMs) });
+    const r = await probeBucket(ctx.s3, ctx.config.s3.bucket, { where: ctx.s3Where, prefix: `${ctx.config.vehicleId}/`, signal: AbortSignal.timeout(ctx.timeoutMs) });
     if (r.ok) return pass(`s3://${ctx.config.s3.bucket} at ${ctx.s3Where} answers`);
     return fail(r.error.message, r.error.hint ?? `see ${r.error.code} in docs/ERRORS.md`);
   },

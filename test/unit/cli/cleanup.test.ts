@@ -1,12 +1,13 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanupCommand } from '../../../src/cli/cleanup.js';
 import type { CliIo } from '../../../src/cli/io.js';
 import { runCli } from '../../../src/cli/program.js';
-import { MIGRATIONS } from '../../../src/state/migrations.js';
-import { openStateStore, type StateStore } from '../../../src/state/store.js';
+import Database from 'better-sqlite3';
+import { migrate, MIGRATIONS } from '../../../src/state/migrations.js';
+import { DB_FILE, openStateStore, type StateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { filesDiskIo, writeFile } from '../deletion/helpers.js';
 
@@ -77,7 +78,11 @@ state_dir: ${dir}/state
 
   it('status says the deletion figures are unavailable for a database from before the deletion schema', async () => {
     const old = join(dir, 'old-state');
-    openStateStore({ dir: old, logger: silentLogger(), migrations: MIGRATIONS.slice(0, 1) }).close();
+    // A database written by a release before the deletion schema: version 1 only.
+    mkdirSync(old, { recursive: true });
+    const legacy = new Database(join(old, DB_FILE));
+    migrate(legacy, join(old, DB_FILE), MIGRATIONS.slice(0, 1));
+    legacy.close();
     const text = readFileSync(config, 'utf8').replace(`state_dir: ${dir}/state`, `state_dir: ${old}`);
     writeFileSync(config, text.replace('age_based: {enabled: false}', 'age_based: {enabled: true}'));
     const t = io();

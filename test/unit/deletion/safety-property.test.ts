@@ -179,8 +179,16 @@ state_dir: ${join(root, 'state')}
     expect(totals.byEmergency).to.be.above(0);
   });
 
+  it('cannot even be configured to watch / (the state_dir would be inside it)', () => {
+    expect(() =>
+      parseConfig(`vehicle_id: v\nlog_directories: [{path: /, source: sys}]\ns3: {bucket: tvm-logs, region: us-east-1}\nupload: {schedule: "01:00"}\ndisk: {reserved_gb: 1}\nstate_dir: /tmp/tvm-state\n`, { env: {} }),
+    ).to.throw(/state_dir: "\/tmp\/tvm-state" is inside the watched directory log_directories\[0\] \("\/"\)/);
+  });
+
   it('never unlinks below a protected system directory, whatever the policies and states', async () => {
-    const protectedRoots = ['/var', '/etc', '/usr', '/opt', '/boot', '/'];
+    // '/' itself cannot be configured any more (every state_dir is inside it, which config
+    // refuses: see the test below); the safety layer's own '/' rule is unit-tested in safety.test.ts.
+    const protectedRoots = ['/var', '/etc', '/usr', '/opt', '/boot'];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...protectedRoots), fc.boolean(), fc.constantFrom('uploaded', 'queued'), async (dir, recursive, state) => {
         const root = mkdtempSync(join(tmpdir(), 'tvm-prop-'));

@@ -9,14 +9,14 @@ const s3 = (f: ReturnType<typeof fakeSend>) => f as unknown as DoctorContext['s3
 const body = (bytes: Uint8Array) => ({ Body: { transformToByteArray: async () => bytes } });
 
 describe('doctor/S3 bucket steps', () => {
-  it('reachable: passes when HeadBucket answers, naming bucket and endpoint', async () => {
+  it('reachable: passes when a listing under the vehicle prefix answers, naming bucket and endpoint', async () => {
     const f = fakeSend();
     expect(await bucketReachableStep.run(context({ s3: s3(f) }))).to.deep.equal({ status: 'pass', detail: 's3://tvm-bucket at AWS eu-west-1 answers' });
-    expect(f.sent.map((s) => s.name)).to.deep.equal(['HeadBucket']);
+    expect(f.sent.map((s) => [s.name, s.input.Prefix])).to.deep.equal([['ListObjectsV2', 'car-7/']]);
   });
 
   it('reachable: a missing bucket fails with the healthcheck sentence and fix', async () => {
-    const f = fakeSend({ HeadBucket: () => { throw awsError('NotFound', 404); } });
+    const f = fakeSend({ ListObjectsV2: () => { throw awsError('NoSuchBucket', 404); } });
     const r = await bucketReachableStep.run(context({ s3: s3(f) }));
     expect(r).to.deep.equal({ status: 'fail', detail: 'bucket "tvm-bucket" does not exist at AWS eu-west-1', fix: 'create the bucket, or fix s3.bucket / s3.region / s3.endpoint' });
   });
