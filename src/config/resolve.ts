@@ -82,6 +82,9 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
     pattern: d.pattern,
     allowDeletion: d.allow_deletion,
     legacy: d.legacy,
+    // Only when written, so a file without the keys resolves exactly as before.
+    ...('priority' in d && d.priority !== undefined ? { priority: d.priority } : {}),
+    ...('priority_patterns' in d && d.priority_patterns !== undefined ? { priorityPatterns: d.priority_patterns } : {}),
   }));
   const s3 = raw.s3;
   const endpoint = s3.endpoint ?? null;

@@ -7,6 +7,8 @@
  * documents the YAML keys.
  */
 
+import type { Priority } from '../priority/priority.js';
+
 /** Minutes since local midnight, 0..1439. */
 export type MinuteOfDay = number;
 
@@ -21,6 +23,15 @@ export interface LogDirectory {
   readonly allowDeletion: boolean;
   /** True when written in the reference's legacy plain-string form. */
   readonly legacy: boolean;
+  /** `priority`; absent when not written (= normal). */
+  readonly priority?: Priority;
+  /** `priority_patterns`, first match on the basename wins; absent when not written. */
+  readonly priorityPatterns?: readonly PriorityPattern[];
+}
+
+export interface PriorityPattern {
+  readonly pattern: string;
+  readonly priority: Priority;
 }
 
 export type Schedule =

@@ -13,9 +13,13 @@
  */
 import type { FileRecord } from '../state/types.js';
 import type { UploadGate } from '../schedule/upload-gate.js';
+import type { PriorityRank } from '../priority/priority.js';
 
 export interface DispatchQueue {
-  claimNext(now: number, options: { exclude: ReadonlySet<string>; queuedSince: number | null }): FileRecord | null;
+  claimNext(
+    now: number,
+    options: { exclude: ReadonlySet<string>; queuedSince: number | null; maxPriority?: PriorityRank },
+  ): FileRecord | null;
   nextWakeAt(): number | null;
   release(id: number): void;
 }
@@ -45,6 +49,11 @@ export interface DispatcherOptions {
   readonly job: Job;
   readonly timers?: Timers;
   readonly onError: (err: unknown, record: FileRecord) => void;
+  /**
+   * The least urgent priority that may be sent now (the link policy), or null = nothing may.
+   * Absent = everything. Whoever changes the answer calls wake().
+   */
+  readonly admit?: () => PriorityRank | null;
 }
 
 /** Longest sleep between looks at the queue even when nothing is due (clock jumps, missed wakes). */
@@ -92,9 +101,12 @@ export class Dispatcher {
         const now = this.timers.now();
         const decision = this.o.gate.allows(now);
         if (!decision.allowed) break;
+        const maxPriority = this.o.admit?.();
+        if (maxPriority === null) break;
         const record = this.o.queue.claimNext(now, {
           exclude: new Set(this.inFlight.keys()),
           queuedSince: decision.queuedSince,
+          ...(maxPriority === undefined ? {} : { maxPriority }),
         });
         if (!record) {
           if (this.inFlight.size === 0) this.o.gate.queueDrained();

@@ -262,7 +262,10 @@ export class Intake {
     const located = this.filter.accepts(f.dirIndex, f.path);
     if (located === null) return false;
     const outcome = this.o.files.enqueue(
-      { path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs, verifyRemote: this.o.verifyRemote?.() ?? false },
+      {
+        path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs,
+        verifyRemote: this.o.verifyRemote?.() ?? false, priority: this.filter.priorityOf(f.dirIndex, f.path),
+      },
       this.now(),
     );
     if (outcome !== 'queued') return false;

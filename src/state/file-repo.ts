@@ -17,6 +17,9 @@ import { FILE_SQL, PAGE, PRUNE_BATCH, toRecord, toRecordOrNull, type FileRow } f
 import { sameIdentity } from './identity.js';
 import { guarded } from './sqlite-errors.js';
 import type { EnqueueInput, EnqueueOutcome, FileRecord } from './types.js';
+import { rankOf, type PriorityRank } from '../priority/priority.js';
+
+const NORMAL_RANK = rankOf('normal');
 
 export type { ClaimOptions } from './fair-claim.js';
 
@@ -85,6 +88,7 @@ export class FileRepo {
       page: p<FileRow>(q.page),
       verify: p(q.verify),
       sha: p(q.sha),
+      raise: p(q.raise),
       importUploaded: p(q.importUploaded),
     };
     this.fair = new FairClaim(db);
@@ -120,24 +124,28 @@ export class FileRepo {
 
   private doEnqueue(input: EnqueueInput, now: number): EnqueueOutcome {
     const verify = input.verifyRemote === true ? 1 : 0;
+    const rank = input.priority ?? NORMAL_RANK;
     const row = this.s.byPath.get(input.path);
     if (row === undefined) {
-      this.s.insert.run(input.path, input.source, input.relPath, input.size, input.mtimeMs, now, verify);
+      this.s.insert.run(input.path, input.source, input.relPath, input.size, input.mtimeMs, now, verify, rank);
       return 'queued';
     }
     const same = sameIdentity(row, input);
     if (row.status === 'uploaded') {
       if (same) return 'already-uploaded';
-      this.s.requeue.run(input.source, input.relPath, input.size, input.mtimeMs, now, verify, row.id);
+      this.s.requeue.run(input.source, input.relPath, input.size, input.mtimeMs, now, verify, rank, row.id);
       return 'queued';
     }
     const keepVerify = Math.max(row.verifyRemote, verify);
+    // A rescan must not undo a raise by the incident marker: the more urgent rank stays.
+    const keepRank = Math.min(row.priority ?? NORMAL_RANK, rank);
     const unchanged =
-      same && row.source === input.source && row.relPath === input.relPath && keepVerify === row.verifyRemote;
+      same && row.source === input.source && row.relPath === input.relPath && keepVerify === row.verifyRemote &&
+      keepRank === row.priority;
     // Changed content invalidates a hash computed earlier; a mere re-mapping of source does not.
     if (!unchanged) {
       const keep = same ? 1 : 0;
-      this.s.refresh.run(input.source, input.relPath, input.size, input.mtimeMs, keepVerify, keep, keep, row.id);
+      this.s.refresh.run(input.source, input.relPath, input.size, input.mtimeMs, keepVerify, keepRank, keep, keep, row.id);
     }
     return 'already-queued';
   }
@@ -254,6 +262,11 @@ export class FileRepo {
 
   markVerifyRemote(id: number): void {
     this.guard(() => this.s.verify.run(id));
+  }
+
+  /** Raises a row to `rank` if it is less urgent now (never lowers it); true if the row exists. */
+  raisePriority(id: number, rank: PriorityRank): boolean {
+    return this.guard(() => this.s.raise.run(rank, id).changes === 1);
   }
 
   setContentSha256(id: number, sha: string): void {

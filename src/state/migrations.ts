@@ -111,7 +111,21 @@ CREATE TRIGGER outbox_count_delete AFTER DELETE ON outbox BEGIN
 END;
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, description: 'initial schema', sql: V1 }];
+/*
+ * Priorities (issue 17): a rank per row (0 = high, 1 = normal, 2 = low; existing rows are normal)
+ * and files_ready rebuilt as (source, priority, queued_at), so the claim's per-source head is the
+ * most urgent, then oldest, row and the skip-scan over sources keeps working unchanged.
+ */
+const PRIORITY = `
+ALTER TABLE files ADD COLUMN priority INTEGER NOT NULL DEFAULT 1 CHECK (priority IN (0, 1, 2));
+DROP INDEX files_ready;
+CREATE INDEX files_ready ON files (source, priority, queued_at) WHERE status = 'queued' AND next_attempt_at = 0;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'initial schema', sql: V1 },
+  { version: 2, description: 'file priorities', sql: PRIORITY },
+];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

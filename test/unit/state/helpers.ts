@@ -49,3 +49,18 @@ export function input(over: Partial<EnqueueInput> & { path?: string } = {}): Enq
     ...over,
   };
 }
+
+/** Registers a fresh store per test (mocha hooks) and returns a getter for it. */
+export function useFreshStore(): () => StateStore {
+  let dir = '';
+  let store: StateStore | null = null;
+  beforeEach(() => {
+    dir = tempDir();
+    store = open(dir);
+  });
+  afterEach(() => {
+    store?.close();
+    removeDir(dir);
+  });
+  return () => store!;
+}
