@@ -34,6 +34,8 @@ import type { WatcherBackend } from './pipeline/watch-source.js';
 import { realStatProbe } from './pipeline/stat-probe.js';
 import type { FileRecord } from './state/types.js';
 import { planReload, type ReloadPlan } from './config/reload-plan.js';
+import { LinkController, type LinkStatus } from './link/link-controller.js';
+import { TransferWatch } from './sinks/transfer-watch.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -54,6 +56,8 @@ export interface DaemonStatus {
   readonly inFlight: number;
   readonly uploaded: number;
   readonly active: number;
+  /** Link, policy restriction, rate and cellular budget (upload.links); link null when not configured. */
+  readonly link?: LinkStatus;
 }
 
 const HOUR = 3_600_000;
@@ -61,6 +65,7 @@ const HOUR = 3_600_000;
 /** The components a reload changes in place (the rest read `Daemon.config` at use). */
 interface LiveParts {
   readonly throttle: Throttle;
+  readonly link: LinkController;
   retry: RetryPolicy;
   readonly now: () => number;
 }
@@ -143,7 +148,29 @@ export class Daemon {
       // The dispatcher never has more than `concurrency` jobs out, so a pool that holds that many
       // (running + queued) never refuses one; the pool's own bound stays a second fence.
       const pool = new CompressPool({ threads: config.upload.workers, maxQueue: Math.max(config.upload.concurrency, config.upload.workers), logger });
-      const live: LiveParts = { throttle, retry: RetryPolicy.fromConfig(config.upload), now };
+      let daemonRef: Daemon | null = null;
+      const link = new LinkController({
+        config,
+        budgetStore: store.meta,
+        throttle,
+        logger,
+        timers,
+        onChange: (_decision, tightened) => {
+          const n = tightened ? dispatcher.revoke('the link policy no longer allows this priority') : 0;
+          if (n > 0) logger.info({ files: n }, 'interrupted uploads the link policy no longer allows; they resume when it does');
+          dispatcher.wake();
+        },
+      });
+      throttle.observer = new TransferWatch({
+        stallMs: () => (daemonRef?.currentConfig ?? config).upload.stallTimeoutSeconds * 1000,
+        onBytes: (n) => link.recordBytes(n),
+        onStall: () => logger.warn('an upload made no progress for upload.stall_timeout_seconds: aborted, retried from its checkpoint'),
+        timers,
+      });
+      telemetry.on((e) => {
+        if (e.type === 'file.failed') link.probeSoon();
+      });
+      const live: LiveParts = { throttle, link, retry: RetryPolicy.fromConfig(config.upload), now };
       const alerts = new OperatorAlerts(logger);
       const gate = new UploadGate(config.upload, startedAt, { passLog: metaPassLog(store.meta), startupPending: true });
 
@@ -181,6 +208,7 @@ export class Daemon {
         job,
         timers,
         onError: (err, rec) => logger.error({ err, path: rec.path }, 'internal error while processing a file'),
+        admit: () => link.admit(),
       });
       const intake = new Intake({
         config,
@@ -194,7 +222,9 @@ export class Daemon {
       });
       const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers });
       const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client, live);
+      daemonRef = daemon;
       try {
+        await link.start();
         metrics.start();
         if (config.monitoring.http.enabled) {
           daemon.http = await startHttpEndpoint(config.monitoring.http.listen, telemetry.registry, { status: () => ({ ...daemon.status() }) });
@@ -249,13 +279,11 @@ export class Daemon {
   async reload(next: Config): Promise<ReloadPlan> {
     const plan = planReload(this.config, next);
     if (this.closing) return plan;
-    const before = this.config;
     const after = plan.config;
     this.config = after;
     this.gate.apply(after.upload, this.live.now());
-    if (after.upload.bandwidth.maxBytesPerSecond !== before.upload.bandwidth.maxBytesPerSecond) {
-      this.live.throttle.setRate(after.upload.bandwidth.maxBytesPerSecond);
-    }
+    // max_mbps, the timetable and the link policy together decide the throttle's rate.
+    await this.live.link.apply(after);
     this.live.retry = RetryPolicy.fromConfig(after.upload);
     for (const w of after.warnings) this.logger.warn(w);
     this.dispatcher.wake();
@@ -291,7 +319,9 @@ export class Daemon {
 
   status(): DaemonStatus {
     const c = this.store.files.countByStatus();
-    return { queued: c.queued, inFlight: c.inFlight, uploaded: c.uploaded, active: this.dispatcher.active };
+    const base = { queued: c.queued, inFlight: c.inFlight, uploaded: c.uploaded, active: this.dispatcher.active };
+    const cfg = this.config.upload;
+    return cfg.links === undefined && cfg.bandwidth.schedule === undefined ? base : { ...base, link: this.live.link.status() };
   }
 
   /**
@@ -309,6 +339,7 @@ export class Daemon {
       await this.metrics.close();
       await this.pool.close();
       this.s3.destroy();
+      this.live.link.close(); // after the uploads: their last bytes are in the budget it saves
       this.store.close();
       this.logger.info('tvm-upload stopped');
     })();

@@ -82,6 +82,23 @@ export class Dispatcher {
     this.pump();
   }
 
+  /**
+   * Interrupts the jobs `admit` no longer allows (the link policy tightened): their rows go back
+   * to the queue without counting an attempt, multipart progress kept, and they resume when the
+   * policy allows again. Returns how many were interrupted.
+   */
+  revoke(reason: string): number {
+    const max = this.o.admit?.();
+    if (max === undefined) return 0;
+    let n = 0;
+    for (const f of this.inFlight.values()) {
+      if (f.abort.signal.aborted || (max !== null && (f.record.priority ?? 1) <= max)) continue;
+      f.abort.abort(new Error(reason));
+      n++;
+    }
+    return n;
+  }
+
   /** Resolves when nothing is in flight and nothing eligible is left (tests, upload-now). */
   whenIdle(): Promise<void> {
     if (this.inFlight.size === 0 && !this.hasEligible()) return Promise.resolve();
