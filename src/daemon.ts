@@ -158,13 +158,14 @@ export class Daemon {
         onChange: (_decision, tightened) => {
           const n = tightened ? dispatcher.revoke('the link policy no longer allows this priority') : 0;
           if (n > 0) logger.info({ files: n }, 'interrupted uploads the link policy no longer allows; they resume when it does');
+          daemonRef?.emitLinkState();
           dispatcher.wake();
         },
       });
       throttle.observer = new TransferWatch({
         stallMs: () => (daemonRef?.currentConfig ?? config).upload.stallTimeoutSeconds * 1000,
         onBytes: (n) => link.recordBytes(n),
-        onStall: () => logger.warn('an upload made no progress for upload.stall_timeout_seconds: aborted, retried from its checkpoint'),
+        onStall: () => telemetry.emit({ type: 'upload.stalled', timeoutSeconds: (daemonRef?.currentConfig ?? config).upload.stallTimeoutSeconds }),
         timers,
       });
       telemetry.on((e) => {
@@ -346,6 +347,13 @@ export class Daemon {
     return this.closing;
   }
 
+  /** Link gauges (CurrentLink, CellularBytesUsed): only while upload.links is configured. */
+  emitLinkState(): void {
+    const s = this.live.link.status();
+    if (s.link === null) return;
+    this.telemetry.emit({ type: 'link.state', link: s.link, cellularBytesUsed: s.budget?.usedBytes ?? 0 });
+  }
+
   private startHousekeeping(now: () => number): void {
     const retentionMs = this.config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
     const prune = (): void => {
@@ -358,6 +366,7 @@ export class Daemon {
       this.telemetry.emit({ type: 'queue.depth', queued: c.queued, inFlight: c.inFlight, oldestQueuedAt: this.store.files.oldestQueuedAt() });
     };
     depth();
+    this.emitLinkState();
     // Multipart uploads this daemon no longer tracks (file gone, progress lost with a rebuilt
     // database) would otherwise be billed forever: abort ours older than a week, daily.
     const abortStale = (): void => {
@@ -372,6 +381,10 @@ export class Daemon {
       }).catch((err: unknown) => this.logger.warn({ err }, 'could not list stale multipart uploads'));
     };
     abortStale();
-    this.intervals.push(setInterval(prune, HOUR).unref(), setInterval(depth, 15_000).unref(), setInterval(abortStale, 24 * HOUR).unref());
+    const sample = (): void => {
+      depth();
+      this.emitLinkState();
+    };
+    this.intervals.push(setInterval(prune, HOUR).unref(), setInterval(sample, 15_000).unref(), setInterval(abortStale, 24 * HOUR).unref());
   }
 }

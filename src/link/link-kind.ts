@@ -9,6 +9,8 @@ import { compileGlob } from '../pipeline/glob.js';
 
 export const LINKS = ['wifi', 'cellular', 'wired', 'offline'] as const;
 export type LinkKind = (typeof LINKS)[number];
+/** Numeric codes for metrics (CloudWatch values are numbers): higher = more metered. */
+export const LINK_CODES: Readonly<Record<LinkKind, number>> = { offline: 0, wired: 1, wifi: 2, cellular: 3 };
 /** Links a policy can be written for (offline never uploads). */
 export const POLICY_LINKS = ['wifi', 'cellular', 'wired'] as const;
 export type PolicyLink = (typeof POLICY_LINKS)[number];

@@ -6,6 +6,7 @@
  */
 import { Registry, Counter, Gauge, Histogram } from 'prom-client';
 import type { Logger } from './logger.js';
+import { LINKS, type LinkKind } from '../link/link-kind.js';
 
 export type TelemetryEvent =
   | { type: 'file.queued'; path: string; source: string; size: number }
@@ -15,7 +16,9 @@ export type TelemetryEvent =
   | { type: 'file.changed'; path: string }
   | { type: 'scan.completed'; kind: 'startup' | 'rescan' | 'new-directory'; dir: string; seen: number; queued: number; ms: number }
   | { type: 'watch.error'; dir: string; message: string }
-  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null };
+  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null }
+  | { type: 'link.state'; link: LinkKind; cellularBytesUsed: number }
+  | { type: 'upload.stalled'; timeoutSeconds: number };
 
 export type TelemetryListener = (e: TelemetryEvent) => void;
 
@@ -29,6 +32,9 @@ export class Telemetry {
   private readonly queued: Counter<'source'>;
   private readonly queueDepth: Gauge<'state'>;
   private readonly latency: Histogram;
+  private readonly link: Gauge<'link'>;
+  private readonly cellularBytes: Gauge;
+  private readonly stalls: Counter;
 
   constructor(private readonly logger: Logger) {
     const registers = [this.registry];
@@ -38,6 +44,9 @@ export class Telemetry {
     this.failures = new Counter({ name: 'tvm_upload_failures_total', help: 'Failed upload attempts by error code', labelNames: ['code'], registers });
     this.queued = new Counter({ name: 'tvm_upload_files_queued_total', help: 'Files recorded in the durable queue', labelNames: ['source'], registers });
     this.queueDepth = new Gauge({ name: 'tvm_upload_queue_files', help: 'Files in the durable queue', labelNames: ['state'], registers });
+    this.link = new Gauge({ name: 'tvm_upload_link', help: 'Current link (1 for the link in use; upload.links)', labelNames: ['link'], registers });
+    this.cellularBytes = new Gauge({ name: 'tvm_upload_cellular_bytes_used', help: 'Bytes sent over cellular this calendar month', registers });
+    this.stalls = new Counter({ name: 'tvm_upload_stalled_uploads_total', help: 'Uploads aborted after upload.stall_timeout_seconds without progress', registers });
     this.latency = new Histogram({ name: 'tvm_upload_file_seconds', help: 'Time from dispatch to confirmed upload', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers });
   }
 
@@ -96,6 +105,14 @@ export class Telemetry {
       case 'queue.depth':
         this.queueDepth.set({ state: 'queued' }, e.queued);
         this.queueDepth.set({ state: 'in_flight' }, e.inFlight);
+        return;
+      case 'link.state':
+        for (const l of LINKS) this.link.set({ link: l }, l === e.link ? 1 : 0);
+        this.cellularBytes.set(e.cellularBytesUsed);
+        return;
+      case 'upload.stalled':
+        this.stalls.inc();
+        log.warn({ timeoutS: e.timeoutSeconds }, 'an upload made no progress for upload.stall_timeout_seconds: aborted, retried from its checkpoint');
         return;
     }
   }

@@ -12,11 +12,14 @@
  * - QueueDepth, OldestQueuedAgeSeconds: gauges from the latest queue.depth event, carried over
  *   into later intervals until a new one arrives; left out until the first one.
  * - DiskUsagePercent: sampled from the probe at the interval end; left out when it has no value.
+ * - CurrentLink, CellularBytesUsed: gauges from the latest link.state event (only with
+ *   upload.links); StalledUploads: the interval's sum, left out while it is 0 (a gap = none).
  */
 import type { TelemetryEvent } from '../../telemetry/events.js';
 import type { MetricDatum } from '../../state/types.js';
 import type { DiskProbe } from './disk-probe.js';
 import { datum } from './encode.js';
+import { LINK_CODES } from '../../link/link-kind.js';
 
 export class MetricsAggregator {
   private bytesUploaded = 0;
@@ -26,6 +29,8 @@ export class MetricsAggregator {
   private queued: number | null = null;
   private oldestQueuedAt: number | null = null;
   private activity = false;
+  private link: { code: number; cellularBytesUsed: number } | null = null;
+  private stalled = 0;
 
   constructor(private readonly diskProbe: DiskProbe | null = null) {}
 
@@ -44,6 +49,12 @@ export class MetricsAggregator {
       case 'queue.depth':
         this.queued = e.queued;
         this.oldestQueuedAt = e.oldestQueuedAt;
+        break;
+      case 'link.state':
+        this.link = { code: LINK_CODES[e.link], cellularBytesUsed: e.cellularBytesUsed };
+        break;
+      case 'upload.stalled':
+        this.stalled += 1;
         break;
       default:
         return;
@@ -69,6 +80,10 @@ export class MetricsAggregator {
       const age = this.queued > 0 && this.oldestQueuedAt !== null ? Math.max(0, Math.round((end - this.oldestQueuedAt) / 1000)) : 0;
       out.push(datum('OldestQueuedAgeSeconds', age, end));
     }
+    if (this.link !== null) {
+      out.push(datum('CurrentLink', this.link.code, end), datum('CellularBytesUsed', this.link.cellularBytesUsed, end));
+    }
+    if (this.stalled > 0) out.push(datum('StalledUploads', this.stalled, end));
     const disk = this.sampleDisk();
     if (disk !== null) out.push(datum('DiskUsagePercent', Math.round(disk * 100) / 100, end));
     return out;
@@ -80,6 +95,7 @@ export class MetricsAggregator {
     this.bytesSent = 0;
     this.files = 0;
     this.failures = 0;
+    this.stalled = 0;
     this.activity = false;
   }
 
