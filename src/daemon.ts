@@ -36,6 +36,7 @@ import type { FileRecord } from './state/types.js';
 import { planReload, type ReloadPlan } from './config/reload-plan.js';
 import { LinkController, type LinkStatus } from './link/link-controller.js';
 import { TransferWatch } from './sinks/transfer-watch.js';
+import { MarkerBook } from './priority/marker-book.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -168,8 +169,14 @@ export class Daemon {
         onStall: () => telemetry.emit({ type: 'upload.stalled', timeoutSeconds: (daemonRef?.currentConfig ?? config).upload.stallTimeoutSeconds }),
         timers,
       });
+      const markers = new MarkerBook(store.db, store.meta, now);
       telemetry.on((e) => {
         if (e.type === 'file.failed') link.probeSoon();
+        if (e.type !== 'file.queued') return;
+        const set = markers.onQueued(e.path, (daemonRef?.currentConfig ?? config).upload.markers);
+        if (set === null) return;
+        logger.info({ path: e.path, raised: set.raised, from: new Date(set.marker.from).toISOString(), to: new Date(set.marker.to).toISOString() }, 'incident marker file: files in its window upload as high');
+        dispatcher.wake();
       });
       const live: LiveParts = { throttle, link, retry: RetryPolicy.fromConfig(config.upload), now };
       const alerts = new OperatorAlerts(logger);
@@ -183,7 +190,7 @@ export class Daemon {
             fileId: req.record.id,
             key: req.key,
             result: req.result,
-            metadata: buildObjectMetadata({ vehicleId: config.vehicleId, path: req.record.path, result: req.result }),
+            metadata: markers.withMarker(buildObjectMetadata({ vehicleId: config.vehicleId, path: req.record.path, result: req.result }), req.record.mtimeMs),
             contentType: contentTypeFor(req.key),
             verifyRemote: req.verifyRemote,
             signal: req.signal,
@@ -217,6 +224,7 @@ export class Daemon {
         telemetry,
         logger,
         onQueued: () => dispatcher.wake(),
+        marked: (mtimeMs) => markers.marked(mtimeMs),
         verifyRemote: () => recovering,
         now,
         ...(o.watcher ? { watcher: o.watcher } : {}),

@@ -60,6 +60,7 @@ export const LIVE_KEYS: readonly KeyRule[] = [
   { key: 'upload.bandwidth', get: (c) => c.upload.bandwidth },
   { key: 'upload.links', get: (c) => c.upload.links },
   { key: 'upload.stall_timeout_seconds', get: (c) => c.upload.stallTimeoutSeconds },
+  { key: 'upload.markers', get: (c) => c.upload.markers },
   { key: 'upload.processed_files_registry.retention_days', get: (c) => c.upload.processedFilesRegistry.retentionDays },
   { key: 'deletion', get: (c) => c.deletion },
   { key: 'disk', get: (c) => c.disk },

@@ -137,6 +137,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
       },
       stallTimeoutSeconds: up.stall_timeout_seconds,
       ...(up.links === undefined ? {} : { links: resolveLinks(up.links) }),
+      ...(up.markers === undefined ? {} : { markers: { pattern: up.markers.pattern, beforeMs: up.markers.before, afterMs: up.markers.after } }),
     },
     deletion: {
       afterUpload: { enabled: raw.deletion.after_upload.enabled, keepDays: raw.deletion.after_upload.keep_days },

@@ -15,6 +15,7 @@ import { PRIORITIES } from '../priority/priority.js';
 import { parseRate } from '../link/rate.js';
 import { checkTimetable, parseTimetableEntry, type TimetableEntry } from '../link/timetable.js';
 import { POLICY_LINKS, type InterfaceRule } from '../link/link-kind.js';
+import { parseDuration } from '../priority/markers.js';
 
 const DEFAULT_QUEUE_FILE = '/var/lib/tvm-upload/queue.json';
 const DEFAULT_REGISTRY_FILE = '/var/lib/tvm-upload/processed_files.json';
@@ -168,6 +169,19 @@ const interfaceMap = z
   .record(z.string().min(1, 'is an empty interface pattern'), oneOf(POLICY_LINKS), { error: 'is not a mapping of interface globs to wifi, cellular or wired' })
   .transform((m): InterfaceRule[] => Object.entries(m).map(([pattern, link]) => ({ pattern, link })));
 
+const duration = z.string({ error: 'is not a duration string like "10m"' }).transform((s, ctx) => {
+  const ms = parseDuration(s);
+  if (ms !== null) return ms;
+  ctx.addIssue({ code: 'custom', message: 'is not a duration like "90s", "10m", "2h" or "1d"', input: s });
+  return z.NEVER;
+});
+
+const markerFiles = mapping({
+  pattern: z.string({ error: 'is not a string (a glob on the file name, e.g. "*.incident")' }).min(1, 'must not be empty'),
+  before: duration.default(10 * 60_000),
+  after: duration.default(5 * 60_000),
+});
+
 function links(ctx: SchemaContext) {
   return mapping({
     route_file: pathString(ctx).default('/proc/net/route'),
@@ -204,5 +218,6 @@ export function uploadSchema(ctx: SchemaContext) {
     bandwidth: mapping({ max_mbps: num({ gt: 0 }).nullable().optional(), schedule: bandwidthSchedule.optional() }).prefault({}),
     stall_timeout_seconds: num({ min: 5, max: 86400, orZero: true }).default(120),
     links: links(ctx).optional(),
+    markers: markerFiles.optional(),
   });
 }

@@ -106,6 +106,8 @@ export interface UploadConfig {
   readonly stallTimeoutSeconds: number;
   /** `upload.links`: link-aware policy; absent when not written (no probing, everything uploads). */
   readonly links?: LinksConfig;
+  /** `upload.markers`: marker files that set an incident marker; absent when not written. */
+  readonly markers?: { readonly pattern: string; readonly beforeMs: number; readonly afterMs: number };
 }
 
 export interface LinkPolicy {

@@ -55,6 +55,8 @@ export interface IntakeOptions {
    * corruption): the uploader then checks the object's checksum metadata before sending.
    */
   readonly verifyRemote?: () => boolean;
+  /** True when an incident marker's window holds this mtime: the file is queued as high. */
+  readonly marked?: (mtimeMs: number) => boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -264,7 +266,8 @@ export class Intake {
     const outcome = this.o.files.enqueue(
       {
         path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs,
-        verifyRemote: this.o.verifyRemote?.() ?? false, priority: this.filter.priorityOf(f.dirIndex, f.path),
+        verifyRemote: this.o.verifyRemote?.() ?? false,
+        priority: this.o.marked?.(f.mtimeMs) === true ? 0 : this.filter.priorityOf(f.dirIndex, f.path),
       },
       this.now(),
     );

@@ -69,4 +69,10 @@ describe('config: upload.links, upload.bandwidth.schedule, upload.stall_timeout_
   it('refuses a timetable mixing weekday and daily entries', () => {
     expect(problemsOf({ upload: { bandwidth: { schedule: ['08:00,1M', 'Mon-09:00,2M'] } } }).join('\n')).to.contain('upload.bandwidth.schedule').and.contain('mixes');
   });
+
+  it('resolves upload.markers with default windows and names a bad duration', () => {
+    expect(parse({ upload: { markers: { pattern: '*.incident' } } }).upload.markers).to.deep.equal({ pattern: '*.incident', beforeMs: 600_000, afterMs: 300_000 });
+    expect(parse({}).upload).to.not.have.property('markers');
+    expect(problemsOf({ upload: { markers: { pattern: '*.incident', before: 'ten' } } }).join('\n')).to.contain('upload.markers.before');
+  });
 });

@@ -1,15 +1,7 @@
 import { expect } from 'chai';
 import { BUDGET_META_KEY, CellularBudget, monthOf, nextMonthStart } from '../../../src/link/cellular-budget.js';
+import { MemoryStore } from '../priority/memory-store.js';
 
-class MemoryStore {
-  readonly data = new Map<string, string>();
-  get(k: string) {
-    return this.data.get(k) ?? null;
-  }
-  set(k: string, v: string) {
-    this.data.set(k, v);
-  }
-}
 
 const MB = 1e6;
 const local = (y: number, m: number, d: number, h = 12) => new Date(y, m - 1, d, h).getTime();
