@@ -5,10 +5,12 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../../src/config/load.js';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { loadConfig } from '../../../src/config/load.js';
+import { markCommand } from '../../../src/cli/mark.js';
 import { Daemon } from '../../../src/daemon.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
@@ -76,9 +78,11 @@ deletion: { after_upload: { enabled: false }, age_based: { enabled: false } }
 disk: { reserved_gb: 1 }
 monitoring: { cloudwatch_enabled: false }
 `;
+    writeFileSync(join(root, 'config.yaml'), yaml);
     const telemetry = new Telemetry(silentLogger());
     telemetry.on((e) => events.push(e));
-    daemon = await Daemon.start({ config: parseConfig(yaml, { env: {} }), logger: silentLogger(), s3Credentials: server.credentials, telemetry });
+    const config = loadConfig(join(root, 'config.yaml'), { env: {} });
+    daemon = await Daemon.start({ config, logger: silentLogger(), s3Credentials: server.credentials, telemetry });
     return daemon;
   }
 
@@ -144,5 +148,33 @@ monitoring: { cloudwatch_enabled: false }
     expect(parts.filter((x) => x.path.includes('partNumber=1'))).to.have.length(1); // not sent again
     expect(parts.filter((x) => x.path.includes('partNumber=2'))).to.have.length(2);
     expect(proxy.stats().aborted).to.equal(1);
+  });
+
+  it('makes the files a mark covers arrive ahead of an older backlog, with the marker as object metadata', async () => {
+    const old = Date.now() / 1000 - 3600;
+    const backlog = Array.from({ length: 12 }, (_, i) => join(root, `logs/ros/backlog-${String(i).padStart(2, '0')}.bin`));
+    for (const f of backlog) {
+      writeFileSync(f, randomBytes(128 * 1024));
+      utimesSync(f, old, old);
+    }
+    const d = await start(server.endpoint, `
+  concurrency: 1
+  compression: { codec: none }
+  bandwidth: { max_mbps: 1 }`);
+    await until(() => d.status().queued >= 10 && uploadedPaths().length >= 1, 'the backlog to be queued and moving');
+    const recent = [join(root, 'logs/ros/camera-a.bin'), join(root, 'logs/events/planner.log'), join(root, 'logs/ros/camera-b.bin')];
+    for (const f of recent) writeFileSync(f, randomBytes(16 * 1024));
+    const queuedPaths = () => events.flatMap((e) => (e.type === 'file.queued' ? [e.path] : []));
+    await until(() => recent.every((f) => queuedPaths().includes(f)), 'the recent files to be queued behind the backlog');
+    const io = { out: () => undefined, err: (s: string) => expect.fail(s), env: {} };
+    expect(await markCommand(io, { config: join(root, 'config.yaml'), reason: 'hard brake', before: '2m', after: '1m' })).to.equal(0);
+    await until(() => [...recent, ...backlog].every((f) => uploadedPaths().includes(f)), 'every file');
+    const order = uploadedPaths();
+    const lastBacklog = Math.max(...backlog.map((f) => order.indexOf(f)));
+    // Marked while a backlog was still queued: every marked file beat the older backlog's tail.
+    for (const f of recent) expect(order.indexOf(f), f).to.be.below(lastBacklog);
+    const key = events.flatMap((e) => (e.type === 'file.uploaded' && e.path === recent[0] ? [e.key] : []))[0]!;
+    const head = await server.client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    expect(head.Metadata).to.deep.include({ 'incident-marker-reason': 'hard%20brake' });
   });
 });
