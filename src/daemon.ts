@@ -11,7 +11,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
-import { Telemetry } from './telemetry/events.js';
+import { Telemetry, type QueueByPriority } from './telemetry/events.js';
 import { startHttpEndpoint, type HttpEndpoint } from './telemetry/http.js';
 import { openStateStore, RECOVERY_PENDING_KEY, type StateStore } from './state/store.js';
 import { importLegacy } from './state/legacy-import.js';
@@ -37,6 +37,7 @@ import { planReload, type ReloadPlan } from './config/reload-plan.js';
 import { LinkController, type LinkStatus } from './link/link-controller.js';
 import { TransferWatch } from './sinks/transfer-watch.js';
 import { MarkerBook } from './priority/marker-book.js';
+import { queueByPriority, usesPriorities } from './priority/queue-stats.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -59,6 +60,8 @@ export interface DaemonStatus {
   readonly active: number;
   /** Link, policy restriction, rate and cellular budget (upload.links); link null when not configured. */
   readonly link?: LinkStatus;
+  /** Queued files and bytes per priority, when priorities, links or markers are configured. */
+  readonly queueByPriority?: QueueByPriority;
 }
 
 const HOUR = 3_600_000;
@@ -330,7 +333,8 @@ export class Daemon {
     const c = this.store.files.countByStatus();
     const base = { queued: c.queued, inFlight: c.inFlight, uploaded: c.uploaded, active: this.dispatcher.active };
     const cfg = this.config.upload;
-    return cfg.links === undefined && cfg.bandwidth.schedule === undefined ? base : { ...base, link: this.live.link.status() };
+    const withPriority = usesPriorities(this.config) ? { ...base, queueByPriority: queueByPriority(this.store.files.queuedByPriority()) } : base;
+    return cfg.links === undefined && cfg.bandwidth.schedule === undefined ? withPriority : { ...withPriority, link: this.live.link.status() };
   }
 
   /**
@@ -371,7 +375,11 @@ export class Daemon {
     prune();
     const depth = (): void => {
       const c = this.store.files.countByStatus();
-      this.telemetry.emit({ type: 'queue.depth', queued: c.queued, inFlight: c.inFlight, oldestQueuedAt: this.store.files.oldestQueuedAt() });
+      const byPriority = usesPriorities(this.config) ? queueByPriority(this.store.files.queuedByPriority()) : undefined;
+      this.telemetry.emit({
+        type: 'queue.depth', queued: c.queued, inFlight: c.inFlight, oldestQueuedAt: this.store.files.oldestQueuedAt(),
+        ...(byPriority === undefined ? {} : { byPriority }),
+      });
     };
     depth();
     this.emitLinkState();

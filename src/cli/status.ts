@@ -10,6 +10,7 @@ import { ErrorCodes, TvmError } from '../errors.js';
 import { EXIT_OK } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
 import { readLockPid } from './daemon-pid.js';
+import { linkStatusLines, readLinkStatusFields } from '../link/status-fields.js';
 
 export async function statusCommand(io: CliIo, opts: { config: string; json?: boolean }): Promise<number> {
   try {
@@ -35,6 +36,7 @@ export async function statusCommand(io: CliIo, opts: { config: string; json?: bo
         uploaded: counts.uploaded ?? 0,
         oldestQueued: oldest.t === null ? null : new Date(oldest.t).toISOString(),
         failing,
+        ...readLinkStatusFields(db),
       };
       if (opts.json) {
         io.out(JSON.stringify(status, null, 2));
@@ -43,6 +45,7 @@ export async function statusCommand(io: CliIo, opts: { config: string; json?: bo
         io.out(`queued:    ${status.queued} (in flight ${status.inFlight})${status.oldestQueued ? `, oldest since ${status.oldestQueued}` : ''}`);
         io.out(`uploaded:  ${status.uploaded} (kept in the registry for ${config.upload.processedFilesRegistry.retentionDays} days)`);
         for (const f of failing) io.out(`retrying:  ${f.path} (${f.attempts} attempts, ${f.code}: ${f.error})`);
+        for (const line of linkStatusLines(status)) io.out(line);
       }
       return EXIT_OK;
     } finally {

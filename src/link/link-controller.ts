@@ -19,6 +19,7 @@ import { InterfaceMap, type LinkKind } from './link-kind.js';
 import { decideLink, type LinkDecision } from './link-policy.js';
 import { probeLink, realProbeIo, type ProbeIo } from './link-probe.js';
 import { Timetable } from './timetable.js';
+import { LINK_STATE_META_KEY } from './status-fields.js';
 
 /** An upload error re-probes at most this often (a burst of failures is one probe). */
 const ERROR_PROBE_GAP_MS = 2000;
@@ -163,6 +164,7 @@ export class LinkController {
       { link: this.link, iface: this.iface, restriction: next.restriction, bytesPerSecond: next.bytesPerSecond },
       next.restriction === null ? `link ${this.link}: uploading every priority` : `link ${this.link}: ${next.restriction}`,
     );
+    this.o.budgetStore.set(LINK_STATE_META_KEY, JSON.stringify({ link: this.link, iface: this.iface, restriction: next.restriction, at: this.o.timers.now() }));
     this.o.onChange(next, tightened);
   }
 

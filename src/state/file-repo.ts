@@ -32,6 +32,12 @@ export interface UploadedInfo {
   readonly mtimeMs: number;
 }
 
+export interface QueuedByPriority {
+  readonly priority: PriorityRank;
+  readonly files: number;
+  readonly bytes: number;
+}
+
 export type MarkUploadedOutcome = 'uploaded' | 'requeued' | 'gone';
 
 export interface FailureInfo {
@@ -89,6 +95,7 @@ export class FileRepo {
       verify: p(q.verify),
       sha: p(q.sha),
       raise: p(q.raise),
+      queueByPriority: p<QueuedByPriority>(q.queueByPriority),
       importUploaded: p(q.importUploaded),
     };
     this.fair = new FairClaim(db);
@@ -262,6 +269,11 @@ export class FileRepo {
 
   markVerifyRemote(id: number): void {
     this.guard(() => this.s.verify.run(id));
+  }
+
+  /** Queued files and their bytes per priority rank (0 = high); O(1), kept by triggers. */
+  queuedByPriority(): QueuedByPriority[] {
+    return this.guard(() => this.s.queueByPriority.all() as QueuedByPriority[]);
   }
 
   /** Raises a row to `rank` if it is less urgent now (never lowers it); true if the row exists. */

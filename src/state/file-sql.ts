@@ -66,6 +66,7 @@ export const FILE_SQL = {
   page: `SELECT ${FILE_COLUMNS} FROM files INDEXED BY files_queued WHERE status = 'queued' AND (queued_at, id) > (?, ?)
     ORDER BY queued_at, id LIMIT ${PAGE}`,
   verify: 'UPDATE files SET verify_remote = 1 WHERE id = ?',
+  queueByPriority: 'SELECT priority, files, bytes FROM queue_by_priority ORDER BY priority',
   /** Raises (never lowers) a row's priority: the incident marker. */
   raise: 'UPDATE files SET priority = MIN(priority, ?) WHERE id = ?',
   sha: 'UPDATE files SET content_sha256 = ? WHERE id = ?',

@@ -7,6 +7,7 @@
 import { Registry, Counter, Gauge, Histogram } from 'prom-client';
 import type { Logger } from './logger.js';
 import { LINKS, type LinkKind } from '../link/link-kind.js';
+import { PRIORITIES, type Priority } from '../priority/priority.js';
 
 export type TelemetryEvent =
   | { type: 'file.queued'; path: string; source: string; size: number }
@@ -16,9 +17,12 @@ export type TelemetryEvent =
   | { type: 'file.changed'; path: string }
   | { type: 'scan.completed'; kind: 'startup' | 'rescan' | 'new-directory'; dir: string; seen: number; queued: number; ms: number }
   | { type: 'watch.error'; dir: string; message: string }
-  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null }
+  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null; byPriority?: QueueByPriority }
   | { type: 'link.state'; link: LinkKind; cellularBytesUsed: number }
   | { type: 'upload.stalled'; timeoutSeconds: number };
+
+/** Queued files and bytes per priority (sent only when priorities, links or markers are configured). */
+export type QueueByPriority = Readonly<Record<Priority, { readonly files: number; readonly bytes: number }>>;
 
 export type TelemetryListener = (e: TelemetryEvent) => void;
 
@@ -35,6 +39,8 @@ export class Telemetry {
   private readonly link: Gauge<'link'>;
   private readonly cellularBytes: Gauge;
   private readonly stalls: Counter;
+  private readonly queueByPriority: Gauge<'priority'>;
+  private readonly bytesByPriority: Gauge<'priority'>;
 
   constructor(private readonly logger: Logger) {
     const registers = [this.registry];
@@ -47,6 +53,8 @@ export class Telemetry {
     this.link = new Gauge({ name: 'tvm_upload_link', help: 'Current link (1 for the link in use; upload.links)', labelNames: ['link'], registers });
     this.cellularBytes = new Gauge({ name: 'tvm_upload_cellular_bytes_used', help: 'Bytes sent over cellular this calendar month', registers });
     this.stalls = new Counter({ name: 'tvm_upload_stalled_uploads_total', help: 'Uploads aborted after upload.stall_timeout_seconds without progress', registers });
+    this.queueByPriority = new Gauge({ name: 'tvm_upload_queue_files_by_priority', help: 'Queued files per priority', labelNames: ['priority'], registers });
+    this.bytesByPriority = new Gauge({ name: 'tvm_upload_queue_bytes_by_priority', help: 'Bytes of queued files per priority', labelNames: ['priority'], registers });
     this.latency = new Histogram({ name: 'tvm_upload_file_seconds', help: 'Time from dispatch to confirmed upload', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers });
   }
 
@@ -105,6 +113,10 @@ export class Telemetry {
       case 'queue.depth':
         this.queueDepth.set({ state: 'queued' }, e.queued);
         this.queueDepth.set({ state: 'in_flight' }, e.inFlight);
+        for (const p of e.byPriority === undefined ? [] : PRIORITIES) {
+          this.queueByPriority.set({ priority: p }, e.byPriority![p].files);
+          this.bytesByPriority.set({ priority: p }, e.byPriority![p].bytes);
+        }
         return;
       case 'link.state':
         for (const l of LINKS) this.link.set({ link: l }, l === e.link ? 1 : 0);

@@ -15,7 +15,7 @@
  * - CurrentLink, CellularBytesUsed: gauges from the latest link.state event (only with
  *   upload.links); StalledUploads: the interval's sum, left out while it is 0 (a gap = none).
  */
-import type { TelemetryEvent } from '../../telemetry/events.js';
+import type { QueueByPriority, TelemetryEvent } from '../../telemetry/events.js';
 import type { MetricDatum } from '../../state/types.js';
 import type { DiskProbe } from './disk-probe.js';
 import { datum } from './encode.js';
@@ -31,6 +31,7 @@ export class MetricsAggregator {
   private activity = false;
   private link: { code: number; cellularBytesUsed: number } | null = null;
   private stalled = 0;
+  private byPriority: QueueByPriority | null = null;
 
   constructor(private readonly diskProbe: DiskProbe | null = null) {}
 
@@ -49,6 +50,7 @@ export class MetricsAggregator {
       case 'queue.depth':
         this.queued = e.queued;
         this.oldestQueuedAt = e.oldestQueuedAt;
+        this.byPriority = e.byPriority ?? this.byPriority;
         break;
       case 'link.state':
         this.link = { code: LINK_CODES[e.link], cellularBytesUsed: e.cellularBytesUsed };
@@ -84,6 +86,13 @@ export class MetricsAggregator {
       out.push(datum('CurrentLink', this.link.code, end), datum('CellularBytesUsed', this.link.cellularBytesUsed, end));
     }
     if (this.stalled > 0) out.push(datum('StalledUploads', this.stalled, end));
+    const q = this.byPriority;
+    if (q !== null) {
+      out.push(
+        datum('QueueDepthHigh', q.high.files, end), datum('QueueDepthNormal', q.normal.files, end), datum('QueueDepthLow', q.low.files, end),
+        datum('BytesQueuedHigh', q.high.bytes, end), datum('BytesQueuedNormal', q.normal.bytes, end), datum('BytesQueuedLow', q.low.bytes, end),
+      );
+    }
     const disk = this.sampleDisk();
     if (disk !== null) out.push(datum('DiskUsagePercent', Math.round(disk * 100) / 100, end));
     return out;

@@ -21,12 +21,19 @@ export const METRICS = {
 /**
  * Link-policy metrics (upload.links): CurrentLink is a code (LINK_CODES in link/link-kind.ts:
  * 0 offline, 1 wired, 2 wifi, 3 cellular), CellularBytesUsed the month's metered bytes;
- * StalledUploads counts uploads the stall watchdog aborted in the interval.
+ * StalledUploads counts uploads the stall watchdog aborted in the interval. QueueDepth<P> and
+ * BytesQueued<P> per priority (one metric name per level: the outbox carries no extra dimension).
  */
 export const LINK_METRICS = {
   CurrentLink: 'None',
   CellularBytesUsed: 'Bytes',
   StalledUploads: 'Count',
+  QueueDepthHigh: 'Count',
+  QueueDepthNormal: 'Count',
+  QueueDepthLow: 'Count',
+  BytesQueuedHigh: 'Bytes',
+  BytesQueuedNormal: 'Bytes',
+  BytesQueuedLow: 'Bytes',
 } as const satisfies Record<string, MetricDatum['unit']>;
 
 export type MetricName = keyof typeof METRICS | keyof typeof LINK_METRICS;

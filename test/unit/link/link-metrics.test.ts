@@ -32,4 +32,17 @@ describe('link metrics (CloudWatch and /metrics)', () => {
     expect(text).to.contain('tvm_upload_link{link="wifi"} 1').and.contain('tvm_upload_link{link="cellular"} 0');
     expect(text).to.contain('tvm_upload_cellular_bytes_used 99').and.contain('tvm_upload_stalled_uploads_total 1');
   });
+
+  it('publishes QueueDepth and BytesQueued per priority only when the depth event carries them', async () => {
+    const a = new MetricsAggregator();
+    a.record({ type: 'queue.depth', queued: 3, inFlight: 0, oldestQueuedAt: null });
+    expect(a.snapshot(1).map((d) => d.name)).to.not.include('QueueDepthHigh');
+    const byPriority = { high: { files: 1, bytes: 10 }, normal: { files: 2, bytes: 20 }, low: { files: 0, bytes: 0 } };
+    a.record({ type: 'queue.depth', queued: 3, inFlight: 0, oldestQueuedAt: null, byPriority });
+    expect(byName(a.snapshot(2))).to.deep.include({ QueueDepthHigh: [1, 'Count'], QueueDepthNormal: [2, 'Count'], QueueDepthLow: [0, 'Count'], BytesQueuedHigh: [10, 'Bytes'], BytesQueuedNormal: [20, 'Bytes'], BytesQueuedLow: [0, 'Bytes'] });
+    const t = new Telemetry(silentLogger());
+    t.emit({ type: 'queue.depth', queued: 3, inFlight: 0, oldestQueuedAt: null, byPriority });
+    const text = await t.registry.metrics();
+    expect(text).to.contain('tvm_upload_queue_files_by_priority{priority="normal"} 2').and.contain('tvm_upload_queue_bytes_by_priority{priority="high"} 10');
+  });
 });

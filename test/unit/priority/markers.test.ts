@@ -132,3 +132,34 @@ describe('cli/mark', () => {
     expect(err.join()).to.contain('no state database at');
   });
 });
+
+describe('status: queue by priority, link and cellular budget', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir('tvm-status17-');
+    writeFileSync(join(dir, 'config.yaml'), stringify({ ...minimal(), state_dir: join(dir, 'state') }));
+  });
+  afterEach(() => removeDir(dir));
+
+  it('shows them as text and JSON when in use, and nothing new when not', async () => {
+    const store = openStateStore({ dir: join(dir, 'state'), logger: silentLogger() });
+    store.files.enqueue(input({ path: '/l/n', size: 7 }), 1);
+    const run = async (...args: string[]) => {
+      const out: string[] = [];
+      expect(await runCli(['status', '--config', join(dir, 'config.yaml'), ...args], { out: (s) => void out.push(s), err: () => undefined, env: {} })).to.equal(0);
+      return out.join('\n');
+    };
+    expect(await run()).to.not.contain('by priority').and.not.contain('link:');
+    store.files.enqueue(input({ path: '/l/h', size: 3, priority: 0 }), 1);
+    store.meta.set('link_state', JSON.stringify({ link: 'cellular', iface: 'wwan0', restriction: 'cellular policy: high and above', at: 0 }));
+    store.meta.set('cellular_budget', JSON.stringify({ month: '2026-12', bytes: 4096 }));
+    const text = await run();
+    expect(text).to.contain('by priority: high 1 (3 B), normal 1 (7 B), low 0 (0 B)');
+    expect(text).to.contain('link:      cellular (wwan0), cellular policy: high and above, since 1970-01-01T00:00:00.000Z');
+    expect(text).to.contain('cellular:  4096 bytes used in 2026-12');
+    const json = JSON.parse(await run('--json')) as Record<string, unknown>;
+    expect(json).to.deep.include({ queueByPriority: { high: { files: 1, bytes: 3 }, normal: { files: 1, bytes: 7 }, low: { files: 0, bytes: 0 } } });
+    expect(json.cellularBudget).to.deep.equal({ month: '2026-12', usedBytes: 4096 });
+    store.close();
+  });
+});

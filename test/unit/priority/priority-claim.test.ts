@@ -70,8 +70,37 @@ describe('priority/claim order', () => {
     db.prepare(`INSERT INTO files (path, source, rel_path, size, mtime_ms, status, queued_at) VALUES ('/p', 's', 'p', 1, 1, 'queued', 1)`).run();
     migrate(db, ':memory:');
     expect(db.prepare('SELECT priority FROM files').get()).to.deep.equal({ priority: 1 });
+    expect(db.prepare('SELECT priority, files, bytes FROM queue_by_priority ORDER BY priority').all()).to.deep.equal([
+      { priority: 0, files: 0, bytes: 0 }, { priority: 1, files: 1, bytes: 1 }, { priority: 2, files: 0, bytes: 0 },
+    ]);
     const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM files INDEXED BY files_ready WHERE status = 'queued' AND next_attempt_at = 0 AND source = 's' AND priority <= 2 ORDER BY priority, queued_at`).all() as { detail: string }[];
     expect(plan.map((p) => p.detail).join('\n')).to.contain('files_ready').and.not.contain('TEMP B-TREE');
     db.close();
+  });
+});
+
+describe('priority/queue counts', () => {
+  const store = useFreshStore();
+
+  it('keeps queued files and bytes per priority through enqueue, raise, claim, failure, upload and removal', () => {
+    const files = store().files;
+    const counts = () => files.queuedByPriority().map((r) => [r.files, r.bytes]);
+    files.enqueue(input({ path: '/a', size: 10, priority: 1 }), 1);
+    files.enqueue(input({ path: '/b', size: 20, priority: 2 }), 2);
+    files.enqueue(input({ path: '/c', size: 5, priority: 0 }), 3);
+    expect(counts()).to.deep.equal([[1, 5], [1, 10], [1, 20]]);
+    files.raisePriority(files.getByPath('/b')!.id, 0);
+    expect(counts()).to.deep.equal([[2, 25], [1, 10], [0, 0]]);
+    const c = files.claimNext(10)!; // /c or /b: high first
+    expect(c.priority).to.equal(0);
+    expect(counts()[0]![0]).to.equal(1);
+    files.markFailed(c.id, { error: 'x', code: 'y', nextAttemptAt: 0 });
+    expect(counts()[0]).to.deep.equal([2, 25]);
+    files.enqueue(input({ path: '/a', size: 15, priority: 1 }), 4); // grew while queued
+    expect(counts()[1]).to.deep.equal([1, 15]);
+    const a = files.claimNext(10, { maxPriority: 2, exclude: new Set(['/b', '/c']) })!;
+    files.markUploaded(a.id, { objectKey: 'k', contentSha256: 's', uploadedAt: 5, size: a.size, mtimeMs: a.mtimeMs });
+    files.remove(files.getByPath('/c')!.id);
+    expect(counts()).to.deep.equal([[1, 20], [0, 0], [0, 0]]);
   });
 });
