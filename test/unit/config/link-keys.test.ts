@@ -76,3 +76,21 @@ describe('config: upload.links, upload.bandwidth.schedule, upload.stall_timeout_
     expect(problemsOf({ upload: { markers: { pattern: '*.incident', before: 'ten' } } }).join('\n')).to.contain('upload.markers.before');
   });
 });
+
+describe('config summary of the link keys', () => {
+  it('lists the link policy, timetable, stall timeout and marker files only when set', async () => {
+    const { summarizeConfig } = await import('../../../src/config/summary.js');
+    expect(summarizeConfig(parse({}))).to.not.contain('link probe').and.not.contain('stall timeout');
+    const text = summarizeConfig(parse({
+      upload: {
+        stall_timeout_seconds: 0,
+        bandwidth: { schedule: ['08:00,512k', '23:00,off'] },
+        links: { policy: { cellular: { min_priority: 'high', bandwidth: 2 } }, cellular_budget_mb_per_month: 500 },
+        markers: { pattern: '*.incident' },
+      },
+    }));
+    expect(text).to.contain('08:00,512k 23:00,off').and.contain('stall timeout').and.contain('off');
+    expect(text).to.contain('/proc/net/route, every 10 s').and.contain('cellular: high and above, 250000 bytes/s').and.contain('cellular budget 500 MB');
+    expect(text).to.contain('*.incident (window −600 s … +300 s)');
+  });
+});
