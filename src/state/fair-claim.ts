@@ -59,8 +59,8 @@ export const CLAIM_SQL = {
       (SELECT COUNT(*) FROM files INDEXED BY files_in_flight WHERE status = 'in_flight' AND source = src.s) AS inFlight
     FROM src WHERE s IS NOT NULL`,
   headOf: `SELECT ${FILE_COLUMNS} FROM files INDEXED BY files_ready
-    WHERE status = 'queued' AND next_attempt_at = 0 AND source = ? AND priority <= ? AND queued_at >= ?
-    ORDER BY priority, queued_at, id LIMIT ?`,
+    WHERE status = 'queued' AND next_attempt_at = 0 AND source = ? AND priority = ? AND queued_at >= ?
+    ORDER BY queued_at, id LIMIT ?`,
   take: `UPDATE files SET status = 'in_flight', changed_in_flight = 0 WHERE id = ? RETURNING ${FILE_COLUMNS}`,
 } as const;
 
@@ -82,6 +82,20 @@ export class FairClaim {
     this.claim = db.transaction((now: number, options: ClaimOptions) => this.run(now, options)).immediate;
   }
 
+  /**
+   * A source's most urgent, then oldest, eligible row. One seek per rank (three at most): with
+   * (source, priority, queued_at) a single "priority <= ?" query could not seek on queued_at and
+   * would walk every older row when queuedSince is set.
+   */
+  private headFor(source: string, maxRank: PriorityRank, since: number, limit: number, exclude: ReadonlySet<string> | undefined): FileRow | undefined {
+    for (const rank of RANKS) {
+      if (rank > maxRank) return undefined;
+      const head = this.headOf.all(source, rank, since, limit).find((r) => !exclude?.has(r.path));
+      if (head !== undefined) return head;
+    }
+    return undefined;
+  }
+
   private run(now: number, options: ClaimOptions): FileRecord | null {
     this.promoteDue.run(now);
     this.promoteFuture.run(now + MAX_RETRY_HORIZON_MS);
@@ -93,7 +107,7 @@ export class FairClaim {
     for (const { source, inFlight } of this.sources.all()) {
       // Nothing from a busier source can beat a high-priority head from a less busy one.
       if (best !== null && best.row.priority === 0 && inFlight > best.inFlight) continue;
-      const head = this.headOf.all(source, maxRank, since, limit).find((r) => !exclude?.has(r.path));
+      const head = this.headFor(source, maxRank, since, limit, exclude);
       if (head === undefined) continue;
       if (best === null || before({ row: head, inFlight }, best)) best = { row: head, inFlight };
     }
@@ -104,6 +118,7 @@ export class FairClaim {
 }
 
 const LEAST_URGENT: PriorityRank = 2;
+const RANKS: readonly PriorityRank[] = [0, 1, 2];
 
 /** Claim order between two sources' heads: more urgent, then less busy source, then older. */
 function before(a: { row: FileRow; inFlight: number }, b: { row: FileRow; inFlight: number }): boolean {
