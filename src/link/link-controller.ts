@@ -97,7 +97,7 @@ export class LinkController {
 
   /** Bytes that went on the wire (the transfer observer); metered while the link is cellular. */
   recordBytes(bytes: number): void {
-    if (this.links === undefined || this.link !== 'cellular') return;
+    if (this.closed || this.links === undefined || this.link !== 'cellular') return;
     const before = this.budget.level();
     this.budget.record(bytes);
     if (this.budget.level() !== before) this.refresh();
@@ -154,6 +154,8 @@ export class LinkController {
 
   /** Recomputes the decision and applies it: throttle rate, and the dispatcher if it changed. */
   private refresh(): void {
+    // A probe that answers after close() must not write to a state store that is closing.
+    if (this.closed) return;
     const before = this.decision;
     const next = this.decide();
     this.decision = next;
@@ -173,6 +175,7 @@ export class LinkController {
     if (links === undefined) return Promise.resolve();
     this.probing ??= probeLink(links, this.map, this.io)
       .then((r) => {
+        if (this.closed) return;
         this.lastProbeAt = this.o.timers.now();
         if (!r.ok) {
           if (this.lastProbeError !== r.error) this.o.logger.warn(`link probe failed, keeping link ${this.link}: ${r.error}`);

@@ -185,3 +185,22 @@ describe('link/link-controller', () => {
     expect(s.timers.scheduled).to.equal(0);
   });
 });
+
+describe('link/link-controller after close', () => {
+  it('ignores a probe that answers after close and writes nothing more', async () => {
+    const s = setup(POLICY);
+    await s.c.start();
+    let answer: (t: string) => void = () => undefined;
+    s.io.readFile = () => new Promise<string>((r) => (answer = r));
+    s.timers.advance(5000); // probe starts, hangs
+    s.c.close();
+    const writes = s.meta.size;
+    const changes = s.changes.length;
+    answer(route('wwan0'));
+    await flush();
+    s.c.recordBytes(1e9);
+    expect(s.meta.size).to.equal(writes);
+    expect(s.changes.length).to.equal(changes);
+    expect(s.c.status().link).to.equal('wifi');
+  });
+});
