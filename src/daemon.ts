@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
-import { Telemetry } from './telemetry/events.js';
+import { Telemetry, type QueueByPriority } from './telemetry/events.js';
 import { setGuardLogger } from './process-guards.js';
 import { openStateStore, RECOVERY_PENDING_KEY, STATE_REBUILT_AT_KEY, type StateStore } from './state/store.js';
 import { TOMBSTONE_RETENTION_MS } from './state/file-repo.js';
@@ -47,6 +47,10 @@ import type { StatusReport } from './telemetry/status-report.js';
 import { StatusService } from './telemetry/status-service.js';
 import { StateReader } from './state/state-reader.js';
 import { UploadPasses } from './telemetry/upload-pass.js';
+import { LinkController, type LinkStatus } from './link/link-controller.js';
+import { TransferWatch } from './sinks/transfer-watch.js';
+import { MarkerBook } from './priority/marker-book.js';
+import { queueByPriority, usesPriorities } from './priority/queue-stats.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -83,6 +87,10 @@ export interface DaemonStatus {
   readonly inFlight: number;
   readonly uploaded: number;
   readonly active: number;
+  /** Link, policy restriction, rate and cellular budget (upload.links); link null when not configured. */
+  readonly link?: LinkStatus;
+  /** Queued files and bytes per priority, when priorities, links or markers are configured. */
+  readonly queueByPriority?: QueueByPriority;
 }
 
 const HOUR = 3_600_000;
@@ -90,6 +98,7 @@ const HOUR = 3_600_000;
 /** The components a reload changes in place (the rest read `Daemon.config` at use). */
 interface LiveParts {
   readonly throttle: Throttle;
+  readonly link: LinkController;
   retry: RetryPolicy;
   readonly now: () => number;
 }
@@ -182,7 +191,36 @@ export class Daemon {
       // The dispatcher never has more than `concurrency` jobs out, so a pool that holds that many
       // (running + queued) never refuses one; the pool's own bound stays a second fence.
       const pool = new CompressPool({ threads: config.upload.workers, maxQueue: Math.max(config.upload.concurrency, config.upload.workers), logger });
-      const live: LiveParts = { throttle, retry: RetryPolicy.fromConfig(config.upload), now };
+      let daemonRef: Daemon | null = null;
+      const link = new LinkController({
+        config,
+        budgetStore: store.meta,
+        throttle,
+        logger,
+        timers,
+        onChange: (_decision, tightened) => {
+          const n = tightened ? dispatcher.revoke('the link policy no longer allows this priority') : 0;
+          if (n > 0) logger.info({ files: n }, 'interrupted uploads the link policy no longer allows; they resume when it does');
+          daemonRef?.emitLinkState();
+          dispatcher.wake();
+        },
+      });
+      throttle.observer = new TransferWatch({
+        stallMs: () => (daemonRef?.currentConfig ?? config).upload.stallTimeoutSeconds * 1000,
+        onBytes: (n) => link.recordBytes(n),
+        onStall: () => telemetry.emit({ type: 'upload.stalled', timeoutSeconds: (daemonRef?.currentConfig ?? config).upload.stallTimeoutSeconds }),
+        timers,
+      });
+      const markers = new MarkerBook(store.db, store.meta, now);
+      telemetry.on((e) => {
+        if (e.type === 'file.failed') link.probeSoon();
+        if (e.type !== 'file.queued') return;
+        const set = markers.onQueued(e.path, (daemonRef?.currentConfig ?? config).upload.markers);
+        if (set === null) return;
+        logger.info({ path: e.path, raised: set.raised, from: new Date(set.marker.from).toISOString(), to: new Date(set.marker.to).toISOString() }, 'incident marker file: files in its window upload as high');
+        dispatcher.wake();
+      });
+      const live: LiveParts = { throttle, link, retry: RetryPolicy.fromConfig(config.upload), now };
       const alerts = new OperatorAlerts(logger);
       const once = o.mode === 'once';
       // The one-shot ignores schedule and operational hours: a start-up drain that never ends
@@ -200,7 +238,7 @@ export class Daemon {
             fileId: req.record.id,
             key: req.key,
             result: req.result,
-            metadata: buildObjectMetadata({ vehicleId: config.vehicleId, path: req.record.path, result: req.result }),
+            metadata: markers.withMarker(buildObjectMetadata({ vehicleId: config.vehicleId, path: req.record.path, result: req.result }), req.record.mtimeMs),
             contentType: contentTypeFor(req.key),
             verifyRemote: req.verifyRemote,
             replaces: req.replaces,
@@ -231,6 +269,7 @@ export class Daemon {
         timers,
         onError: (err, rec) => logger.error({ err, path: rec.path }, 'internal error while processing a file'),
         health,
+        admit: () => link.admit(),
       });
       const intake = new Intake({
         config,
@@ -238,6 +277,7 @@ export class Daemon {
         telemetry,
         logger,
         onQueued: () => dispatcher.wake(),
+        marked: (mtimeMs) => markers.marked(mtimeMs),
         verifyRemote: () => recovering,
         now,
         health,
@@ -248,8 +288,10 @@ export class Daemon {
       // is not a service start and leaves alarm creation to the daemon.
       const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers, ...(once ? { alarms: false, recordStartup: false } : {}) });
       const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client, live, health);
+      daemonRef = daemon;
       try {
-        const statusService = new StatusService({ config, store, telemetry, health: daemon.health, logger, now, deletion: () => daemon.deletionStatus() });
+        await link.start();
+        const statusService = new StatusService({ config, store, telemetry, health: daemon.health, logger, now, deletion: () => daemon.deletionStatus(), extra: () => daemon.linkStatusFields() });
         daemon.statusService = statusService;
         daemon.passes = new UploadPasses(store.meta, { pid: process.pid, oneShot: once, now });
         metrics.start();
@@ -309,9 +351,8 @@ export class Daemon {
     const after = plan.config;
     this.config = after;
     this.gate.apply(after.upload, this.live.now());
-    if (after.upload.bandwidth.maxBytesPerSecond !== before.upload.bandwidth.maxBytesPerSecond) {
-      this.live.throttle.setRate(after.upload.bandwidth.maxBytesPerSecond);
-    }
+    // max_mbps, the timetable and the link policy together decide the throttle's rate.
+    await this.live.link.apply(after);
     this.live.retry = RetryPolicy.fromConfig(after.upload);
     for (const w of after.warnings) this.logger.warn(w);
     if (this.deletion !== null && deletionInputsChanged(before, after)) {
@@ -435,7 +476,16 @@ export class Daemon {
 
   status(): DaemonStatus {
     const c = this.store.files.countByStatus();
-    return { queued: c.queued, inFlight: c.inFlight, uploaded: c.uploaded, active: this.dispatcher.active };
+    const base = { queued: c.queued, inFlight: c.inFlight, uploaded: c.uploaded, active: this.dispatcher.active };
+    const cfg = this.config.upload;
+    const withPriority = usesPriorities(this.config) ? { ...base, queueByPriority: queueByPriority(this.store.files.queuedByPriority()) } : base;
+    return cfg.links === undefined && cfg.bandwidth.schedule === undefined ? withPriority : { ...withPriority, link: this.live.link.status() };
+  }
+
+  /** The link and priority figures /status adds to the status report (only when configured). */
+  linkStatusFields(): Record<string, unknown> {
+    const s = this.status();
+    return { ...(s.queueByPriority ? { queueByPriority: s.queueByPriority } : {}), ...(s.link ? { link: s.link } : {}) };
   }
 
   /**
@@ -456,6 +506,7 @@ export class Daemon {
       await this.metrics.close();
       await this.pool.close();
       this.s3.destroy();
+      this.live.link.close(); // after the uploads: their last bytes are in the budget it saves
       this.store.close();
       this.logger.info('tvm-upload stopped');
     })();
@@ -519,6 +570,13 @@ export class Daemon {
     return run;
   }
 
+  /** Link gauges (CurrentLink, CellularBytesUsed): only while upload.links is configured. */
+  emitLinkState(): void {
+    const s = this.live.link.status();
+    if (s.link === null) return;
+    this.telemetry.emit({ type: 'link.state', link: s.link, cellularBytesUsed: s.budget?.usedBytes ?? 0 });
+  }
+
   private startHousekeeping(now: () => number): void {
     const retentionMs = this.config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
     const prune = this.guarded('registry retention', (): void => {
@@ -530,10 +588,15 @@ export class Daemon {
     prune();
     const depth = this.guarded('queue depth', (): void => {
       const q = StateReader.over(this.store.db, this.store.dbPath).queue();
-      this.telemetry.emit({ type: 'queue.depth', queued: q.queued, inFlight: q.inFlight, oldestQueuedAt: q.oldestPendingAt, bytesPending: q.bytesPending });
+      const byPriority = usesPriorities(this.config) ? queueByPriority(this.store.files.queuedByPriority()) : undefined;
+      this.telemetry.emit({
+        type: 'queue.depth', queued: q.queued, inFlight: q.inFlight, oldestQueuedAt: q.oldestPendingAt, bytesPending: q.bytesPending,
+        ...(byPriority === undefined ? {} : { byPriority }),
+      });
       this.statusService?.checkHealth();
     });
     depth();
+    this.emitLinkState();
     // Multipart uploads this daemon no longer tracks (file gone, progress lost with a rebuilt
     // database) would otherwise be billed forever: abort ours older than a week, daily.
     const abortStale = this.guarded('stale upload cleanup', (): void => {
@@ -548,7 +611,11 @@ export class Daemon {
       }).catch((err: unknown) => this.logger.warn({ err }, 'could not list stale multipart uploads'));
     });
     abortStale();
-    this.intervals.push(setInterval(prune, HOUR).unref(), setInterval(depth, 15_000).unref(), setInterval(abortStale, 24 * HOUR).unref());
+    const sample = (): void => {
+      depth();
+      this.emitLinkState();
+    };
+    this.intervals.push(setInterval(prune, HOUR).unref(), setInterval(sample, 15_000).unref(), setInterval(abortStale, 24 * HOUR).unref());
   }
 }
 

@@ -48,6 +48,8 @@ export const ErrorCodes = {
   S3_TRANSIENT: 'TVM_ERR_S3_TRANSIENT',
   /** A 4xx the catalog does not know; retried with backoff and reported. */
   S3_REJECTED: 'TVM_ERR_S3_REJECTED',
+  /** An upload made no progress for upload.stall_timeout_seconds; aborted and retried from its checkpoint. */
+  UPLOAD_STALLED: 'TVM_ERR_UPLOAD_STALLED',
   /** CloudWatch publish failed. */
   CLOUDWATCH: 'TVM_ERR_CLOUDWATCH',
   /** Shutdown deadline passed with work still in flight (checkpointed, resumes on restart). */

@@ -11,6 +11,7 @@ import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { uploadNowCommand } from './upload-now.js';
 import { cleanupCommand } from './cleanup.js';
+import { markCommand } from './mark.js';
 import { EXIT_CONFIG, EXIT_OK } from './exit-codes.js';
 import type { CliIo } from './io.js';
 
@@ -87,6 +88,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--json', 'machine-readable output')
     .action(async (opts: { config: string; dryRun?: boolean; json?: boolean }) => {
       code = await cleanupCommand(io, opts);
+    });
+
+  program
+    .command('mark')
+    .description('incident marker: upload every file written around now (all directories) as high priority')
+    .addOption(configOption())
+    .option('--reason <text>', 'why (kept in the state store and as S3 metadata on the raised files)')
+    .option('--before <duration>', 'how far back the window reaches (e.g. 90s, 10m, 2h)', '10m')
+    .option('--after <duration>', 'how far ahead the window reaches', '5m')
+    .action(async (opts: { config: string; reason?: string; before: string; after: string }) => {
+      code = await markCommand(io, opts);
     });
 
   try {

@@ -5,7 +5,7 @@
  * the warnings for keys that are accepted for compatibility but do nothing. No validation here:
  * everything it reads has passed the schema.
  */
-import type { Config, LogDirectory } from './types.js';
+import type { Config, LinkPolicy, LinksConfig, LogDirectory } from './types.js';
 import { guessSource } from './directories.js';
 import { isLoopbackHost, parseListen } from './s3-names.js';
 import type { RawConfig } from './schema.js';
@@ -79,6 +79,9 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
     pattern: d.pattern,
     allowDeletion: d.allow_deletion,
     legacy: d.legacy,
+    // Only when written, so a file without the keys resolves exactly as before.
+    ...('priority' in d && d.priority !== undefined ? { priority: d.priority } : {}),
+    ...('priority_patterns' in d && d.priority_patterns !== undefined ? { priorityPatterns: d.priority_patterns } : {}),
   }));
   const s3 = raw.s3;
   const endpoint = s3.endpoint ?? null;
@@ -128,7 +131,11 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
       },
       bandwidth: {
         maxBytesPerSecond: up.bandwidth.max_mbps === null || up.bandwidth.max_mbps === undefined ? null : (up.bandwidth.max_mbps * 1e6) / 8,
+        ...(up.bandwidth.schedule === undefined ? {} : { schedule: up.bandwidth.schedule }),
       },
+      stallTimeoutSeconds: up.stall_timeout_seconds,
+      ...(up.links === undefined ? {} : { links: resolveLinks(up.links) }),
+      ...(up.markers === undefined ? {} : { markers: { pattern: up.markers.pattern, beforeMs: up.markers.before, afterMs: up.markers.after } }),
     },
     deletion: {
       afterUpload: { enabled: raw.deletion.after_upload.enabled, keepDays: raw.deletion.after_upload.keep_days },
@@ -161,5 +168,18 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
     s3Lifecycle: { retentionDays: raw.s3_lifecycle.retention_days },
     warnings: [...compatibilityWarnings(raw), ...advisoryWarnings(raw, logDirectories)],
     sourceFile: ctx.sourceFile,
+  };
+}
+
+function resolveLinks(l: NonNullable<RawConfig['upload']['links']>): LinksConfig {
+  const policy = (p: (typeof l.policy)['wifi']): LinkPolicy => ({ minPriority: p?.min_priority ?? 'low', bytesPerSecond: p?.bandwidth ?? null });
+  return {
+    routeFile: l.route_file,
+    probeCommand: l.probe_command ?? null,
+    probeIntervalSeconds: l.probe_interval_seconds,
+    interfaces: l.interfaces ?? [],
+    policy: { wifi: policy(l.policy.wifi), cellular: policy(l.policy.cellular), wired: policy(l.policy.wired) },
+    // MB as data plans count them: 10^6 bytes.
+    cellularBudgetBytesPerMonth: l.cellular_budget_mb_per_month == null ? null : l.cellular_budget_mb_per_month * 1e6,
   };
 }

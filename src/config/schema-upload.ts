@@ -7,10 +7,15 @@
 import { z } from 'zod';
 import type { Schedule } from './types.js';
 import {
-  WHOLE, bool, crossCheck, list, mapping, num, oneOf, pathString, timeOfDay,
+  WHOLE, bool, crossCheck, list, mapping, num, oneOf, pathString, str, timeOfDay,
   type SchemaContext,
 } from './schema-fields.js';
 import { formatTimeOfDay } from './times.js';
+import { PRIORITIES } from '../priority/priority.js';
+import { parseRate } from '../link/rate.js';
+import { checkTimetable, parseTimetableEntry, type TimetableEntry } from '../link/timetable.js';
+import { POLICY_LINKS, type InterfaceRule } from '../link/link-kind.js';
+import { parseDuration } from '../priority/markers.js';
 
 const DEFAULT_QUEUE_FILE = '/var/lib/tvm-upload/queue.json';
 const DEFAULT_REGISTRY_FILE = '/var/lib/tvm-upload/processed_files.json';
@@ -126,6 +131,68 @@ const retry = mapping({
   }),
 );
 
+const timetableEntry = z.string({ error: 'is not a string like "08:00,512k"' }).transform((text, ctx): TimetableEntry => {
+  const parsed = parseTimetableEntry(text);
+  if (typeof parsed !== 'string') return parsed;
+  ctx.addIssue({ code: 'custom', message: parsed, input: text });
+  return z.NEVER;
+});
+
+const bandwidthSchedule = list(timetableEntry).check(
+  z.superRefine<TimetableEntry[]>((entries, ctx) => {
+    const rule = checkTimetable(entries);
+    if (rule !== null) ctx.addIssue({ code: 'custom', message: rule, params: WHOLE });
+  }),
+);
+
+/** A per-link cap: a number is megabits per second (like max_mbps), a string rclone notation. */
+const linkBandwidth = z
+  .union([z.number(), z.string()], { error: 'is neither a number of megabits per second nor a bandwidth like "2M" or "off"' })
+  .transform((v, ctx): number | null => {
+    if (typeof v === 'number') {
+      if (Number.isFinite(v) && v > 0) return (v * 1e6) / 8;
+      ctx.addIssue({ code: 'custom', message: 'must be > 0 megabits per second (write "off" for no cap)', input: v });
+      return z.NEVER;
+    }
+    const rate = parseRate(v);
+    if (rate.ok) return rate.bytesPerSecond;
+    ctx.addIssue({ code: 'custom', message: rate.rule, input: v });
+    return z.NEVER;
+  });
+
+const linkPolicy = mapping({
+  min_priority: oneOf(PRIORITIES).default('low'),
+  bandwidth: linkBandwidth.nullable().optional(),
+});
+
+const interfaceMap = z
+  .record(z.string().min(1, 'is an empty interface pattern'), oneOf(POLICY_LINKS), { error: 'is not a mapping of interface globs to wifi, cellular or wired' })
+  .transform((m): InterfaceRule[] => Object.entries(m).map(([pattern, link]) => ({ pattern, link })));
+
+const duration = z.string({ error: 'is not a duration string like "10m"' }).transform((s, ctx) => {
+  const ms = parseDuration(s);
+  if (ms !== null) return ms;
+  ctx.addIssue({ code: 'custom', message: 'is not a duration like "90s", "10m", "2h" or "1d"', input: s });
+  return z.NEVER;
+});
+
+const markerFiles = mapping({
+  pattern: z.string({ error: 'is not a string (a glob on the file name, e.g. "*.incident")' }).min(1, 'must not be empty'),
+  before: duration.default(10 * 60_000),
+  after: duration.default(5 * 60_000),
+});
+
+function links(ctx: SchemaContext) {
+  return mapping({
+    route_file: pathString(ctx).default('/proc/net/route'),
+    probe_command: str().nullable().optional(),
+    probe_interval_seconds: num({ min: 1, max: 3600 }).default(10),
+    interfaces: interfaceMap.optional(),
+    policy: mapping({ wifi: linkPolicy.optional(), cellular: linkPolicy.optional(), wired: linkPolicy.optional() }).prefault({}),
+    cellular_budget_mb_per_month: num({ gt: 0 }).nullable().optional(),
+  });
+}
+
 export function uploadSchema(ctx: SchemaContext) {
   return mapping({
     schedule,
@@ -148,6 +215,9 @@ export function uploadSchema(ctx: SchemaContext) {
     workers: num({ int: true, min: 1, max: 64 }).optional(),
     compression: compression.prefault({}),
     retry: retry.prefault({}),
-    bandwidth: mapping({ max_mbps: num({ gt: 0 }).nullable().optional() }).prefault({}),
+    bandwidth: mapping({ max_mbps: num({ gt: 0 }).nullable().optional(), schedule: bandwidthSchedule.optional() }).prefault({}),
+    stall_timeout_seconds: num({ min: 5, max: 86400, orZero: true }).default(120),
+    links: links(ctx).optional(),
+    markers: markerFiles.optional(),
   });
 }

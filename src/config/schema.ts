@@ -15,6 +15,7 @@ import {
 } from './schema-fields.js';
 import { expandVariables } from './expand-env.js';
 import { uploadSchema } from './schema-upload.js';
+import { PRIORITIES } from '../priority/priority.js';
 
 export type { SchemaContext } from './schema-fields.js';
 
@@ -41,6 +42,11 @@ const vehicleId = z
     if (rule !== null) ctx.addIssue({ code: 'custom', message: rule, input: s });
   });
 
+const priorityPattern = mapping({
+  pattern: z.string({ error: 'is not a string (a glob on the file name, e.g. "*.incident")' }).min(1, 'must not be empty'),
+  priority: oneOf(PRIORITIES),
+});
+
 function logDirectories(ctx: SchemaContext) {
   const legacy = pathString(ctx).transform((p) => ({
     path: p, source: null as string | null, recursive: true, pattern: null as string | null, allow_deletion: true, legacy: true,
@@ -53,9 +59,11 @@ function logDirectories(ctx: SchemaContext) {
     recursive: bool().default(true),
     pattern: str().nullable().optional(),
     allow_deletion: bool().default(true),
+    priority: oneOf(PRIORITIES).optional(),
+    priority_patterns: list(priorityPattern).optional(),
   }).transform((m) => ({
     path: m.path, source: m.source as string | null, recursive: m.recursive, pattern: m.pattern ?? null,
-    allow_deletion: m.allow_deletion, legacy: false,
+    allow_deletion: m.allow_deletion, legacy: false, priority: m.priority, priority_patterns: m.priority_patterns,
   }));
   const item = z.union([legacy, entry], { error: 'is neither a path string nor a mapping with path and source' });
   return list(item)

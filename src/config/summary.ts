@@ -74,6 +74,22 @@ function describeTransfer(up: UploadConfig): string[] {
   ];
 }
 
+/** Issue-17 keys, only when set (a file without them summarises exactly as before). */
+function describeLinkPolicy(up: UploadConfig): string[] {
+  const out: string[] = [];
+  const rate = (b: number | null): string => (b === null ? 'no cap' : `${Math.round(b)} bytes/s`);
+  if (up.bandwidth.schedule !== undefined) out.push(line('bandwidth timetable', up.bandwidth.schedule.map((e) => e.text).join(' ')));
+  if (up.stallTimeoutSeconds !== 120) out.push(line('stall timeout', up.stallTimeoutSeconds === 0 ? 'off' : `${up.stallTimeoutSeconds} s without progress`));
+  const l = up.links;
+  if (l !== undefined) {
+    out.push(line('link probe', `${l.probeCommand === null ? l.routeFile : `command ${l.probeCommand}`}, every ${l.probeIntervalSeconds} s`));
+    for (const [link, p] of Object.entries(l.policy)) out.push(more(`${link}: ${p.minPriority} and above, ${rate(p.bytesPerSecond)}`));
+    if (l.cellularBudgetBytesPerMonth !== null) out.push(more(`cellular budget ${l.cellularBudgetBytesPerMonth / 1e6} MB a month (80 %: high only)`));
+  }
+  if (up.markers !== undefined) out.push(line('marker files', `${up.markers.pattern} (window −${up.markers.beforeMs / 1000} s … +${up.markers.afterMs / 1000} s)`));
+  return out;
+}
+
 function describeDeletion(c: Config): string[] {
   const d = c.deletion;
   const after = d.afterUpload.enabled
@@ -112,6 +128,7 @@ export function summarizeConfig(c: Config): string {
     line('rescan', up.rescanIntervalSeconds === 0 ? 'off' : `every ${up.rescanIntervalSeconds} s`),
     line('shutdown', `in-flight uploads get ${up.shutdownDeadlineSeconds} s, then resume at the next start`),
     ...describeTransfer(up),
+    ...describeLinkPolicy(up),
     ...describeDeletion(c),
     line('disk', `keep ${c.disk.reservedGb} GB free; warning at ${percent(c.disk.warningThreshold)}, critical at ${percent(c.disk.criticalThreshold)}`),
     line('cloudwatch', m.cloudwatchEnabled ? `on, namespace ${m.namespace}, every ${m.publishIntervalSeconds} s` : 'off'),

@@ -7,6 +7,10 @@
  * documents the YAML keys.
  */
 
+import type { Priority } from '../priority/priority.js';
+import type { TimetableEntry } from '../link/timetable.js';
+import type { InterfaceRule, PolicyLink } from '../link/link-kind.js';
+
 /** Minutes since local midnight, 0..1439. */
 export type MinuteOfDay = number;
 
@@ -21,6 +25,15 @@ export interface LogDirectory {
   readonly allowDeletion: boolean;
   /** True when written in the reference's legacy plain-string form. */
   readonly legacy: boolean;
+  /** `priority`; absent when not written (= normal). */
+  readonly priority?: Priority;
+  /** `priority_patterns`, first match on the basename wins; absent when not written. */
+  readonly priorityPatterns?: readonly PriorityPattern[];
+}
+
+export interface PriorityPattern {
+  readonly pattern: string;
+  readonly priority: Priority;
 }
 
 export type Schedule =
@@ -88,7 +101,34 @@ export interface UploadConfig {
   readonly bandwidth: {
     /** Upload cap in bytes per second across all transfers; null = unlimited. */
     readonly maxBytesPerSecond: number | null;
+    /** `schedule`: rclone-style timetable; absent when not written. */
+    readonly schedule?: readonly TimetableEntry[];
   };
+  /** Seconds without upload progress before a transfer is aborted and retried; 0 = never. */
+  readonly stallTimeoutSeconds: number;
+  /** `upload.links`: link-aware policy; absent when not written (no probing, everything uploads). */
+  readonly links?: LinksConfig;
+  /** `upload.markers`: marker files that set an incident marker; absent when not written. */
+  readonly markers?: { readonly pattern: string; readonly beforeMs: number; readonly afterMs: number };
+}
+
+export interface LinkPolicy {
+  /** Least urgent priority sent over this link. */
+  readonly minPriority: Priority;
+  /** Cap over this link in bytes per second; null = no cap of its own. */
+  readonly bytesPerSecond: number | null;
+}
+
+export interface LinksConfig {
+  readonly routeFile: string;
+  /** Shell command printing a link name or an interface name; null = read routeFile. */
+  readonly probeCommand: string | null;
+  readonly probeIntervalSeconds: number;
+  /** Operator's interface globs, tried before the built-in ones. */
+  readonly interfaces: readonly InterfaceRule[];
+  readonly policy: Readonly<Record<PolicyLink, LinkPolicy>>;
+  /** Bytes per calendar month (local time) over cellular; null = unlimited. */
+  readonly cellularBudgetBytesPerMonth: number | null;
 }
 
 export interface DeletionConfig {

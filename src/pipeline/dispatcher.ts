@@ -20,9 +20,13 @@
 import type { FileRecord } from '../state/types.js';
 import type { UploadGate } from '../schedule/upload-gate.js';
 import type { Health } from '../telemetry/health.js';
+import type { PriorityRank } from '../priority/priority.js';
 
 export interface DispatchQueue {
-  claimNext(now: number, options: { exclude: ReadonlySet<string>; queuedSince: number | null }): FileRecord | null;
+  claimNext(
+    now: number,
+    options: { exclude: ReadonlySet<string>; queuedSince: number | null; maxPriority?: PriorityRank },
+  ): FileRecord | null;
   nextWakeAt(): number | null;
   release(id: number): void;
 }
@@ -52,6 +56,11 @@ export interface DispatcherOptions {
   readonly job: Job;
   readonly timers?: Timers;
   readonly onError: (err: unknown, record: FileRecord) => void;
+  /**
+   * The least urgent priority that may be sent now (the link policy), or null = nothing may.
+   * Absent = everything. Whoever changes the answer calls wake().
+   */
+  readonly admit?: () => PriorityRank | null;
   readonly health?: Health;
 }
 
@@ -92,6 +101,23 @@ export class Dispatcher {
   wake(): void {
     if (this.closing) return;
     this.pump();
+  }
+
+  /**
+   * Interrupts the jobs `admit` no longer allows (the link policy tightened): their rows go back
+   * to the queue without counting an attempt, multipart progress kept, and they resume when the
+   * policy allows again. Returns how many were interrupted.
+   */
+  revoke(reason: string): number {
+    const max = this.o.admit?.();
+    if (max === undefined) return 0;
+    let n = 0;
+    for (const f of this.inFlight.values()) {
+      if (f.abort.signal.aborted || (max !== null && (f.record.priority ?? 1) <= max)) continue;
+      f.abort.abort(new Error(reason));
+      n++;
+    }
+    return n;
   }
 
   /** Resolves when nothing is in flight and nothing eligible is left (tests, upload-now). */
@@ -135,9 +161,12 @@ export class Dispatcher {
       const now = this.timers.now();
       const decision = this.o.gate.allows(now);
       if (!decision.allowed) break;
+      const maxPriority = this.o.admit?.();
+      if (maxPriority === null) break;
       const record = this.o.queue.claimNext(now, {
         exclude: new Set(this.inFlight.keys()),
         queuedSince: decision.queuedSince,
+        ...(maxPriority === undefined ? {} : { maxPriority }),
       });
       if (!record) {
         if (this.inFlight.size === 0) this.o.gate.queueDrained();

@@ -7,6 +7,8 @@
 import { basename, sep } from 'node:path';
 import type { LogDirectory } from '../config/types.js';
 import { compileGlob, type BasenameMatcher } from './glob.js';
+import { PriorityRules } from '../priority/rules.js';
+import { DEFAULT_PRIORITY, rankOf, type PriorityRank } from '../priority/priority.js';
 
 export interface Located {
   readonly dirIndex: number;
@@ -17,10 +19,17 @@ export interface Located {
 
 export class FileFilter {
   private readonly matchers: readonly (BasenameMatcher | null)[];
+  private readonly priorities: readonly PriorityRules[];
 
   /** `dirs` may have empty slots (a directory removed by a reload): they accept nothing. */
   constructor(private readonly dirs: readonly (LogDirectory | null)[]) {
     this.matchers = dirs.map((d) => (d === null ? null : compileGlob(d.pattern)));
+    this.priorities = dirs.map((d) => new PriorityRules(d));
+  }
+
+  /** The rank a file accepted by entry `dirIndex` is queued with (priority_patterns, then priority). */
+  priorityOf(dirIndex: number, path: string): PriorityRank {
+    return this.priorities[dirIndex]?.rankOf(basename(path)) ?? rankOf(DEFAULT_PRIORITY);
   }
 
   /** The directory entry that owns `path` and accepts it, or null. */

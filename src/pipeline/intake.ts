@@ -70,6 +70,8 @@ export interface IntakeOptions {
    * here instead of being watched until stable, since nothing stays running to watch them.
    */
   readonly onRecent?: (file: ScanHit) => void;
+  /** True when an incident marker's window holds this mtime: the file is queued as high. */
+  readonly marked?: (mtimeMs: number) => boolean;
 }
 
 const DAY_MS = 86_400_000;
@@ -380,7 +382,11 @@ export class Intake {
     let outcome: EnqueueOutcome;
     try {
       outcome = this.o.files.enqueue(
-        { path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs, verifyRemote: this.o.verifyRemote?.() ?? false },
+        {
+          path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs,
+          verifyRemote: this.o.verifyRemote?.() ?? false,
+          priority: this.o.marked?.(f.mtimeMs) === true ? 0 : this.filter.priorityOf(f.dirIndex, f.path),
+        },
         this.now(),
       );
     } catch (err) {

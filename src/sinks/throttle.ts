@@ -15,6 +15,7 @@
  */
 import { Readable, Transform } from 'node:stream';
 import { ErrorCodes, TvmError } from '../errors.js';
+import type { TransferObserver } from './transfer-watch.js';
 
 export interface ThrottleOptions {
   /** Cap in bytes per second; null = unlimited (wrap is then a no-op). */
@@ -34,6 +35,11 @@ interface Waiter {
 }
 
 export class Throttle {
+  /**
+   * Watches every body that passes this throttle (bytes metered, stalls aborted); set by the
+   * daemon, null = nothing watches. Here because the throttle is what every transfer shares.
+   */
+  observer: TransferObserver | null = null;
   #rate: number | null = null;
   #capacity = Infinity;
   #slice = MAX_SLICE;

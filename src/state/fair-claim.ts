@@ -1,7 +1,8 @@
 /**
  * Picks the next file to work on, fairly across sources, in O(sources × log rows).
  *
- * Order: among sources with an eligible row (queued, retry time reached, not excluded, queued
+ * Order: the most urgent priority first (high, normal, low; see priority/priority.ts), so a high
+ * file overtakes every queued normal/low one whatever its source; then, among sources with an eligible row (queued, retry time reached, not excluded, queued
  * since `queuedSince` if given), the source with the fewest rows in flight wins; ties go to the
  * source whose oldest eligible row is oldest; within the source, oldest queued_at first. So a
  * chatty source (thousands of ROS logs) cannot starve a quiet one (syslog), and a backlog drains
@@ -18,6 +19,7 @@
 import type Database from 'better-sqlite3';
 import { FILE_COLUMNS, toRecord, type FileRow } from './file-sql.js';
 import type { FileRecord } from './types.js';
+import type { PriorityRank } from '../priority/priority.js';
 
 /**
  * Retry times further ahead than this are treated as the product of a wall clock that has since
@@ -31,6 +33,11 @@ export interface ClaimOptions {
   readonly exclude?: ReadonlySet<string>;
   /** Only rows queued at or after this epoch ms (e.g. outside the backlog window); null = any. */
   readonly queuedSince?: number | null;
+  /**
+   * Least urgent rank that may be claimed (0 = high only … 2 = everything; the link policy);
+   * default 2. A caller that may send nothing does not claim at all.
+   */
+  readonly maxPriority?: PriorityRank;
 }
 
 /** The statements (exported so a test can check each one's query plan uses an index). */
@@ -52,7 +59,7 @@ export const CLAIM_SQL = {
       (SELECT COUNT(*) FROM files INDEXED BY files_in_flight WHERE status = 'in_flight' AND source = src.s) AS inFlight
     FROM src WHERE s IS NOT NULL`,
   headOf: `SELECT ${FILE_COLUMNS} FROM files INDEXED BY files_ready
-    WHERE status = 'queued' AND next_attempt_at = 0 AND source = ? AND queued_at >= ?
+    WHERE status = 'queued' AND next_attempt_at = 0 AND source = ? AND priority = ? AND queued_at >= ?
     ORDER BY queued_at, id LIMIT ?`,
   take: `UPDATE files SET status = 'in_flight', changed_in_flight = 0 WHERE id = ? RETURNING ${FILE_COLUMNS}`,
 } as const;
@@ -61,7 +68,7 @@ export class FairClaim {
   private readonly promoteDue: Database.Statement<[number]>;
   private readonly promoteFuture: Database.Statement<[number]>;
   private readonly sources: Database.Statement<[], { source: string; inFlight: number }>;
-  private readonly headOf: Database.Statement<[string, number, number], FileRow>;
+  private readonly headOf: Database.Statement<[string, number, number, number], FileRow>;
   private readonly take: Database.Statement<[number], FileRow>;
   readonly claim: (now: number, options: ClaimOptions) => FileRecord | null;
 
@@ -75,23 +82,51 @@ export class FairClaim {
     this.claim = db.transaction((now: number, options: ClaimOptions) => this.run(now, options)).immediate;
   }
 
+  /**
+   * A source's most urgent, then oldest, eligible row. One seek per rank (three at most): with
+   * (source, priority, queued_at) a single "priority <= ?" query could not seek on queued_at and
+   * would walk every older row when queuedSince is set.
+   */
+  private headFor(source: string, maxRank: PriorityRank, since: number, limit: number, exclude: ReadonlySet<string> | undefined): FileRow | undefined {
+    for (const rank of RANKS) {
+      if (rank > maxRank) return undefined;
+      const head = this.headOf.all(source, rank, since, limit).find((r) => !exclude?.has(r.path));
+      if (head !== undefined) return head;
+    }
+    return undefined;
+  }
+
   private run(now: number, options: ClaimOptions): FileRecord | null {
     this.promoteDue.run(now);
     this.promoteFuture.run(now + MAX_RETRY_HORIZON_MS);
     const exclude = options.exclude;
     const limit = 1 + (exclude?.size ?? 0);
     const since = options.queuedSince ?? Number.MIN_SAFE_INTEGER;
+    const maxRank = options.maxPriority ?? LEAST_URGENT;
     let best: { row: FileRow; inFlight: number } | null = null;
     for (const { source, inFlight } of this.sources.all()) {
-      if (best !== null && inFlight > best.inFlight) continue;
-      const head = this.headOf.all(source, since, limit).find((r) => !exclude?.has(r.path));
+      // Nothing from a busier source can beat a high-priority head from a less busy one.
+      if (best !== null && best.row.priority === 0 && inFlight > best.inFlight) continue;
+      const head = this.headFor(source, maxRank, since, limit, exclude);
       if (head === undefined) continue;
-      if (best === null || inFlight < best.inFlight || older(head, best.row)) best = { row: head, inFlight };
+      if (best === null || before({ row: head, inFlight }, best)) best = { row: head, inFlight };
     }
     if (best === null) return null;
     // The row was just read in this same write transaction: it exists.
     return toRecord(this.take.get(best.row.id) as FileRow);
   }
+}
+
+const LEAST_URGENT: PriorityRank = 2;
+const RANKS: readonly PriorityRank[] = [0, 1, 2];
+
+/** Claim order between two sources' heads: more urgent, then less busy source, then older. */
+function before(a: { row: FileRow; inFlight: number }, b: { row: FileRow; inFlight: number }): boolean {
+  const pa = a.row.priority ?? 1;
+  const pb = b.row.priority ?? 1;
+  if (pa !== pb) return pa < pb;
+  if (a.inFlight !== b.inFlight) return a.inFlight < b.inFlight;
+  return older(a.row, b.row);
 }
 
 function older(a: FileRow, b: FileRow): boolean {

@@ -17,6 +17,9 @@ import { deleteInBatches, FILE_SQL, PAGE, toRecord, toRecordOrNull, type FileRow
 import { sameIdentity } from './identity.js';
 import { guarded } from './sqlite-errors.js';
 import type { EnqueueInput, EnqueueOutcome, FileRecord } from './types.js';
+import { rankOf, type PriorityRank } from '../priority/priority.js';
+
+const NORMAL_RANK = rankOf('normal');
 
 export type { ClaimOptions } from './fair-claim.js';
 
@@ -35,6 +38,12 @@ export interface UploadedInfo {
  * re-sent, it costs one compression and one request per file a year.
  */
 export const TOMBSTONE_RETENTION_MS = 365 * 24 * 3600 * 1000;
+
+export interface QueuedByPriority {
+  readonly priority: PriorityRank;
+  readonly files: number;
+  readonly bytes: number;
+}
 
 export type MarkUploadedOutcome = 'uploaded' | 'requeued' | 'gone';
 
@@ -100,6 +109,8 @@ export class FileRepo {
       verify: p(q.verify),
       retryNow: p(q.retryNow),
       sha: p(q.sha),
+      raise: p(q.raise),
+      queueByPriority: p<QueuedByPriority>(q.queueByPriority),
       importUploaded: p(q.importUploaded),
     };
     this.fair = new FairClaim(db);
@@ -141,6 +152,7 @@ export class FileRepo {
 
   private doEnqueue(input: EnqueueInput, now: number): EnqueueOutcome {
     const verify = input.verifyRemote === true ? 1 : 0;
+    const rank = input.priority ?? NORMAL_RANK;
     const row = this.s.byPath.get(input.path);
     if (row === undefined) {
       // Pruned by retention but still on disk, unchanged: it was uploaded, do not send it again.
@@ -149,22 +161,25 @@ export class FileRepo {
         if (sameIdentity(tomb, input)) return 'already-uploaded';
         this.s.dropTombstone.run(input.path);
       }
-      this.s.insert.run(input.path, input.source, input.relPath, input.size, input.mtimeMs, now, verify);
+      this.s.insert.run(input.path, input.source, input.relPath, input.size, input.mtimeMs, now, verify, rank);
       return 'queued';
     }
     const same = sameIdentity(row, input);
     if (row.status === 'uploaded') {
       if (same) return 'already-uploaded';
-      this.s.requeue.run(input.source, input.relPath, input.size, input.mtimeMs, now, verify, row.id);
+      this.s.requeue.run(input.source, input.relPath, input.size, input.mtimeMs, now, verify, rank, row.id);
       return 'queued';
     }
     const keepVerify = Math.max(row.verifyRemote, verify);
+    // A rescan must not undo a raise by the incident marker: the more urgent rank stays.
+    const keepRank = Math.min(row.priority ?? NORMAL_RANK, rank);
     const unchanged =
-      same && row.source === input.source && row.relPath === input.relPath && keepVerify === row.verifyRemote;
+      same && row.source === input.source && row.relPath === input.relPath && keepVerify === row.verifyRemote &&
+      keepRank === row.priority;
     // Changed content invalidates a hash computed earlier; a mere re-mapping of source does not.
     if (!unchanged) {
       const keep = same ? 1 : 0;
-      this.s.refresh.run(input.source, input.relPath, input.size, input.mtimeMs, keepVerify, keep, keep, row.id);
+      this.s.refresh.run(input.source, input.relPath, input.size, input.mtimeMs, keepVerify, keepRank, keep, keep, row.id);
     }
     return 'already-queued';
   }
@@ -291,6 +306,16 @@ export class FileRepo {
 
   markVerifyRemote(id: number): void {
     this.guard(() => this.s.verify.run(id));
+  }
+
+  /** Queued files and their bytes per priority rank (0 = high); O(1), kept by triggers. */
+  queuedByPriority(): QueuedByPriority[] {
+    return this.guard(() => this.s.queueByPriority.all() as QueuedByPriority[]);
+  }
+
+  /** Raises a row to `rank` if it is less urgent now (never lowers it); true if the row exists. */
+  raisePriority(id: number, rank: PriorityRank): boolean {
+    return this.guard(() => this.s.raise.run(rank, id).changes === 1);
   }
 
   setContentSha256(id: number, sha: string): void {

@@ -9,7 +9,7 @@ import type { FileRecord } from './types.js';
 export const FILE_COLUMNS = `id, path, source, rel_path AS relPath, size, mtime_ms AS mtimeMs, status, attempts,
   next_attempt_at AS nextAttemptAt, last_error AS lastError, last_error_code AS lastErrorCode,
   content_sha256 AS contentSha256, object_key AS objectKey, uploaded_at AS uploadedAt,
-  queued_at AS queuedAt, verify_remote AS verifyRemote`;
+  queued_at AS queuedAt, verify_remote AS verifyRemote, priority`;
 
 export type FileRow = Omit<FileRecord, 'verifyRemote'> & { readonly verifyRemote: number };
 
@@ -43,12 +43,12 @@ export function deleteInBatches(run: () => number): number {
 export const FILE_SQL = {
   byId: `SELECT ${FILE_COLUMNS} FROM files WHERE id = ?`,
   byPath: `SELECT ${FILE_COLUMNS} FROM files WHERE path = ?`,
-  insert: `INSERT INTO files (path, source, rel_path, size, mtime_ms, status, queued_at, verify_remote)
-    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+  insert: `INSERT INTO files (path, source, rel_path, size, mtime_ms, status, queued_at, verify_remote, priority)
+    VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
   requeue: `UPDATE files SET status = 'queued', source = ?, rel_path = ?, size = ?, mtime_ms = ?, attempts = 0,
     next_attempt_at = 0, last_error = NULL, last_error_code = NULL, content_sha256 = NULL,
-    object_key = NULL, uploaded_at = NULL, queued_at = ?, verify_remote = ? WHERE id = ?`,
-  refresh: `UPDATE files SET source = ?, rel_path = ?, size = ?, mtime_ms = ?, verify_remote = ?,
+    object_key = NULL, uploaded_at = NULL, queued_at = ?, verify_remote = ?, priority = ? WHERE id = ?`,
+  refresh: `UPDATE files SET source = ?, rel_path = ?, size = ?, mtime_ms = ?, verify_remote = ?, priority = ?,
     content_sha256 = CASE WHEN ? THEN content_sha256 ELSE NULL END,
     changed_in_flight = CASE WHEN ? THEN changed_in_flight ELSE status = 'in_flight' END WHERE id = ?`,
   identityOf: `SELECT size, mtime_ms AS mtimeMs, changed_in_flight AS changed FROM files WHERE id = ?`,
@@ -94,6 +94,9 @@ export const FILE_SQL = {
   verify: 'UPDATE files SET verify_remote = 1 WHERE id = ?',
   retryNow: `UPDATE files INDEXED BY files_waiting SET next_attempt_at = 0
     WHERE status = 'queued' AND next_attempt_at <> 0`,
+  queueByPriority: 'SELECT priority, files, bytes FROM queue_by_priority ORDER BY priority',
+  /** Raises (never lowers) a row's priority: the incident marker. */
+  raise: 'UPDATE files SET priority = MIN(priority, ?) WHERE id = ?',
   sha: 'UPDATE files SET content_sha256 = ? WHERE id = ?',
   importUploaded: `INSERT INTO files (path, source, rel_path, size, mtime_ms, status, object_key, uploaded_at,
     queued_at) VALUES (?, ?, ?, ?, ?, 'uploaded', ?, ?, ?) ON CONFLICT (path) DO NOTHING`,

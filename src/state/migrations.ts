@@ -176,10 +176,46 @@ ALTER TABLE multipart ADD COLUMN codec_version TEXT NOT NULL DEFAULT '';
 ALTER TABLE multipart ADD COLUMN output_sha256 TEXT NOT NULL DEFAULT '';
 `;
 
+/*
+ * Priorities (issue 17): a rank per row (0 = high, 1 = normal, 2 = low; existing rows are normal)
+ * and files_ready rebuilt as (source, priority, queued_at), so the claim's per-source head is the
+ * most urgent, then oldest, row and the skip-scan over sources keeps working unchanged.
+ * queue_by_priority keeps queued files and bytes per rank by triggers (like `counts`), so the
+ * QueueDepth/BytesQueued gauges and `status` read three rows whatever the backlog.
+ */
+const PRIORITY = `
+ALTER TABLE files ADD COLUMN priority INTEGER NOT NULL DEFAULT 1 CHECK (priority IN (0, 1, 2));
+DROP INDEX files_ready;
+CREATE INDEX files_ready ON files (source, priority, queued_at) WHERE status = 'queued' AND next_attempt_at = 0;
+
+CREATE TABLE queue_by_priority (
+  priority INTEGER PRIMARY KEY,
+  files    INTEGER NOT NULL,
+  bytes    INTEGER NOT NULL
+);
+INSERT INTO queue_by_priority (priority, files, bytes) VALUES (0, 0, 0), (1, 0, 0), (2, 0, 0);
+UPDATE queue_by_priority SET
+  files = (SELECT COUNT(*) FROM files WHERE status = 'queued' AND files.priority = queue_by_priority.priority),
+  bytes = (SELECT COALESCE(SUM(size), 0) FROM files WHERE status = 'queued' AND files.priority = queue_by_priority.priority);
+
+CREATE TRIGGER files_priority_insert AFTER INSERT ON files WHEN NEW.status = 'queued' BEGIN
+  UPDATE queue_by_priority SET files = files + 1, bytes = bytes + NEW.size WHERE priority = NEW.priority;
+END;
+CREATE TRIGGER files_priority_delete AFTER DELETE ON files WHEN OLD.status = 'queued' BEGIN
+  UPDATE queue_by_priority SET files = files - 1, bytes = bytes - OLD.size WHERE priority = OLD.priority;
+END;
+CREATE TRIGGER files_priority_update AFTER UPDATE OF status, priority, size ON files
+  WHEN OLD.status = 'queued' OR NEW.status = 'queued' BEGIN
+  UPDATE queue_by_priority SET files = files - 1, bytes = bytes - OLD.size WHERE priority = OLD.priority AND OLD.status = 'queued';
+  UPDATE queue_by_priority SET files = files + 1, bytes = bytes + NEW.size WHERE priority = NEW.priority AND NEW.status = 'queued';
+END;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', sql: V1 },
   { version: 2, description: 'deletion audit', sql: V_DELETION },
   { version: 3, description: 'object key versions, registry tombstones, multipart resume proof', sql: V_DATA_SAFETY },
+  { version: 4, description: 'file priorities', sql: PRIORITY },
 ];
 
 /** The schema version this build writes. */

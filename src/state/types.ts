@@ -4,6 +4,8 @@
  * entry (status tells which): a path is "uploaded" for one identity (size, mtime) at a time.
  */
 
+import type { PriorityRank } from '../priority/priority.js';
+
 export type FileStatus = 'queued' | 'in_flight' | 'uploaded';
 
 export interface FileRecord {
@@ -30,6 +32,8 @@ export interface FileRecord {
   readonly queuedAt: number;
   /** True when the remote may already hold this object (crash mid-upload, rebuilt DB, legacy import): HEAD before PUT. */
   readonly verifyRemote: boolean;
+  /** 0 = high, 1 = normal, 2 = low (priority/priority.ts); always set on rows read from the store. */
+  readonly priority?: PriorityRank;
 }
 
 export interface EnqueueInput {
@@ -39,6 +43,8 @@ export interface EnqueueInput {
   readonly size: number;
   readonly mtimeMs: number;
   readonly verifyRemote?: boolean;
+  /** Default normal. A row already queued keeps the more urgent of its rank and this one. */
+  readonly priority?: PriorityRank;
 }
 
 /** Outcome of FileRepo.enqueue. */

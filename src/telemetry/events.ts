@@ -6,6 +6,8 @@
  */
 import { Registry, Counter, Gauge, Histogram } from 'prom-client';
 import type { Logger } from './logger.js';
+import { LINKS, type LinkKind } from '../link/link-kind.js';
+import { PRIORITIES, type Priority } from '../priority/priority.js';
 
 export type TelemetryEvent =
   | { type: 'file.queued'; path: string; source: string; size: number }
@@ -16,10 +18,15 @@ export type TelemetryEvent =
   | { type: 'scan.completed'; kind: 'startup' | 'rescan' | 'new-directory'; dir: string; seen: number; queued: number; ms: number }
   | { type: 'watch.error'; dir: string; message: string }
   | { type: 'key.taken'; path: string; key: string; remoteSha256: string }
-  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null; bytesPending: number }
+  | { type: 'queue.depth'; queued: number; inFlight: number; oldestQueuedAt: number | null; bytesPending: number; byPriority?: QueueByPriority }
   | { type: 'file.deleted'; path: string; source: string; policy: string; reason: string; size: number; mtimeMs: number; uploaded: boolean; sha256: string | null }
   | { type: 'disk.usage'; path: string; usedPercent: number; availableBytes: number; totalBytes: number }
-  | { type: 'deletion.pass'; trigger: string; deleted: number; bytes: number; notUploaded: number; ms: number };
+  | { type: 'deletion.pass'; trigger: string; deleted: number; bytes: number; notUploaded: number; ms: number }
+  | { type: 'link.state'; link: LinkKind; cellularBytesUsed: number }
+  | { type: 'upload.stalled'; timeoutSeconds: number };
+
+/** Queued files and bytes per priority (sent only when priorities, links or markers are configured). */
+export type QueueByPriority = Readonly<Record<Priority, { readonly files: number; readonly bytes: number }>>;
 
 export type TelemetryListener = (e: TelemetryEvent) => void;
 
@@ -38,6 +45,11 @@ export class Telemetry {
   private readonly deletedNotUploaded: Counter<'policy'>;
   private readonly diskUsed: Gauge<'path'>;
   private readonly diskAvailable: Gauge<'path'>;
+  private readonly link: Gauge<'link'>;
+  private readonly cellularBytes: Gauge;
+  private readonly stalls: Counter;
+  private readonly queueByPriority: Gauge<'priority'>;
+  private readonly bytesByPriority: Gauge<'priority'>;
 
   constructor(private readonly logger: Logger) {
     const registers = [this.registry];
@@ -52,6 +64,11 @@ export class Telemetry {
     this.deletedNotUploaded = new Counter({ name: 'tvm_upload_deleted_not_uploaded_total', help: 'Local files deleted before they were uploaded (critical disk, or age_based.include_not_uploaded)', labelNames: ['policy'], registers });
     this.diskUsed = new Gauge({ name: 'tvm_upload_log_disk_used_percent', help: 'Use% (as df shows it) of the filesystem holding each watched directory, at the last disk check of the deletion policies', labelNames: ['path'], registers });
     this.diskAvailable = new Gauge({ name: 'tvm_upload_disk_available_bytes', help: 'Bytes available on the filesystem holding each watched directory', labelNames: ['path'], registers });
+    this.link = new Gauge({ name: 'tvm_upload_link', help: 'Current link (1 for the link in use; upload.links)', labelNames: ['link'], registers });
+    this.cellularBytes = new Gauge({ name: 'tvm_upload_cellular_bytes_used', help: 'Bytes sent over cellular this calendar month', registers });
+    this.stalls = new Counter({ name: 'tvm_upload_stalled_uploads_total', help: 'Uploads aborted after upload.stall_timeout_seconds without progress', registers });
+    this.queueByPriority = new Gauge({ name: 'tvm_upload_queue_files_by_priority', help: 'Queued files per priority', labelNames: ['priority'], registers });
+    this.bytesByPriority = new Gauge({ name: 'tvm_upload_queue_bytes_by_priority', help: 'Bytes of queued files per priority', labelNames: ['priority'], registers });
     this.latency = new Histogram({ name: 'tvm_upload_file_seconds', help: 'Time from dispatch to confirmed upload', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers });
   }
 
@@ -116,6 +133,18 @@ export class Telemetry {
       case 'queue.depth':
         this.queueDepth.set({ state: 'queued' }, e.queued);
         this.queueDepth.set({ state: 'in_flight' }, e.inFlight);
+        for (const p of e.byPriority === undefined ? [] : PRIORITIES) {
+          this.queueByPriority.set({ priority: p }, e.byPriority![p].files);
+          this.bytesByPriority.set({ priority: p }, e.byPriority![p].bytes);
+        }
+        return;
+      case 'link.state':
+        for (const l of LINKS) this.link.set({ link: l }, l === e.link ? 1 : 0);
+        this.cellularBytes.set(e.cellularBytesUsed);
+        return;
+      case 'upload.stalled':
+        this.stalls.inc();
+        log.warn({ timeoutS: e.timeoutSeconds }, 'an upload made no progress for upload.stall_timeout_seconds: aborted, retried from its checkpoint');
         return;
       case 'file.deleted': {
         this.deletedFiles.inc({ policy: e.policy });

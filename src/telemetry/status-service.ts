@@ -27,6 +27,8 @@ export interface StatusServiceOptions {
   readonly now: () => number;
   /** The deletion part of the report (the daemon's policies, dry run). */
   readonly deletion?: () => Promise<DeletionReport>;
+  /** Figures a feature adds to the report (the link policy: link, budget, queue by priority). */
+  readonly extra?: () => Record<string, unknown>;
 }
 
 export class StatusService {
@@ -80,7 +82,9 @@ export class StatusService {
 
   /** The status report (`status --json`, `/status`), from the daemon's own connection. */
   report(): Promise<StatusReport> {
-    return buildStatusReport({ config: this.o.config, reader: this.reader(), daemonPid: process.pid, degraded: this.o.health.reasons(), now: this.o.now(), ...(this.o.deletion ? { deletion: this.o.deletion } : {}) });
+    const report = buildStatusReport({ config: this.o.config, reader: this.reader(), daemonPid: process.pid, degraded: this.o.health.reasons(), now: this.o.now(), ...(this.o.deletion ? { deletion: this.o.deletion } : {}) });
+    const extra = this.o.extra;
+    return extra === undefined ? report : report.then((r) => ({ ...r, ...extra() }));
   }
 
   /** Probes that the state store still takes a write, then answers the current reasons. */

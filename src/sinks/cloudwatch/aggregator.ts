@@ -18,11 +18,14 @@
  *   policies' latest `disk.usage` events (df's Use%); before the first one, sampled from the probe
  *   at the interval end; left out when neither has a value. The outbox has no dimension besides
  *   VehicleId, so per-filesystem figures are on /metrics and in `status`.
+ * - CurrentLink, CellularBytesUsed: gauges from the latest link.state event (only with
+ *   upload.links); StalledUploads: the interval's sum, left out while it is 0 (a gap = none).
  */
-import type { TelemetryEvent } from '../../telemetry/events.js';
+import type { QueueByPriority, TelemetryEvent } from '../../telemetry/events.js';
 import type { MetricDatum } from '../../state/types.js';
 import type { DiskProbe } from './disk-probe.js';
 import { datum } from './encode.js';
+import { LINK_CODES } from '../../link/link-kind.js';
 
 export class MetricsAggregator {
   private bytesUploaded = 0;
@@ -37,6 +40,9 @@ export class MetricsAggregator {
   private deletedBytes = 0;
   private deletedNotUploaded = 0;
   private readonly diskByPath = new Map<string, number>();
+  private link: { code: number; cellularBytesUsed: number } | null = null;
+  private stalled = 0;
+  private byPriority: QueueByPriority | null = null;
 
   constructor(private readonly diskProbe: DiskProbe | null = null) {}
 
@@ -64,6 +70,13 @@ export class MetricsAggregator {
         this.queued = e.queued;
         this.oldestQueuedAt = e.oldestQueuedAt;
         this.bytesPending = e.bytesPending;
+        this.byPriority = e.byPriority ?? this.byPriority;
+        break;
+      case 'link.state':
+        this.link = { code: LINK_CODES[e.link], cellularBytesUsed: e.cellularBytesUsed };
+        break;
+      case 'upload.stalled':
+        this.stalled += 1;
         break;
       default:
         return;
@@ -97,6 +110,17 @@ export class MetricsAggregator {
       const age = this.queued > 0 && this.oldestQueuedAt !== null ? Math.max(0, Math.round((end - this.oldestQueuedAt) / 1000)) : 0;
       out.push(datum('OldestPendingAgeSeconds', age, end));
     }
+    if (this.link !== null) {
+      out.push(datum('CurrentLink', this.link.code, end), datum('CellularBytesUsed', this.link.cellularBytesUsed, end));
+    }
+    if (this.stalled > 0) out.push(datum('StalledUploads', this.stalled, end));
+    const q = this.byPriority;
+    if (q !== null) {
+      out.push(
+        datum('QueueDepthHigh', q.high.files, end), datum('QueueDepthNormal', q.normal.files, end), datum('QueueDepthLow', q.low.files, end),
+        datum('BytesQueuedHigh', q.high.bytes, end), datum('BytesQueuedNormal', q.normal.bytes, end), datum('BytesQueuedLow', q.low.bytes, end),
+      );
+    }
     const disk = this.diskByPath.size > 0 ? Math.max(...this.diskByPath.values()) : this.sampleDisk();
     if (disk !== null) out.push(datum('DiskUsagePercent', Math.round(disk * 100) / 100, end));
     return out;
@@ -111,6 +135,7 @@ export class MetricsAggregator {
     this.deletedFiles = 0;
     this.deletedBytes = 0;
     this.deletedNotUploaded = 0;
+    this.stalled = 0;
     this.activity = false;
   }
 

@@ -22,7 +22,27 @@ export const METRICS = {
   DeletedNotUploadedCount: 'Count',
 } as const satisfies Record<string, MetricDatum['unit']>;
 
-export type MetricName = keyof typeof METRICS;
+/**
+ * Link-policy metrics (upload.links): CurrentLink is a code (LINK_CODES in link/link-kind.ts:
+ * 0 offline, 1 wired, 2 wifi, 3 cellular), CellularBytesUsed the month's metered bytes;
+ * StalledUploads counts uploads the stall watchdog aborted in the interval. QueueDepth<P> and
+ * BytesQueued<P> per priority (one metric name per level: the outbox carries no extra dimension).
+ */
+export const LINK_METRICS = {
+  CurrentLink: 'None',
+  CellularBytesUsed: 'Bytes',
+  StalledUploads: 'Count',
+  QueueDepthHigh: 'Count',
+  QueueDepthNormal: 'Count',
+  QueueDepthLow: 'Count',
+  BytesQueuedHigh: 'Bytes',
+  BytesQueuedNormal: 'Bytes',
+  BytesQueuedLow: 'Bytes',
+} as const satisfies Record<string, MetricDatum['unit']>;
+
+export type MetricName = keyof typeof METRICS | keyof typeof LINK_METRICS;
+
+const UNITS: Record<MetricName, MetricDatum['unit']> = { ...METRICS, ...LINK_METRICS };
 
 export const DIMENSION_NAME = 'VehicleId';
 
@@ -34,7 +54,7 @@ export const MAX_REQUEST_BYTES = 900_000;
 export const MAX_AGE_MS = 14 * 24 * 3_600_000;
 
 export function datum(name: MetricName, value: number, timestamp: number): MetricDatum {
-  return { name, unit: METRICS[name], value, timestamp };
+  return { name, unit: UNITS[name], value, timestamp };
 }
 
 export interface EncodeContext {

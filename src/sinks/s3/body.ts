@@ -30,13 +30,16 @@ export async function sendFileBody<Cmd, Out>(req: StreamRequest<Cmd>): Promise<O
     end: req.end,
     highWaterMark: BODY_HIGH_WATER_MARK,
   });
-  const body = req.throttle ? req.throttle.wrap(file) : file;
   const local = new AbortController();
   let bodyError: unknown;
   const onBodyError = (err: unknown): void => {
     bodyError ??= err;
     local.abort(err);
   };
+  const throttled = req.throttle ? req.throttle.wrap(file) : file;
+  // Byte metering and the stall watchdog (sinks/transfer-watch.ts) ride on the shared throttle.
+  const watched = req.throttle?.observer?.observe(throttled, onBodyError) ?? null;
+  const body = watched?.body ?? throttled;
   body.on('error', onBodyError);
   // The caller's signal is linked by hand rather than with AbortSignal.any(): the listener is
   // removed when the request ends, so a daemon-wide signal never accumulates per-request state.
@@ -50,8 +53,10 @@ export async function sendFileBody<Cmd, Out>(req: StreamRequest<Cmd>): Promise<O
   } catch (err) {
     throw bodyError ?? err;
   } finally {
+    watched?.release();
     outer?.removeEventListener('abort', onOuterAbort);
     if (!body.destroyed) body.destroy();
+    if (!throttled.destroyed) throttled.destroy();
     if (!file.destroyed) file.destroy();
     // Late errors (e.g. from destroy) must not become unhandled 'error' events.
     body.on('error', () => undefined);

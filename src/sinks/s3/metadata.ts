@@ -40,7 +40,7 @@ function ascii(v: string): string {
   return PRINTABLE.test(v) ? v : v.replace(/[^\x20-\x7e]/g, '?');
 }
 
-function metadataBytes(m: Record<string, string>): number {
+export function metadataBytes(m: Record<string, string>): number {
   let n = 0;
   for (const [k, v] of Object.entries(m)) n += Buffer.byteLength(`x-amz-meta-${k}`) + Buffer.byteLength(v);
   return n;

@@ -52,3 +52,18 @@ export function input(over: Partial<EnqueueInput> & { path?: string } = {}): Enq
 
 /** A multipart resume proof with plausible values. */
 export const PROOF = { codec: 'gzip', codecLevel: 6, codecVersion: 'zlib test', outputSha256: 'b3V0cHV0' } as const;
+
+/** Registers a fresh store per test (mocha hooks) and returns a getter for it. */
+export function useFreshStore(): () => StateStore {
+  let dir = '';
+  let store: StateStore | null = null;
+  beforeEach(() => {
+    dir = tempDir();
+    store = open(dir);
+  });
+  afterEach(() => {
+    store?.close();
+    removeDir(dir);
+  });
+  return () => store!;
+}

@@ -1,0 +1,235 @@
+/**
+ * Keeps the link policy in force on a running daemon: probes the link every
+ * `probe_interval_seconds` (and soon after an upload error), follows the bandwidth timetable's
+ * boundaries, meters bytes sent over cellular, and turns all of it into two outputs:
+ *
+ *   probe ─┐
+ *   clock ─┼─► decideLink() ─► admit()  (the dispatcher's priority gate; revoke on tightening)
+ *   bytes ─┘                 └► throttle.setRate(lowest of max_mbps, link cap, timetable)
+ *
+ * With neither `upload.links` nor `upload.bandwidth.schedule` set it runs no timer and only
+ * keeps the throttle at max_mbps, exactly as before these keys existed.
+ */
+import type { Config } from '../config/types.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Timers } from '../pipeline/dispatcher.js';
+import type { PriorityRank } from '../priority/priority.js';
+import { CellularBudget, type BudgetSnapshot, type BudgetStore } from './cellular-budget.js';
+import { InterfaceMap, type LinkKind } from './link-kind.js';
+import { decideLink, type LinkDecision } from './link-policy.js';
+import { probeLink, realProbeIo, type ProbeIo } from './link-probe.js';
+import { Timetable } from './timetable.js';
+import { LINK_STATE_META_KEY } from './status-fields.js';
+
+/** An upload error re-probes at most this often (a burst of failures is one probe). */
+const ERROR_PROBE_GAP_MS = 2000;
+
+export interface RateTarget {
+  readonly bytesPerSecond: number | null;
+  setRate(bytesPerSecond: number | null): void;
+}
+
+export interface LinkControllerOptions {
+  readonly config: Config;
+  readonly budgetStore: BudgetStore;
+  readonly throttle: RateTarget;
+  readonly logger: Logger;
+  readonly timers: Timers;
+  /** The decision changed: `tightened` when something allowed before no longer is. */
+  readonly onChange: (decision: LinkDecision, tightened: boolean) => void;
+  readonly io?: ProbeIo;
+}
+
+export interface LinkStatus {
+  readonly link: LinkKind | null;
+  readonly iface: string | null;
+  readonly restriction: string | null;
+  readonly bytesPerSecond: number | null;
+  readonly budget: BudgetSnapshot | null;
+  readonly lastProbeAt: number | null;
+  readonly lastProbeError: string | null;
+}
+
+export class LinkController {
+  private config: Config;
+  private map: InterfaceMap;
+  private timetable: Timetable;
+  private readonly budget: CellularBudget;
+  private readonly io: ProbeIo;
+  /** Before the first probe answers the link is unknown: assume metered. */
+  private link: LinkKind = 'cellular';
+  private iface: string | null = null;
+  private probed = false;
+  private lastProbeAt: number | null = null;
+  private lastProbeError: string | null = null;
+  private warnedUnmapped = new Set<string>();
+  private decision: LinkDecision;
+  private probeTimer: unknown = null;
+  private clockTimer: unknown = null;
+  private probing: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly o: LinkControllerOptions) {
+    this.config = o.config;
+    this.io = o.io ?? realProbeIo;
+    this.map = new InterfaceMap(this.config.upload.links?.interfaces ?? []);
+    this.timetable = new Timetable(this.config.upload.bandwidth.schedule ?? []);
+    this.budget = new CellularBudget(o.budgetStore, this.config.upload.links?.cellularBudgetBytesPerMonth ?? null, () => o.timers.now());
+    this.decision = this.decide();
+  }
+
+  private get links() {
+    return this.config.upload.links;
+  }
+
+  /** First probe (awaited, so the first claim already knows the link), then the timers. */
+  async start(): Promise<void> {
+    if (this.links !== undefined) await this.probe();
+    this.refresh();
+    this.armProbe();
+    this.armClock();
+  }
+
+  /** The dispatcher's gate: least urgent rank that may be sent now, null = none. */
+  admit(): PriorityRank | null {
+    return this.decision.maxPriority;
+  }
+
+  /** Bytes that went on the wire (the transfer observer); metered while the link is cellular. */
+  recordBytes(bytes: number): void {
+    if (this.closed || this.links === undefined || this.link !== 'cellular') return;
+    const before = this.budget.level();
+    this.budget.record(bytes);
+    if (this.budget.level() !== before) this.refresh();
+  }
+
+  /** An upload failed: the link may have changed under it. */
+  probeSoon(): void {
+    if (this.links === undefined || this.closed || this.probing !== null) return;
+    if (this.lastProbeAt !== null && this.o.timers.now() - this.lastProbeAt < ERROR_PROBE_GAP_MS) return;
+    void this.probe().then(() => this.refresh());
+  }
+
+  /** A reload: new interfaces, policy, budget, timetable or max_mbps take effect now. */
+  async apply(next: Config): Promise<void> {
+    const hadLinks = this.links !== undefined;
+    this.config = next;
+    this.map = new InterfaceMap(next.upload.links?.interfaces ?? []);
+    this.timetable = new Timetable(next.upload.bandwidth.schedule ?? []);
+    this.budget.setLimit(next.upload.links?.cellularBudgetBytesPerMonth ?? null);
+    if (this.links !== undefined && (!hadLinks || !this.probed)) await this.probe();
+    this.refresh();
+    this.armProbe();
+    this.armClock();
+  }
+
+  status(): LinkStatus {
+    return {
+      link: this.links === undefined ? null : this.link,
+      iface: this.iface,
+      restriction: this.decision.restriction,
+      bytesPerSecond: this.decision.bytesPerSecond,
+      budget: this.links === undefined ? null : this.budget.snapshot(),
+      lastProbeAt: this.lastProbeAt,
+      lastProbeError: this.lastProbeError,
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.clear();
+    if (this.links !== undefined) this.budget.flush();
+  }
+
+  private decide(): LinkDecision {
+    const rate = this.timetable.empty ? undefined : this.timetable.entryAt(this.o.timers.now())!.bytesPerSecond;
+    return decideLink({
+      link: this.link,
+      links: this.links,
+      budget: this.budget.level(),
+      maxBytesPerSecond: this.config.upload.bandwidth.maxBytesPerSecond,
+      timetableRate: rate,
+    });
+  }
+
+  /** Recomputes the decision and applies it: throttle rate, and the dispatcher if it changed. */
+  private refresh(): void {
+    // A probe that answers after close() must not write to a state store that is closing.
+    if (this.closed) return;
+    const before = this.decision;
+    const next = this.decide();
+    this.decision = next;
+    if (this.o.throttle.bytesPerSecond !== next.bytesPerSecond) this.o.throttle.setRate(next.bytesPerSecond);
+    if (before.maxPriority === next.maxPriority && before.restriction === next.restriction) return;
+    const tightened = next.maxPriority === null || (before.maxPriority !== null && next.maxPriority < before.maxPriority);
+    this.o.logger.info(
+      { link: this.link, iface: this.iface, restriction: next.restriction, bytesPerSecond: next.bytesPerSecond },
+      next.restriction === null ? `link ${this.link}: uploading every priority` : `link ${this.link}: ${next.restriction}`,
+    );
+    this.o.budgetStore.set(LINK_STATE_META_KEY, JSON.stringify({ link: this.link, iface: this.iface, restriction: next.restriction, at: this.o.timers.now() }));
+    this.o.onChange(next, tightened);
+  }
+
+  private probe(): Promise<void> {
+    const links = this.links;
+    if (links === undefined) return Promise.resolve();
+    this.probing ??= probeLink(links, this.map, this.io)
+      .then((r) => {
+        if (this.closed) return;
+        this.lastProbeAt = this.o.timers.now();
+        if (!r.ok) {
+          if (this.lastProbeError !== r.error) this.o.logger.warn(`link probe failed, keeping link ${this.link}: ${r.error}`);
+          this.lastProbeError = r.error;
+          return;
+        }
+        this.lastProbeError = null;
+        this.probed = true;
+        if (!r.mapped && r.iface !== null && !this.warnedUnmapped.has(r.iface)) {
+          this.warnedUnmapped.add(r.iface);
+          this.o.logger.warn({ iface: r.iface }, `interface ${r.iface} matches no upload.links.interfaces entry nor a built-in name: treated as cellular (metered); map it in upload.links.interfaces`);
+        }
+        this.link = r.link;
+        this.iface = r.iface;
+        this.budget.flush();
+      })
+      .finally(() => {
+        this.probing = null;
+      });
+    return this.probing;
+  }
+
+  private armProbe(): void {
+    if (this.probeTimer !== null) this.o.timers.clearTimeout(this.probeTimer);
+    this.probeTimer = null;
+    const links = this.links;
+    if (links === undefined || this.closed) return;
+    this.probeTimer = this.o.timers.setTimeout(() => {
+      this.probeTimer = null;
+      void this.probe().then(() => {
+        this.refresh();
+        this.armProbe();
+      });
+    }, links.probeIntervalSeconds * 1000);
+  }
+
+  /** Wakes at the next timetable boundary and re-applies the rate. */
+  private armClock(): void {
+    if (this.clockTimer !== null) this.o.timers.clearTimeout(this.clockTimer);
+    this.clockTimer = null;
+    if (this.timetable.empty || this.closed) return;
+    const now = this.o.timers.now();
+    const at = this.timetable.nextChangeAt(now);
+    this.clockTimer = this.o.timers.setTimeout(() => {
+      this.clockTimer = null;
+      this.refresh();
+      this.armClock();
+    }, Math.max(1000, at - now));
+  }
+
+  private clear(): void {
+    if (this.probeTimer !== null) this.o.timers.clearTimeout(this.probeTimer);
+    if (this.clockTimer !== null) this.o.timers.clearTimeout(this.clockTimer);
+    this.probeTimer = null;
+    this.clockTimer = null;
+  }
+}

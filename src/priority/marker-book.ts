@@ -1,0 +1,66 @@
+/**
+ * The running daemon's view of the incident markers (priority/markers.ts): answers "is this mtime
+ * marked?" for intake and "which marker metadata goes on this object?" for the uploader, re-reading
+ * the meta table at most once per second (the `mark` command writes it from another process), and
+ * turns a queued marker file (`upload.markers.pattern`) into a new marker.
+ */
+import { basename } from 'node:path';
+import type Database from 'better-sqlite3';
+import type { UploadConfig } from '../config/types.js';
+import { compileGlob } from '../pipeline/glob.js';
+import { MAX_USER_METADATA_BYTES, metadataBytes } from '../sinks/s3/metadata.js';
+import { addMarker, markerFor, markerMetadata, raiseWindow, readMarkers, type Marker, type MarkerStore } from './markers.js';
+
+const REREAD_MS = 1000;
+
+export class MarkerBook {
+  private cache: readonly Marker[] = [];
+  private readAt = -Infinity;
+  private matcher: { pattern: string; match: (name: string) => boolean } | null = null;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly store: MarkerStore,
+    private readonly now: () => number,
+  ) {}
+
+  markers(): readonly Marker[] {
+    const t = this.now();
+    if (t - this.readAt >= REREAD_MS || t < this.readAt) {
+      this.cache = readMarkers(this.store);
+      this.readAt = t;
+    }
+    return this.cache;
+  }
+
+  marked(mtimeMs: number): boolean {
+    return markerFor(this.markers(), mtimeMs) !== null;
+  }
+
+  /** `meta` plus the marker's time and reason when a marker covers the file and they fit S3's 2 KiB. */
+  withMarker(meta: Record<string, string>, mtimeMs: number): Record<string, string> {
+    const m = markerFor(this.markers(), mtimeMs);
+    if (m === null) return meta;
+    const out = { ...meta, ...markerMetadata(m) };
+    return metadataBytes(out) <= MAX_USER_METADATA_BYTES ? out : meta;
+  }
+
+  /**
+   * A file was queued: if it is a marker file, set a marker around now and raise the queued
+   * files in its window. Returns the marker set, or null.
+   */
+  onQueued(path: string, markers: UploadConfig['markers']): { marker: Marker; raised: number } | null {
+    if (markers === undefined) return null;
+    if (this.matcher?.pattern !== markers.pattern) this.matcher = { pattern: markers.pattern, match: compileGlob(markers.pattern) };
+    if (!this.matcher.match(basename(path))) return null;
+    const at = this.now();
+    const result = this.db
+      .transaction(() => {
+        const marker = addMarker(this.store, { at, reason: `marker file ${path}`, from: at - markers.beforeMs, to: at + markers.afterMs }, at);
+        return { marker, raised: raiseWindow(this.db, marker.from, marker.to) };
+      })
+      .immediate();
+    this.readAt = -Infinity;
+    return result;
+  }
+}

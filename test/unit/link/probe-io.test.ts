@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { stringify } from 'yaml';
+import { realProbeIo } from '../../../src/link/link-probe.js';
+import { readLinkStatusFields } from '../../../src/link/status-fields.js';
+import { markCommand } from '../../../src/cli/mark.js';
+import { migrate, MIGRATIONS } from '../../../src/state/migrations.js';
+import { DB_FILE } from '../../../src/state/store.js';
+import { minimal } from '../config/helpers.js';
+import { removeDir, tempDir } from '../state/helpers.js';
+
+describe('link probe I/O, status fields and mark against old databases', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir('tvm-probe-io-');
+  });
+  afterEach(() => removeDir(dir));
+
+  it('runs a probe command through the shell and reads a route file', async () => {
+    expect(await realProbeIo.run('echo wwan0', 5000)).to.equal('wwan0\n');
+    writeFileSync(join(dir, 'route'), 'x');
+    expect(await realProbeIo.readFile(join(dir, 'route'))).to.equal('x');
+  });
+
+  it('rejects a probe command that fails', async () => {
+    let failed = false;
+    await realProbeIo.run('exit 3', 5000).catch(() => (failed = true));
+    expect(failed).to.equal(true);
+  });
+
+  it('reads nothing from a version 1 database or damaged meta values', () => {
+    const db = new Database(':memory:');
+    migrate(db, ':memory:', MIGRATIONS.slice(0, 1));
+    db.prepare("INSERT INTO meta (key, value) VALUES ('link_state', '{oops'), ('cellular_budget', '[]')").run();
+    expect(readLinkStatusFields(db)).to.deep.equal({ queueByPriority: null, cellularBudget: null, link: null });
+    db.close();
+  });
+
+  it('refuses to mark a database this release has not upgraded yet, saying what to do', async () => {
+    mkdirSync(join(dir, 'state'));
+    const db = new Database(join(dir, 'state', DB_FILE));
+    migrate(db, 'x', MIGRATIONS.slice(0, 1));
+    db.close();
+    writeFileSync(join(dir, 'config.yaml'), stringify({ ...minimal(), state_dir: join(dir, 'state') }));
+    const err: string[] = [];
+    const code = await markCommand({ out: () => undefined, err: (s) => void err.push(s), env: {} }, { config: join(dir, 'config.yaml') });
+    expect(code).to.equal(1);
+    expect(err.join()).to.contain('schema version 1').and.contain('start the daemon of this release once');
+  });
+});
