@@ -8,16 +8,14 @@
  * itself (it owns the queue), so the daemon is asked with SIGUSR2 (owner-checked, see
  * daemon-pid.ts) and runs Daemon.runDeletionPass.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { buildDeletion, type DeletionProbes } from '../deletion/build.js';
 import { runDeletionPass, type PassReport } from '../deletion/pass.js';
+import { dryRunReadOnly } from '../deletion/dry-run.js';
 import { gib } from '../deletion/status.js';
 import { ErrorCodes, TvmError } from '../errors.js';
-import { DB_FILE, openStateStore } from '../state/store.js';
+import { openStateStore } from '../state/store.js';
 import { Telemetry } from '../telemetry/events.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { EXIT_OK } from './exit-codes.js';
@@ -47,7 +45,7 @@ export async function cleanupCommand(io: CliIo, opts: CleanupOptions): Promise<n
     }
     // Warnings (a file that cannot be unlinked) go to stderr; the report goes to stdout.
     const logger = createLogger({ level: 'warn', pretty: false, destination: { write: (s: string) => io.err(s) } });
-    const report = pid !== null ? await dryRunBeside(config, logger, opts.probes) : await standalone(config, logger, dryRun, opts.probes);
+    const report = pid !== null ? await dryRunReadOnly(config, logger, opts.probes) : await standalone(config, logger, dryRun, opts.probes);
     io.out(opts.json ? JSON.stringify(toJson(report), null, 2) : formatReport(report).join('\n'));
     return EXIT_OK;
   } catch (err) {
@@ -69,20 +67,6 @@ async function standalone(config: Config, logger: Logger, dryRun: boolean, probe
   }
 }
 
-/** A daemon owns the state: read it without a lock, change nothing. */
-async function dryRunBeside(config: Config, logger: Logger, probes: DeletionProbes = {}): Promise<PassReport> {
-  const dbPath = join(config.stateDir, DB_FILE);
-  if (!existsSync(dbPath)) throw new TvmError(ErrorCodes.STATE_UNAVAILABLE, `no state database at ${dbPath}`);
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  try {
-    const { pass } = buildDeletion({
-      config, db, dbPath, enqueue: () => undefined, telemetry: new Telemetry(logger), logger, now: Date.now, dryRun: true, ...probes,
-    });
-    return await runDeletionPass(pass, { trigger: 'cleanup', forceAgeBased: true });
-  } finally {
-    db.close();
-  }
-}
 
 export function formatReport(r: PassReport): string[] {
   const verb = r.dryRun ? 'would delete' : 'deleted';

@@ -96,7 +96,7 @@ state_dir: ${dir}/state
       expect(step(doc, 'directory-0').detail).to.match(/^readable and writable/);
       expect(step(doc, 'directory-1').detail).to.match(/^does not exist yet/);
       expect(step(doc, 'disk').detail).to.include(`${dir}/state`);
-      expect(step(doc, 'deletion-dry-run')).to.deep.include({ status: 'skip', detail: 'not available in this build: there is no deletion planner to dry-run yet' });
+      expect(step(doc, 'deletion-dry-run')).to.deep.include({ status: 'skip', detail: `no state database in ${dir}/state yet: the daemon has not run` });
       const left = await server.client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${VID}/` }));
       expect(left.KeyCount ?? 0, 'probe objects left in the bucket').to.equal(0);
     });

@@ -1,3 +1,11 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../../src/config/load.js';
+import type { Config } from '../../../src/config/types.js';
+import { openStateStore } from '../../../src/state/store.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
+import { filesDiskIo, writeFile } from '../deletion/helpers.js';
 import { expect } from 'chai';
 import { clockSkewStep, MAX_SKEW_MS } from '../../../src/doctor/clock-skew.js';
 import { cloudWatchAlarmsStep, cloudWatchPublishStep, PROBE_METRIC } from '../../../src/doctor/cloudwatch.js';
@@ -95,7 +103,30 @@ describe('doctor/CloudWatch', () => {
 });
 
 describe('doctor/deletion dry run', () => {
-  it('says it is not available in this build instead of passing', async () => {
-    expect(await deletionDryRunStep.run(context())).to.deep.equal({ status: 'skip', detail: 'not available in this build: there is no deletion planner to dry-run yet' });
+  let root: string;
+  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'tvm-doctor-del-'))));
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  const cfg = (): Config =>
+    parseConfig(
+      `vehicle_id: car-7\nlog_directories: [{path: ${root}/logs, source: ros}]\ns3: {bucket: tvm-bucket, region: eu-west-1}\nupload: {schedule: "02:00"}\n` +
+        `deletion: {after_upload: {enabled: true, keep_days: 0}, age_based: {enabled: false}}\ndisk: {reserved_gb: 1}\nstate_dir: ${root}/state\n`,
+      { env: {} },
+    );
+
+  it('is skipped, saying why, before the daemon has run once', async () => {
+    expect(await deletionDryRunStep.run(context({ config: cfg() }))).to.deep.equal({ status: 'skip', detail: `no state database in ${root}/state yet: the daemon has not run` });
+  });
+
+  it('says what the policies would delete now, and deletes nothing', async () => {
+    const c = cfg();
+    const path = join(root, 'logs', 'old.log');
+    const mtime = Date.now() - 3_600_000;
+    writeFile(path, 1000, mtime);
+    const store = openStateStore({ dir: c.stateDir, logger: silentLogger() });
+    store.files.importUploaded({ path, source: 'ros', relPath: 'old.log', size: 1000, mtimeMs: mtime, uploadedAt: mtime, objectKey: 'k' });
+    store.close();
+    const r = await deletionDryRunStep.run(context({ config: c, diskIo: filesDiskIo(join(root, 'logs'), 1e9) }));
+    expect(r).to.deep.equal({ status: 'pass', detail: 'would delete 1 files (1000 bytes) now: after_upload 1' });
+    expect(existsSync(path)).to.equal(true);
   });
 });
