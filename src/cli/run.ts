@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon.js';
 import { createLogger, normaliseLevel } from '../telemetry/logger.js';
 import { ErrorCodes, TvmError } from '../errors.js';
+import { currentNodeSupport, logRuntimeSupport } from '../runtime/node-support.js';
 import { EXIT_OK } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
 
@@ -26,6 +27,7 @@ export async function runCommand(io: CliIo, opts: RunOptions): Promise<number> {
     }
     const config = loadConfig(opts.config, { env: io.env });
     const logger = createLogger({ level });
+    logRuntimeSupport(logger, currentNodeSupport());
     daemon = await Daemon.start({ config, logger, env: io.env });
     return await new Promise<number>((resolve) => {
       let stopping = false;

@@ -53,8 +53,6 @@ export function createCloudWatchClient(
   env: NodeJS.ProcessEnv = process.env,
   options: CloudWatchClientOptions = {},
 ): CreatedCloudWatchClient {
-  // Same reason as the S3 client: the pinned SDK would print a Node-version warning per client.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = resolveCloudWatchEndpoint(env);
   const custom = endpoint !== null;
   const ca = readCaBundle(env);
