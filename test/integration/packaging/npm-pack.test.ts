@@ -1,0 +1,59 @@
+/**
+ * The npm package as an operator gets it: `npm pack`, `npm install -g --prefix <scratch>` of the
+ * tarball (production dependencies only, from the registry), and the installed `tvm-upload`
+ * running the compiled dist/ against s3rver. No other test runs the compiled code.
+ */
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
+import { mustExec, PACKAGE, packTarball, smokeTestInstalledCli } from '../../support/packaged-cli.js';
+
+describe('npm package (pack, install -g into a scratch prefix, run against s3rver)', function () {
+  // Installing compiles better-sqlite3 from source; slow on a loaded 2-core machine.
+  this.timeout(900_000);
+  let scratch: string;
+  let tarball: string;
+  let server: S3TestServer;
+
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'tvm-npm-pack-'));
+    tarball = await packTarball(scratch);
+    server = await startS3rver();
+    await server.bucket('tvm-packaged');
+  });
+  after(async () => {
+    await server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('packs the compiled dist/, the launcher and the docs, and no sources or demo', async () => {
+    const files = (await mustExec('tar', ['-tzf', tarball])).stdout.split('\n').filter((f) => f !== '');
+    expect(files).to.include.members([
+      'package/package.json',
+      'package/bin/tvm-upload.js',
+      'package/dist/main.js',
+      'package/dist/workers/compress.worker.js',
+      'package/packaging/tvm-upload.service',
+      'package/README.md',
+    ]);
+    expect(files.filter((f) => f.startsWith('package/src/') || f.startsWith('package/test/'))).to.deep.equal([]);
+    // The demo imports s3rver, a dev dependency the installed package does not have.
+    expect(files.filter((f) => f.startsWith('package/dist/demo/'))).to.deep.equal([]);
+  });
+
+  it('installs globally and runs --version, check-config and run from dist/, without dev dependencies', async () => {
+    const prefix = join(scratch, 'prefix');
+    await mustExec('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball]);
+    const bin = join(prefix, 'bin', 'tvm-upload');
+    expect(readlinkSync(bin)).to.match(/tvm-upload\/bin\/tvm-upload\.js$/);
+    const app = join(prefix, 'lib', 'node_modules', PACKAGE.name);
+    expect(existsSync(join(app, 'dist', 'main.js'))).to.equal(true);
+    // bin/ would fall back to tsx only without dist/; tsx is a dev dependency and must be absent.
+    expect(existsSync(join(app, 'node_modules', 'tsx')), 'tsx installed with the package').to.equal(false);
+    expect(existsSync(join(app, 'node_modules', 's3rver')), 's3rver installed with the package').to.equal(false);
+    const work = join(scratch, 'work');
+    await smokeTestInstalledCli(bin, server, 'tvm-packaged', work);
+  });
+});
