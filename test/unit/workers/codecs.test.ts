@@ -72,6 +72,23 @@ describe('workers/codecs', () => {
     expect(defaultZstdSource.builtin?.name ?? null).to.equal(has ? 'node:zlib' : null);
   });
 
+  it('asks node:zlib for the level and the frame checksum, in stream and one-shot', () => {
+    const seen: unknown[] = [];
+    const fakeZlib = {
+      constants: { ZSTD_c_compressionLevel: 100, ZSTD_c_checksumFlag: 201 },
+      createZstdCompress: (o: unknown) => (seen.push(['stream', o]), 'a stream'),
+      zstdCompressSync: (b: Uint8Array, o: unknown) => (seen.push(['once', b.length, o]), Buffer.from('frame')),
+    };
+    const backend = zlibZstdBackend(fakeZlib)!;
+    expect(backend.name).to.equal('node:zlib');
+    expect(backend.createStream(7)).to.equal('a stream');
+    expect(backend.compress(Buffer.alloc(3), 9).toString()).to.equal('frame');
+    expect(seen).to.deep.equal([
+      ['stream', { params: { 100: 7, 201: 1 }, chunkSize: 64 * 1024 }],
+      ['once', 3, { params: { 100: 9, 201: 1 } }],
+    ]);
+  });
+
   it('finds no built-in zstd in a zlib without it', () => {
     expect(zlibZstdBackend({ createGzip: () => null })).to.equal(null);
     expect(zlibZstdBackend({ createZstdCompress: () => null, zstdCompressSync: () => null })).to.equal(null);
