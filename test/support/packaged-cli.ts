@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -50,6 +50,32 @@ export async function packTarball(dir: string): Promise<string> {
   const tgz = readdirSync(dir).filter((f) => f.endsWith('.tgz'));
   expect(tgz, 'npm pack wrote one tarball').to.deep.equal([`${PACKAGE.name}-${PACKAGE.version}.tgz`]);
   return join(dir, tgz[0]!);
+}
+
+/** The native addons of the package and how prebuild-install names their prebuilt tarballs. */
+const ADDONS = [
+  { name: 'better-sqlite3', file: 'better_sqlite3.node', runtime: () => `node-v${process.versions.modules}` },
+  { name: 'zstd-napi', file: 'binding.node', runtime: () => 'napi-v8' },
+];
+
+/**
+ * Environment for `npm install` that serves the checkout's own compiled addons as prebuilt
+ * binaries (prebuild-install's local mirror, what an offline fleet mirror would serve), instead of
+ * compiling sqlite from source again for minutes: the same versions, built for this Node. The
+ * install scripts still run and still fall back to node-gyp when a tarball is missing.
+ */
+export async function localPrebuildsEnv(dir: string): Promise<NodeJS.ProcessEnv> {
+  mkdirSync(dir, { recursive: true });
+  const env: NodeJS.ProcessEnv = {};
+  for (const addon of ADDONS) {
+    const pkgDir = join(ROOT, 'node_modules', addon.name);
+    if (!existsSync(join(pkgDir, 'build', 'Release', addon.file))) continue;
+    const { version } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string };
+    const tarball = `${addon.name}-v${version}-${addon.runtime()}-${process.platform}-${process.arch}.tar.gz`;
+    await mustExec('tar', ['-czf', join(dir, tarball), '-C', pkgDir, `build/Release/${addon.file}`]);
+    env[`npm_config_${addon.name.replace(/[^a-zA-Z0-9]/g, '_')}_local_prebuilds`] = dir;
+  }
+  return env;
 }
 
 /** Credentials for s3rver only, and nothing from the machine's AWS configuration. */

@@ -1,17 +1,18 @@
 /**
  * The npm package as an operator gets it: `npm pack`, `npm install -g --prefix <scratch>` of the
- * tarball (production dependencies only, from the registry), and the installed `tvm-upload`
- * running the compiled dist/ against s3rver. No other test runs the compiled code.
+ * tarball (production dependencies only, from the registry; the native addons from local
+ * prebuilt tarballs of this checkout's build, see localPrebuildsEnv), and the installed
+ * `tvm-upload` running the compiled dist/ against s3rver.
  */
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
-import { mustExec, PACKAGE, packTarball, smokeTestInstalledCli } from '../../support/packaged-cli.js';
+import { localPrebuildsEnv, mustExec, PACKAGE, packTarball, smokeTestInstalledCli } from '../../support/packaged-cli.js';
 
 describe('npm package (pack, install -g into a scratch prefix, run against s3rver)', function () {
-  // Installing compiles better-sqlite3 from source; slow on a loaded 2-core machine.
+  // Generous: npm resolves every production dependency, on a loaded 2-core machine.
   this.timeout(900_000);
   let scratch: string;
   let tarball: string;
@@ -45,7 +46,8 @@ describe('npm package (pack, install -g into a scratch prefix, run against s3rve
 
   it('installs globally and runs --version, check-config and run from dist/, without dev dependencies', async () => {
     const prefix = join(scratch, 'prefix');
-    await mustExec('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball]);
+    const env = await localPrebuildsEnv(join(scratch, 'prebuilds'));
+    await mustExec('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', tarball], { env });
     const bin = join(prefix, 'bin', 'tvm-upload');
     expect(readlinkSync(bin)).to.match(/tvm-upload\/bin\/tvm-upload\.js$/);
     const app = join(prefix, 'lib', 'node_modules', PACKAGE.name);
