@@ -108,6 +108,44 @@ describe('Debian package (make deb, extracted into a scratch root)', function ()
     expect(existsSync(state)).to.equal(false);
   });
 
+  it('postinst: creates the user and state dir, starts nothing on a fresh install, restarts an enabled service after an upgrade', async () => {
+    // The script with its paths moved into the scratch root and the system commands replaced by
+    // stubs that record their arguments (install also creates the directory, chown does nothing).
+    const state = join(scratch, 'pi-state');
+    const running = join(scratch, 'pi-systemd');
+    const stubs = join(scratch, 'pi-stubs');
+    const log = join(scratch, 'pi-calls.log');
+    await mustExec('mkdir', ['-p', running, stubs]);
+    const stub = (name: string, body = '') =>
+      writeFileSync(join(stubs, name), `#!/bin/sh\necho "${name} $*" >> "${log}"\n${body}\nexit 0\n`, { mode: 0o755 });
+    stub('adduser');
+    stub('chown');
+    stub('systemctl');
+    stub('install', 'for last; do :; done; mkdir -p "$last"');
+    writeFileSync(join(stubs, 'getent'), `#!/bin/sh\n[ -f "${join(scratch, 'pi-user-exists')}" ]\n`, { mode: 0o755 });
+    const script = join(scratch, 'postinst-scratch');
+    writeFileSync(script, readFileSync(join(control, 'postinst'), 'utf8').replaceAll('/var/lib/tvm-upload', state)
+      .replaceAll('/etc/tvm-upload', join(root, 'etc/tvm-upload')).replaceAll('/run/systemd/system', running));
+    const env = { PATH: `${stubs}:${process.env.PATH}` };
+    const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+
+    const fresh = await mustExec('sh', [script, 'configure'], { env });
+    expect(calls().filter((c) => c.startsWith('adduser'))).to.have.length(1);
+    expect(calls()[0]).to.match(/^adduser --system --group .*tvm-upload$/);
+    expect(existsSync(state), 'state dir created').to.equal(true);
+    expect(calls()).to.include(`chown root:tvm-upload ${join(root, 'etc/tvm-upload/environment')}`);
+    expect(statSync(join(root, 'etc/tvm-upload/environment')).mode & 0o777).to.equal(0o640);
+    expect(calls()).to.include('systemctl daemon-reload');
+    expect(calls().filter((c) => c.startsWith('systemctl start')), 'no start on a fresh install').to.deep.equal([]);
+    expect(fresh.stdout).to.include('CHANGE-ME');
+
+    rmSync(log);
+    writeFileSync(join(scratch, 'pi-user-exists'), '');
+    await mustExec('sh', [script, 'configure', '0.0.9'], { env });
+    expect(calls().filter((c) => c.startsWith('adduser') || c.startsWith('install')), 'user and state dir exist').to.deep.equal([]);
+    expect(calls()).to.include.members(['systemctl is-enabled --quiet tvm-upload.service', 'systemctl start tvm-upload.service']);
+  });
+
   it('ships a unit that runs /usr/bin/tvm-upload and passes systemd-analyze verify', async () => {
     const unitText = readFileSync(join(root, 'lib/systemd/system/tvm-upload.service'), 'utf8');
     expect(unitText).to.match(/^ExecStart=\/usr\/bin\/tvm-upload run --config \/etc\/tvm-upload\/config\.yaml$/m);
