@@ -128,6 +128,10 @@ export async function smokeTestInstalledCli(bin: string, server: S3TestServer, b
   const d = new DaemonProcess(spawn(bin, ['run', '--config', config], { cwd: dir, env: childEnv(S3RVER_ENV), stdio: ['ignore', 'pipe', 'pipe'] }));
   try {
     await d.waitFor((l) => l.msg === 'tvm-upload running', 'start', 120_000);
+    // The start-up log states the runtime verdict (a warning when out of support).
+    const runtime = d.lines.find((l) => l.node === process.version);
+    expect(runtime, 'a start-up line naming the Node version').to.not.equal(undefined);
+    expect(runtime!.msg).to.match(new RegExp(`^Node ${process.versions.node.replaceAll('.', '\\.')}`));
     const content = Buffer.from(`packaged daemon ${PACKAGE.version}\n`.repeat(200));
     writeFileSync(join(dir, 'logs', 'smoke.log'), content);
     const up = await d.waitFor((l) => l.msg === 'uploaded', 'the upload of smoke.log', 120_000);

@@ -5,11 +5,11 @@
  * `tvm-upload` running the compiled dist/ against s3rver.
  */
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
-import { localPrebuildsEnv, mustExec, PACKAGE, packTarball, smokeTestInstalledCli } from '../../support/packaged-cli.js';
+import { exec, localPrebuildsEnv, mustExec, PACKAGE, packTarball, ROOT, smokeTestInstalledCli } from '../../support/packaged-cli.js';
 
 describe('npm package (pack, install -g into a scratch prefix, run against s3rver)', function () {
   // Generous: npm resolves every production dependency, on a loaded 2-core machine.
@@ -57,5 +57,22 @@ describe('npm package (pack, install -g into a scratch prefix, run against s3rve
     expect(existsSync(join(app, 'node_modules', 's3rver')), 's3rver installed with the package').to.equal(false);
     const work = join(scratch, 'work');
     await smokeTestInstalledCli(bin, server, 'tvm-packaged', work);
+  });
+});
+
+describe('bin/tvm-upload.js without dist/ and without tsx', () => {
+  it('says what is missing and how to get it, exit 1, instead of a module-not-found trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tvm-launcher-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      copyFileSync(join(ROOT, 'bin', 'tvm-upload.js'), join(dir, 'bin', 'tvm-upload.js'));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'tvm-upload', type: 'module' }));
+      const r = await exec(process.execPath, [join(dir, 'bin', 'tvm-upload.js'), '--version'], { cwd: dir });
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.equal(`tvm-upload: ${join(dir, 'dist', 'main.js')} is missing and tsx (a development dependency) is not installed: ` +
+        'install the packaged release, or run `npm ci && npm run build` in this checkout\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
