@@ -66,8 +66,11 @@ done
 ln -s ../lib/tvm-upload/bin/tvm-upload.js "$STAGE/usr/bin/tvm-upload"
 
 # The unit install.sh uses, pointed at the package's paths. The drop-in directory and
-# /etc/tvm-upload/environment work the same way (docs/OPERATIONS.md).
+# /etc/tvm-upload/environment work the same way (docs/OPERATIONS.md). The SDK's Node-version
+# warning is not silenced: the daemon logs its own runtime verdict, and both should be seen.
 sed -e 's|/opt/tvm-upload/bin/tvm-upload.js|/usr/bin/tvm-upload|' \
+    -e '/^# The pinned AWS SDK prints a Node-version notice/d' \
+    -e '/^Environment=AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=/d' \
     -e 's|file:/opt/tvm-upload/docs/|file:/usr/lib/tvm-upload/docs/|' \
     -e 's|^# Installed by packaging/install.sh as /etc/systemd/system/tvm-upload.service.|# Installed by the tvm-upload Debian package as /lib/systemd/system/tvm-upload.service.|' \
     packaging/tvm-upload.service >"$STAGE/lib/systemd/system/tvm-upload.service"

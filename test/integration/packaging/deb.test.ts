@@ -152,6 +152,7 @@ describe('Debian package (make deb, extracted into a scratch root)', function ()
     expect(unitText).to.match(/^User=tvm-upload$/m);
     expect(unitText).to.match(/^StateDirectory=tvm-upload$/m);
     expect(unitText).to.not.include('/opt/tvm-upload');
+    expect(unitText, 'the SDK runtime warning is not silenced').to.not.include('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED');
     // verify needs the ExecStart binary on this machine: point it at the extracted one.
     const copy = join(scratch, 'tvm-upload.service');
     writeFileSync(copy, unitText.replace('ExecStart=/usr/bin/tvm-upload', `ExecStart=${join(root, 'usr/bin/tvm-upload')}`));
