@@ -1,5 +1,5 @@
 # Test targets users know; each maps to an npm script (see docs/TESTING.md).
-.PHONY: test-quick test-integration test-local test-all test-coverage test-e2e lint typecheck build perf
+.PHONY: test-quick test-integration test-local test-all test-coverage test-e2e lint typecheck build perf deb
 
 test-quick:       ## unit tier only (fakes, no servers), seconds; .mocharc.unit.json
 	npm run test:unit
@@ -30,3 +30,6 @@ build:
 
 perf:
 	npm run perf
+
+deb:              ## Debian package in build/deb/ (dpkg-deb; native addons for this Node major)
+	npm run package:deb

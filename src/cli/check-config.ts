@@ -1,12 +1,13 @@
 /**
  * `tvm-upload check-config` (and the reference's `--test-config`): load and validate the
- * configuration, print a readable summary, optionally probe the bucket with the configured
+ * configuration, print a readable summary and whether the Node runtime is supported, optionally probe the bucket with the configured
  * credentials. Exit 0 when usable, 2 with every problem listed otherwise, 1 when the probe fails.
  */
 import { loadConfig } from '../config/load.js';
 import { summarizeConfig } from '../config/summary.js';
 import { createS3Client } from '../sinks/s3/client.js';
 import { probeBucket } from '../sinks/s3/healthcheck.js';
+import { currentNodeSupport, runtimeLine } from '../runtime/node-support.js';
 import { EXIT_OK, EXIT_RUNTIME } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
 
@@ -15,6 +16,8 @@ export async function checkConfigCommand(io: CliIo, opts: { config: string; prob
     const config = loadConfig(opts.config, { env: io.env });
     io.out(`configuration OK: ${config.sourceFile ?? opts.config}`);
     io.out(summarizeConfig(config));
+    // Printed, not an error: an old runtime still uploads, but the operator must hear about it.
+    io.out(runtimeLine(currentNodeSupport()));
     if (!opts.probe) return EXIT_OK;
     const { client } = createS3Client(config.s3, io.env);
     try {

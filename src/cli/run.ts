@@ -14,6 +14,7 @@ import { processSignals } from '../early-signals.js';
 import type { SignalRequests } from '../signals.js';
 import { createLogger, normaliseLevel, type Logger } from '../telemetry/logger.js';
 import { ErrorCodes, TvmError } from '../errors.js';
+import { currentNodeSupport, logRuntimeSupport } from '../runtime/node-support.js';
 import { EXIT_OK } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
 import { createReloader } from './reload.js';
@@ -54,6 +55,7 @@ export async function runCommand(io: CliIo, opts: RunOptions): Promise<number> {
     }
     const config = loadConfig(opts.config, { env: io.env });
     logger = createLogger({ level });
+    logRuntimeSupport(logger, currentNodeSupport());
     if (stopSignal !== null) return EXIT_OK; // stopped before anything was opened
     const log = logger;
     const daemon = await Daemon.start({ config, logger: log, env: io.env, signal: startAbort.signal });

@@ -14,7 +14,8 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { loadCodec, type CodecImpl, type ZstdLoader } from './codecs.js';
+import { loadCodec, type CodecImpl } from './codecs.js';
+import type { ZstdSource } from './zstd.js';
 import { HashTap, StreamHasher, type Digests } from './hashing.js';
 import type { CompressJob, CompressResult } from './protocol.js';
 import { isIncompressible, MIN_TRIAL_BYTES, SAMPLE_BYTES, storeReasonBeforeSample, type StoreReason } from './sniff.js';
@@ -22,8 +23,8 @@ import { READ_CHUNK_BYTES, SourceFile, type ChunkObserver } from './source-file.
 import { SpoolFile } from './spool-file.js';
 
 export interface JobDeps {
-  /** How zstd-napi is imported; tests inject a failing loader. */
-  readonly zstdLoader?: ZstdLoader;
+  /** Where zstd comes from; tests inject a runtime without it and a failing zstd-napi. */
+  readonly zstd?: ZstdSource;
   /** Called after every source chunk is read; tests use it to modify the file mid-pass. */
   readonly onSourceChunk?: ChunkObserver;
   /** Monotonic milliseconds, for elapsedMs. */
@@ -80,7 +81,7 @@ async function decideAndRun(job: CompressJob, src: SourceFile, deps: JobDeps): P
   const head = await src.readHead(SAMPLE_BYTES);
   const early = storeReasonBeforeSample(job, head);
   if (early !== null) return storeAsIs(job, src, early, deps);
-  const codec = await loadCodec(job.codec, job.level, deps.zstdLoader);
+  const codec = await loadCodec(job.codec, job.level, deps.zstd);
   const sample = codec.compress(head);
   if (head.length >= MIN_TRIAL_BYTES && isIncompressible(head.length, sample.length)) return storeAsIs(job, src, 'incompressible', deps);
   const headIsWholeFile = head.length === job.expectedSize;

@@ -14,12 +14,12 @@ const RETRIABILITY: Partial<Record<ErrorCode, Retriability>> = {
   [ErrorCodes.FILE_VANISHED]: 'permanent',
   // Permissions or file type: retrying the same file will not help until someone fixes it.
   [ErrorCodes.FILE_UNREADABLE]: 'permanent',
-  // Needs the optional dependency installed.
+  // Needs a newer runtime or the optional dependency installed.
   [ErrorCodes.CODEC_UNAVAILABLE]: 'operator',
 };
 
 const HINTS: Partial<Record<ErrorCode, string>> = {
-  [ErrorCodes.CODEC_UNAVAILABLE]: 'install zstd-napi (npm install zstd-napi) or set compression codec to gzip',
+  [ErrorCodes.CODEC_UNAVAILABLE]: 'run on Node ≥ 22.15 (24 LTS recommended), or install zstd-napi (npm install zstd-napi), or set compression codec to gzip',
   [ErrorCodes.DISK_FULL]: 'free space on the spool filesystem (state_dir) or lower concurrency',
   [ErrorCodes.FILE_UNREADABLE]: 'check the file permissions and that the path is a regular file',
 };

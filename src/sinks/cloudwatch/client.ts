@@ -8,7 +8,7 @@
  *   `AWS_ENDPOINT_URL_CLOUDWATCH`, then `AWS_ENDPOINT_URL` (the variable the reference used for
  *   both clients) select a custom endpoint (moto, LocalStack); otherwise the SDK resolves AWS's,
  *   including `amazonaws.com.cn` for `cn-*` regions.
- * - `disableRequestCompression` on custom endpoints only. Client 3.1164 gzips PutMetricData
+ * - `disableRequestCompression` on custom endpoints only. The client (3.1164 and later) gzips PutMetricData
  *   bodies above 10 KiB; CloudWatch accepts that (and it saves cellular bandwidth), moto cannot
  *   read it and answers 500.
  * - `maxAttempts: 2`: one quick SDK retry absorbs a dropped keep-alive socket; the publisher's
@@ -53,8 +53,6 @@ export function createCloudWatchClient(
   env: NodeJS.ProcessEnv = process.env,
   options: CloudWatchClientOptions = {},
 ): CreatedCloudWatchClient {
-  // Same reason as the S3 client: the pinned SDK would print a Node-version warning per client.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = resolveCloudWatchEndpoint(env);
   const custom = endpoint !== null;
   const ca = readCaBundle(env);

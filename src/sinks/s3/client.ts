@@ -103,11 +103,6 @@ export function createS3Client(
   env: NodeJS.ProcessEnv = process.env,
   options: S3ClientOptions = {},
 ): CreatedS3Client {
-  // Every SDK client would otherwise print a NodeVersionSupportWarning on Node 20 (SDK releases
-  // after January 2027 need Node 22). We pin the SDK version, so the warning is noise in the
-  // journal. Respect an explicit value set by the operator.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
   const endpoint = resolveEndpoint(s3, env);
   const custom = endpoint !== null;
   const maxSockets = Math.max(1, Math.floor(options.maxSockets ?? 16));

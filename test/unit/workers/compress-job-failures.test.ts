@@ -167,15 +167,15 @@ describe('workers/compress-job failures', () => {
     expect(await exists(`${job.outputPath}.partial`)).to.equal(false);
   });
 
-  it('fails with CODEC_UNAVAILABLE when zstd-napi cannot be imported', async () => {
+  it('fails with CODEC_UNAVAILABLE when the runtime has no zstd and zstd-napi cannot be imported', async () => {
     const src = await bigSource('z.log', 10_000);
     const job = await jobFor(src, join(dir, 'z.zst'), { codec: 'zstd', level: 3 });
     const missing = Object.assign(new Error("Cannot find package 'zstd-napi'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    const f = failed(await handleJob(job, { zstdLoader: () => Promise.reject(missing) }));
+    const f = failed(await handleJob(job, { zstd: { builtin: null, load: () => Promise.reject(missing) } }));
     expect(f).to.deep.equal({
       kind: 'failed',
       code: ErrorCodes.CODEC_UNAVAILABLE,
-      message: 'codec zstd needs the optional dependency zstd-napi, which is not installed',
+      message: `codec zstd needs Node ≥ 22.15 (built-in zstd) or the optional dependency zstd-napi, which is not installed (running Node ${process.versions.node})`,
       syscallCode: null,
     });
   });

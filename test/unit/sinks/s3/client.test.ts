@@ -5,6 +5,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../../../src/config/types.js';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
 import { createS3Client, resolveEndpoint, sdkLogger } from '../../../../src/sinks/s3/client.js';
+import { createCloudWatchClient } from '../../../../src/sinks/cloudwatch/client.js';
 import { tempDir } from '../fixtures.js';
 
 const aws: S3Config = {
@@ -132,13 +133,11 @@ describe('sinks/s3/client', () => {
     }
   });
 
-  it('silences the Node version warning unless the operator chose otherwise', () => {
+  it("leaves the SDK's Node version warning alone (the daemon reports runtime support itself)", () => {
     delete process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
     createS3Client(aws, {}, { credentials: creds }).client.destroy();
-    expect(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).to.equal('true');
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'false';
-    createS3Client(aws, {}, { credentials: creds }).client.destroy();
-    expect(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).to.equal('false');
+    createCloudWatchClient(aws, {}, { credentials: creds }).client.destroy();
+    expect(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).to.equal(undefined);
   });
 
   it('loads AWS_CA_BUNDLE and reports an unreadable one as a configuration error', () => {
