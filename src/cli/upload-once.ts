@@ -10,6 +10,8 @@
 import pino from 'pino';
 import type { Config } from '../config/types.js';
 import { Daemon } from '../daemon.js';
+import { processSignals } from '../early-signals.js';
+import type { SignalRequests } from '../signals.js';
 import { StateReader } from '../state/state-reader.js';
 import { createLogger, normaliseLevel } from '../telemetry/logger.js';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNTIME } from './exit-codes.js';
@@ -17,17 +19,20 @@ import type { CliIo } from './io.js';
 import { followProgress, passSummary, printSummary, type ProgressStyle } from './upload-progress.js';
 
 
-const SHUTDOWN_DEADLINE_MS = 20_000;
-
 export interface OneShotOptions {
   readonly json: boolean;
   readonly style: ProgressStyle;
+  /** Default: upload.shutdown_deadline_seconds. */
   readonly shutdownDeadlineMs?: number;
+  /** The process's signal requests (tests inject their own). */
+  readonly signals?: SignalRequests;
 }
 
 export async function runOneShot(io: CliIo, config: Config, o: OneShotOptions): Promise<number> {
   // Logs go to stderr, quiet by default: the progress and the summary are the output.
   const logger = createLogger({ level: normaliseLevel(io.env.TVM_UPLOAD_LOG_LEVEL ?? 'error') ?? 'error', destination: pino.destination({ dest: 2, sync: true }) });
+  const deadlineMs = o.shutdownDeadlineMs ?? config.upload.shutdownDeadlineSeconds * 1000;
+  const signals = o.signals ?? processSignals;
   let daemon: Daemon | null = null;
   let interrupted = false;
   let stopped: Promise<void> | null = null;
@@ -38,23 +43,24 @@ export async function runOneShot(io: CliIo, config: Config, o: OneShotOptions): 
     interrupted = true;
     wakeOnInterrupt();
     io.err('interrupted: stopping; uploads in flight are checkpointed and resume next time');
-    if (daemon) stopped = daemon.close(o.shutdownDeadlineMs ?? SHUTDOWN_DEADLINE_MS);
+    if (daemon) stopped = daemon.close(deadlineMs);
   };
   const ignoreUsr1 = (): void => logger.info('upload pass requested (SIGUSR1): this one-shot pass already covers it');
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-  process.on('SIGUSR1', ignoreUsr1);
+  // Through the process's signal requests (src/signals.ts), which hold SIGINT/SIGTERM/SIGUSR1 from
+  // the first line of main: a stop with no consumer would exit at once, without a checkpoint.
+  signals.handle('stop', stop);
+  signals.handle('upload', ignoreUsr1);
   const startedAt = Date.now();
   const stillChanging: string[] = [];
   let reader: StateReader | null = null;
   try {
     daemon = await Daemon.start({ config, logger, env: io.env, mode: 'once', onRecent: (f) => void stillChanging.push(f.path) });
-    if (interrupted) stopped = daemon.close(o.shutdownDeadlineMs ?? SHUTDOWN_DEADLINE_MS);
+    if (interrupted) stopped = daemon.close(deadlineMs);
     reader = StateReader.open(config.stateDir);
     const stopProgress = followProgress(io, reader, startedAt, o.style);
     if (!interrupted) await Promise.race([daemon.runOnce(), interruption]);
     stopProgress();
-    await (stopped ?? daemon.close(o.shutdownDeadlineMs ?? SHUTDOWN_DEADLINE_MS));
+    await (stopped ?? daemon.close(deadlineMs));
     const summary = passSummary(reader, { mode: 'one-shot', startedAt, now: Date.now(), stillChanging });
     printSummary(io, summary, o.json);
     if (interrupted) return EXIT_INTERRUPTED;
@@ -62,8 +68,7 @@ export async function runOneShot(io: CliIo, config: Config, o: OneShotOptions): 
   } finally {
     reader?.close();
     await daemon?.close(0);
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    process.off('SIGUSR1', ignoreUsr1);
+    signals.release('stop');
+    signals.release('upload');
   }
 }

@@ -14,6 +14,8 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { readLockPid } from '../../../src/cli/daemon-pid.js';
 import { runCli } from '../../../src/cli/program.js';
 import { LOCK_FILE } from '../../../src/state/lock.js';
+import { openStateStore } from '../../../src/state/store.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
 import { captureIo, heldUploadsConfig } from '../../support/cli-fixtures.js';
 import { until } from '../../support/crash-objects.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
@@ -92,19 +94,39 @@ describe('cli commands in process (s3rver)', function () {
     expect(missing.err()).to.match(/bucket probe failed: bucket "tvm-missing" does not exist[^\n]*\n {2}hint: create the bucket/);
   });
 
-  it('upload-now: sends SIGUSR1 to the pid in the lock file and says how to follow it', async () => {
-    // A stand-in daemon: `sleep` dies of SIGUSR1 (its default action), which proves delivery.
+  it('upload-now --no-wait: signals the live daemon holding the lock, and never a pid it cannot verify', async () => {
+    // A pid written without boot id and start time cannot be proved to be the daemon: `sleep`
+    // would die of SIGUSR1 (its default action), so its survival proves nothing was sent to it.
     const child = spawn('sleep', ['60']);
-    const died = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
+    mkdirSync(join(dir, 'state'));
+    writeFileSync(join(dir, 'state', LOCK_FILE), JSON.stringify({ pid: child.pid }));
     try {
-      mkdirSync(join(dir, 'state'));
-      writeFileSync(join(dir, 'state', LOCK_FILE), JSON.stringify({ pid: child.pid }));
       const t = io();
-      expect(await runCli(['upload-now', '--config', config()], t.cli)).to.equal(0);
-      expect(t.out()).to.equal(`upload pass requested from tvm-upload (pid ${child.pid}); follow it with: journalctl -u tvm-upload -f`);
-      expect(await died).to.equal('SIGUSR1');
+      const code = await runCli(['upload-now', '--config', config()], t.cli);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(child.exitCode, 'the unverifiable pid was not signalled').to.equal(null);
+      expect(child.signalCode).to.equal(null);
+      // Nor is the lock taken over: the owner is alive and cannot be proved stale.
+      expect(code).to.equal(1);
+      expect(t.err()).to.include(`another tvm-upload (pid ${child.pid}) is using state dir ${join(dir, 'state')}`);
     } finally {
       child.kill('SIGKILL');
+    }
+    rmSync(join(dir, 'state', LOCK_FILE));
+    // The live daemon is this process, holding the store's lock; a listener stands in for its handler.
+    const store = openStateStore({ dir: join(dir, 'state'), logger: silentLogger() });
+    let received = 0;
+    const onUsr1 = (): void => void received++;
+    process.on('SIGUSR1', onUsr1);
+    try {
+      const t = io();
+      expect(await runCli(['upload-now', '--no-wait', '--config', config()], t.cli)).to.equal(0);
+      expect(t.out()).to.equal(`upload pass requested from tvm-upload (pid ${process.pid}); follow it with: tvm-upload status, or journalctl -u tvm-upload -f`);
+      for (let i = 0; i < 100 && received === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(received).to.equal(1);
+    } finally {
+      process.off('SIGUSR1', onUsr1);
+      store.close();
     }
   });
 });

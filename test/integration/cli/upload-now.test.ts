@@ -193,7 +193,7 @@ describe('cli upload-now (s3rver)', function () {
         return s.status === 0 && (JSON.parse(s.stdout) as { queued: number }).queued === 3;
       }, 'the files to be queued');
       const asking = start('upload-now', '--config', config);
-      await d.waitFor((l) => l.msg === 'upload pass requested (SIGUSR1)', 'the request');
+      await d.waitFor((l) => l.msg === 'upload pass requested' && l.signal === 'SIGUSR1', 'the request');
       d.kill('SIGKILL');
       const r = await asking.done;
       expect(r.status).to.equal(1);

@@ -75,10 +75,10 @@ state_dir: ${root}/state
     }
 
     await until(async () => (await fetch(`${url}/healthz`)).status === 503, '/healthz to say degraded', 60_000);
-    const answer = (await (await fetch(`${url}/healthz`)).json()) as { status: string; reasons: Array<{ reason: string; message: string }> };
-    expect(answer.status).to.equal('degraded');
-    expect(answer.reasons.map((r) => r.reason)).to.include('intake');
-    expect(answer.reasons.find((r) => r.reason === 'intake')!.message).to.include('SQLITE_FULL');
+    const answer = (await (await fetch(`${url}/healthz`)).json()) as { status: string; reasons: Array<{ key: string; message: string }> };
+    expect(answer.status).to.equal('unhealthy');
+    expect(answer.reasons.map((r) => r.key)).to.include('intake');
+    expect(answer.reasons.find((r) => r.key === 'intake')!.message).to.include('SQLITE_FULL');
     expect(await (await fetch(`${url}/metrics`)).text()).to.match(/tvm_upload_degraded\{reason="intake"\} 1/);
     expect(logs.some((l) => l.level === 'warn' && String(l.msg).startsWith('degraded:'))).to.equal(true);
     expect(events.filter((e) => e.type === 'file.uploaded')).to.deep.equal([]);
@@ -86,7 +86,7 @@ state_dir: ${root}/state
     broken = false;
     await until(() => events.filter((e) => e.type === 'file.uploaded').length >= bodies.size, 'every file uploaded after recovery', 90_000);
     await until(async () => (await fetch(`${url}/healthz`)).status === 200, '/healthz to recover', 60_000);
-    expect(await (await fetch(`${url}/healthz`)).text()).to.equal('ok\n');
+    expect(await (await fetch(`${url}/healthz`)).json()).to.deep.equal({ status: 'ok' });
     expect(logs.some((l) => String(l.msg).startsWith('recovered: intake'))).to.equal(true);
     const keys = await listKeys(server.client(), BUCKET);
     for (const [name, body] of bodies) {
