@@ -77,6 +77,7 @@ export function statusLines(r: StatusReport, retentionDays: number): string[] {
     if ('unavailable' in r.deletion) lines.push(`deletion:  unavailable (${r.deletion.unavailable})`);
     else lines.push(...formatDeletionStatus(r.deletion));
   }
+  lines.push(`state:     database ${formatBytes(r.stateUsage.databaseBytes)}, spool ${r.stateUsage.spoolFiles} files ${formatBytes(r.stateUsage.spoolBytes)}`);
   lines.push(r.degraded.length === 0 ? 'health:    ok' : `health:    DEGRADED`);
   for (const h of r.degraded) lines.push(`  ${h.key}: ${h.message} (since ${new Date(h.since).toISOString()})`);
   return lines;

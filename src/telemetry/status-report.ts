@@ -6,6 +6,9 @@
  * The first four fields (`daemon`, `queued`, `inFlight`, `uploaded`) keep the shape of the
  * earlier report, so scripts written against it keep working.
  */
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DB_FILE } from '../state/store.js';
 import type { DeletionStatus } from '../deletion/status.js';
 import type { Config } from '../config/types.js';
 import { diskUsage, type DiskUsageIo } from '../disk/usage.js';
@@ -50,6 +53,8 @@ export interface StatusReport {
   readonly lastErrors: readonly LastError[];
   readonly retrying: ReadonlyArray<{ path: string; attempts: number; code: string | null; error: string | null; nextAttemptAt: string }>;
   readonly disk: readonly DiskReport[];
+  /** What the daemon itself keeps on disk: the state database (with its WAL) and the compression spool. */
+  readonly stateUsage: StateUsage;
   readonly degraded: readonly HealthReason[];
   /** The latest upload pass (upload-now), or null. */
   readonly lastPass: { readonly oneShot: boolean; readonly startedAt: string; readonly finishedAt: string | null } | null;
@@ -96,10 +101,43 @@ export async function buildStatusReport(i: StatusInputs): Promise<StatusReport> 
     lastErrors: activity.lastErrors,
     retrying: reader.retrying().map((r) => ({ ...r, nextAttemptAt: new Date(r.nextAttemptAt).toISOString() })),
     disk: await diskReports(i.config, i.diskIo),
+    stateUsage: await stateUsage(i.config.stateDir),
     degraded: i.degraded ?? (running ? parseReasons(reader.meta(HEALTH_META_KEY)) : []),
     deletion: i.deletion ? await i.deletion() : null,
     lastPass: pass === null ? null : { oneShot: pass.oneShot, startedAt: iso(pass.startedAt), finishedAt: pass.finishedAt === null ? null : iso(pass.finishedAt) },
   };
+}
+
+export interface StateUsage {
+  readonly databaseBytes: number;
+  readonly spoolFiles: number;
+  readonly spoolBytes: number;
+}
+
+/**
+ * Bytes of the state database (with -wal and -shm) and of the spool. The spool holds at most one
+ * file per upload in flight (upload.concurrency), each at most its source's size; missing files
+ * count 0, so a store without a spool yet reads as empty.
+ */
+export async function stateUsage(stateDir: string): Promise<StateUsage> {
+  const size = async (p: string): Promise<number> => {
+    try {
+      return (await lstat(p)).size;
+    } catch {
+      return 0;
+    }
+  };
+  let databaseBytes = 0;
+  for (const suffix of ['', '-wal', '-shm']) databaseBytes += await size(join(stateDir, `${DB_FILE}${suffix}`));
+  let names: string[] = [];
+  try {
+    names = await readdir(join(stateDir, 'spool'));
+  } catch {
+    // no spool yet
+  }
+  let spoolBytes = 0;
+  for (const n of names) spoolBytes += await size(join(stateDir, 'spool', n));
+  return { databaseBytes, spoolFiles: names.length, spoolBytes };
 }
 
 /** Usage of each distinct filesystem holding a watched directory or the state dir. */

@@ -30,6 +30,7 @@ const report: StatusReport = {
   degraded: [{ key: 'state-store', message: 'not writable', since: Date.parse('2030-01-01T00:00:00Z') }],
   lastPass: null,
   deletion: null,
+  stateUsage: { databaseBytes: 4096, spoolFiles: 2, spoolBytes: 3 * 1024 * 1024 },
 };
 
 describe('cli/status text', () => {
@@ -45,6 +46,7 @@ describe('cli/status text', () => {
       'last error TVM_ERR_S3_TRANSIENT at 2030-01-01T00:00:00.000Z: /l/x.log: timeout',
       'disk:      /l, /s (state): 42.5% used, 1.0 KiB free',
       'disk:      /gone: cannot measure (EIO)',
+      'state:     database 4.0 KiB, spool 2 files 3.0 MiB',
       'health:    DEGRADED',
       '  state-store: not writable (since 2030-01-01T00:00:00.000Z)',
     ]);

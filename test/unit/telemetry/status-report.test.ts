@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildStatusReport, diskReports, parseReasons, HEALTH_META_KEY } from '../../../src/telemetry/status-report.js';
+import { buildStatusReport, diskReports, parseReasons, stateUsage, HEALTH_META_KEY } from '../../../src/telemetry/status-report.js';
 import { ACTIVITY_META_KEY } from '../../../src/telemetry/activity.js';
 import { UPLOAD_PASS_META_KEY } from '../../../src/telemetry/upload-pass.js';
 import { StateReader } from '../../../src/state/state-reader.js';
@@ -91,6 +91,23 @@ describe('telemetry/status-report (status --json, /status, the page)', () => {
     const broken: DiskUsageIo = { statfs: async () => Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })), device: async () => 1 };
     const d = await diskReports({ stateDir: '/state', logDirectories: [] }, broken);
     expect(d).to.deep.equal([{ holds: ['/state (state)'], measuredPath: '/state', totalBytes: null, availableBytes: null, usedPercent: null, error: 'EIO: i/o error' }]);
+  });
+
+  it('counts what the daemon keeps on disk: the database with its WAL, and each spool file', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'tvm-state-usage-'));
+    try {
+      expect(await stateUsage(join(empty, 'never-created'))).to.deep.equal({ databaseBytes: 0, spoolFiles: 0, spoolBytes: 0 });
+      const s = openStateStore({ dir: empty, logger: silentLogger() });
+      s.close();
+      mkdirSync(join(empty, 'spool'), { recursive: true });
+      writeFileSync(join(empty, 'spool', '1.gz'), Buffer.alloc(1000));
+      writeFileSync(join(empty, 'spool', '2.gz'), Buffer.alloc(24));
+      const u = await stateUsage(empty);
+      expect(u.databaseBytes).to.be.at.least(statSync(join(empty, 'tvm-upload.db')).size).and.above(0);
+      expect({ spoolFiles: u.spoolFiles, spoolBytes: u.spoolBytes }).to.deep.equal({ spoolFiles: 2, spoolBytes: 1024 });
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it('ignores stored reasons it cannot read', () => {
