@@ -211,11 +211,18 @@ CREATE TRIGGER files_priority_update AFTER UPDATE OF status, priority, size ON f
 END;
 `;
 
+/** An optional second dimension per outbox point (DiskUsagePercent per filesystem); NULL = VehicleId only. */
+const OUTBOX_DIMENSION = `
+ALTER TABLE outbox ADD COLUMN dimension_name TEXT;
+ALTER TABLE outbox ADD COLUMN dimension_value TEXT;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'initial schema', sql: V1 },
   { version: 2, description: 'deletion audit', sql: V_DELETION },
   { version: 3, description: 'object key versions, registry tombstones, multipart resume proof', sql: V_DATA_SAFETY },
   { version: 4, description: 'file priorities', sql: PRIORITY },
+  { version: 5, description: 'outbox dimension', sql: OUTBOX_DIMENSION },
 ];
 
 /** The schema version this build writes. */

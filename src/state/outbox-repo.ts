@@ -12,6 +12,13 @@ import type { MetricDatum, OutboxEntry } from './types.js';
 /** Ids per DELETE statement: stays below SQLite's bound-parameter limit. */
 const ACK_CHUNK = 500;
 
+type OutboxRow = Omit<OutboxEntry, 'dimension'> & { dimension_name: string | null; dimension_value: string | null };
+
+/** A vehicle-wide point (both columns NULL) has no `dimension` key at all, as it was written. */
+function toEntry({ dimension_name: name, dimension_value: value, ...entry }: OutboxRow): OutboxEntry {
+  return name === null || value === null ? entry : { ...entry, dimension: { name, value } };
+}
+
 export class OutboxRepo {
   private readonly s;
   private readonly addTx: (data: readonly MetricDatum[]) => void;
@@ -23,13 +30,13 @@ export class OutboxRepo {
   ) {
     const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
     this.s = {
-      insert: p('INSERT INTO outbox (name, unit, value, timestamp) VALUES (?, ?, ?, ?)'),
-      peek: p<OutboxEntry>('SELECT id, name, unit, value, timestamp FROM outbox ORDER BY id LIMIT ?'),
+      insert: p('INSERT INTO outbox (name, unit, value, timestamp, dimension_name, dimension_value) VALUES (?, ?, ?, ?, ?, ?)'),
+      peek: p<OutboxRow>('SELECT id, name, unit, value, timestamp, dimension_name, dimension_value FROM outbox ORDER BY id LIMIT ?'),
       count: p<{ n: number }>(`SELECT n FROM counts WHERE name = 'outbox'`),
       drop: p('DELETE FROM outbox WHERE timestamp < ?'),
     };
     this.addTx = db.transaction((data: readonly MetricDatum[]) => {
-      for (const d of data) this.s.insert.run(d.name, d.unit, d.value, d.timestamp);
+      for (const d of data) this.s.insert.run(d.name, d.unit, d.value, d.timestamp, d.dimension?.name ?? null, d.dimension?.value ?? null);
     });
     this.ackTx = db.transaction((ids: readonly number[]) => {
       for (let i = 0; i < ids.length; i += ACK_CHUNK) {
@@ -54,7 +61,7 @@ export class OutboxRepo {
 
   /** Up to `limit` entries, oldest first, left in place until acked. */
   peek(limit: number): OutboxEntry[] {
-    return this.guard(() => this.s.peek.all(Math.max(0, Math.floor(limit))));
+    return this.guard(() => this.s.peek.all(Math.max(0, Math.floor(limit)))).map(toEntry);
   }
 
   /** Removes sent entries. Unknown ids are ignored. */

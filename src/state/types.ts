@@ -91,6 +91,13 @@ export interface MetricDatum {
   readonly value: number;
   /** Epoch ms. */
   readonly timestamp: number;
+  /** A dimension sent next to VehicleId (e.g. Filesystem for DiskUsagePercent per filesystem); absent for vehicle-wide points. */
+  readonly dimension?: MetricDimension;
+}
+
+export interface MetricDimension {
+  readonly name: string;
+  readonly value: string;
 }
 
 export interface OutboxEntry extends MetricDatum {

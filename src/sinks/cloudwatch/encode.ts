@@ -4,7 +4,7 @@
  * input, and splitting a page of entries into requests that respect CloudWatch's limits. No I/O.
  */
 import type { MetricDatum as CloudWatchDatum, PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import type { MetricDatum, OutboxEntry } from '../../state/types.js';
+import type { MetricDatum, MetricDimension, OutboxEntry } from '../../state/types.js';
 
 /** Metric name → unit. Namespace (default `TVM/Upload`) and the `VehicleId` dimension are fixed by the reference. */
 export const METRICS = {
@@ -45,6 +45,8 @@ export type MetricName = keyof typeof METRICS | keyof typeof LINK_METRICS;
 const UNITS: Record<MetricName, MetricDatum['unit']> = { ...METRICS, ...LINK_METRICS };
 
 export const DIMENSION_NAME = 'VehicleId';
+/** The second dimension of the per-filesystem DiskUsagePercent: the watched filesystem's path as `disk.usage` reports it. */
+export const FILESYSTEM_DIMENSION = 'Filesystem';
 
 /** CloudWatch accepts at most 1000 MetricDatum per PutMetricData. */
 export const MAX_DATA_PER_REQUEST = 1000;
@@ -53,8 +55,10 @@ export const MAX_REQUEST_BYTES = 900_000;
 /** CloudWatch rejects data points older than two weeks. */
 export const MAX_AGE_MS = 14 * 24 * 3_600_000;
 
-export function datum(name: MetricName, value: number, timestamp: number): MetricDatum {
-  return { name, unit: UNITS[name], value, timestamp };
+/** A point with VehicleId only, or with `dimension` as well (a different CloudWatch metric: dimensions are part of its identity). */
+export function datum(name: MetricName, value: number, timestamp: number, dimension?: MetricDimension): MetricDatum {
+  const d = { name, unit: UNITS[name], value, timestamp };
+  return dimension === undefined ? d : { ...d, dimension };
 }
 
 export interface EncodeContext {
@@ -73,7 +77,10 @@ export interface EncodeContext {
 export function toCloudWatchDatum(entry: MetricDatum, ctx: EncodeContext): CloudWatchDatum {
   return {
     MetricName: entry.name,
-    Dimensions: [{ Name: DIMENSION_NAME, Value: ctx.vehicleId }],
+    Dimensions: [
+      { Name: DIMENSION_NAME, Value: ctx.vehicleId },
+      ...(entry.dimension === undefined ? [] : [{ Name: entry.dimension.name, Value: entry.dimension.value }]),
+    ],
     Timestamp: new Date(Math.min(entry.timestamp, ctx.now)),
     Value: entry.value,
     Unit: entry.unit,
@@ -86,8 +93,9 @@ export function encodeRequest(entries: readonly MetricDatum[], ctx: EncodeContex
 
 /** Bytes one datum adds to a JSON request body (upper estimate, a few bytes of slack). */
 export function estimateDatumBytes(entry: MetricDatum, vehicleId: string): number {
-  // {"MetricName":"…","Dimensions":[{"Name":"VehicleId","Value":"…"}],"Timestamp":1.7e9,"Value":…,"Unit":"…"},
-  return 110 + jsonLength(entry.name) + jsonLength(vehicleId) + jsonLength(entry.unit) + String(entry.value).length;
+  // {"MetricName":"…","Dimensions":[{"Name":"VehicleId","Value":"…"},{"Name":"…","Value":"…"}],"Timestamp":1.7e9,"Value":…,"Unit":"…"},
+  const extra = entry.dimension === undefined ? 0 : 24 + jsonLength(entry.dimension.name) + jsonLength(entry.dimension.value);
+  return 110 + extra + jsonLength(entry.name) + jsonLength(vehicleId) + jsonLength(entry.unit) + String(entry.value).length;
 }
 
 function jsonLength(s: string): number {

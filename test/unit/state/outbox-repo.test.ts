@@ -1,5 +1,9 @@
 import { expect } from 'chai';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
+import { MIGRATIONS, migrate } from '../../../src/state/migrations.js';
+import { DB_FILE } from '../../../src/state/store.js';
 import type { MetricDatum } from '../../../src/state/types.js';
 import type { StateStore } from '../../../src/state/store.js';
 import { open, removeDir, tempDir } from './helpers.js';
@@ -82,5 +86,33 @@ describe('OutboxRepo', () => {
     store.outbox.add([datum('A', 1), datum('B', 2)]);
     expect(store.outbox.peek(-1)).to.deep.equal([]);
     expect(store.outbox.peek(1.9)).to.have.length(1);
+  });
+
+  it('keeps a point\'s extra dimension across a restart, and none on a vehicle-wide point', () => {
+    const perFs: MetricDatum = { name: 'DiskUsagePercent', unit: 'Percent', value: 91.5, timestamp: 10, dimension: { name: 'Filesystem', value: '/mnt/logs' } };
+    const wide: MetricDatum = { name: 'DiskUsagePercent', unit: 'Percent', value: 91.5, timestamp: 10 };
+    store.outbox.add([perFs, wide]);
+    store.close();
+    store = open(dir);
+    const peeked = store.outbox.peek(10).map(({ id: _id, ...d }) => d);
+    expect(peeked).to.deep.equal([perFs, wide]);
+    expect(peeked[1]).not.to.have.property('dimension');
+  });
+
+  it('keeps the points of a database from before the dimension column, and sends them vehicle-wide', () => {
+    store.close();
+    removeDir(dir);
+    dir = tempDir();
+    const previous = new Database(path.join(dir, DB_FILE));
+    const before = MIGRATIONS.findIndex((m) => m.description === 'outbox dimension');
+    expect(before).to.be.greaterThan(0);
+    migrate(previous, 'previous', MIGRATIONS.slice(0, before));
+    previous.prepare(`INSERT INTO outbox (name, unit, value, timestamp) VALUES ('DiskUsagePercent', 'Percent', 77, 5)`).run();
+    previous.close();
+    store = open(dir);
+    expect(store.outbox.count()).to.equal(1);
+    expect(store.outbox.peek(10).map(({ id: _id, ...d }) => d)).to.deep.equal([{ name: 'DiskUsagePercent', unit: 'Percent', value: 77, timestamp: 5 }]);
+    store.outbox.add({ name: 'DiskUsagePercent', unit: 'Percent', value: 80, timestamp: 6, dimension: { name: 'Filesystem', value: '/' } });
+    expect(store.outbox.peek(10)[1]!.dimension).to.deep.equal({ name: 'Filesystem', value: '/' });
   });
 });

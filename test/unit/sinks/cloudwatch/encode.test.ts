@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   DIMENSION_NAME,
+  FILESYSTEM_DIMENSION,
   METRICS,
   datum,
   encodeRequest,
@@ -85,5 +86,22 @@ describe('cloudwatch/encode', () => {
     const e = { name: 'OldestPendingAgeSeconds', unit: 'Seconds' as const, value: 123456.75, timestamp: T0 };
     const real = JSON.stringify({ ...toCloudWatchDatum(e, ctx), Timestamp: T0 / 1000 }).length;
     expect(estimateDatumBytes(e, ctx.vehicleId)).to.be.at.least(real);
+  });
+
+  it('sends a point\'s extra dimension after VehicleId, so per-filesystem DiskUsagePercent is its own metric', () => {
+    const e = datum('DiskUsagePercent', 93.25, T0 - 1000, { name: FILESYSTEM_DIMENSION, value: '/mnt/logs' });
+    expect(e).to.deep.equal({ name: 'DiskUsagePercent', unit: 'Percent', value: 93.25, timestamp: T0 - 1000, dimension: { name: 'Filesystem', value: '/mnt/logs' } });
+    expect(toCloudWatchDatum(e, ctx).Dimensions).to.deep.equal([
+      { Name: 'VehicleId', Value: 'vehicle-7' },
+      { Name: 'Filesystem', Value: '/mnt/logs' },
+    ]);
+    expect(toCloudWatchDatum(datum('DiskUsagePercent', 93.25, T0), ctx).Dimensions).to.deep.equal([{ Name: 'VehicleId', Value: 'vehicle-7' }]);
+  });
+
+  it('estimates at least the real JSON size of a datum with an extra dimension', () => {
+    const e = datum('DiskUsagePercent', 99.99, T0, { name: FILESYSTEM_DIMENSION, value: '/var/log/"quoted"/très-long-chemin' });
+    const real = JSON.stringify({ ...toCloudWatchDatum(e, ctx), Timestamp: T0 / 1000 }).length;
+    expect(estimateDatumBytes(e, ctx.vehicleId)).to.be.at.least(real);
+    expect(estimateDatumBytes(e, ctx.vehicleId)).to.be.greaterThan(estimateDatumBytes(datum('DiskUsagePercent', 99.99, T0), ctx.vehicleId));
   });
 });
