@@ -14,17 +14,20 @@
  * - DeletedFileCount, DeletedBytes, DeletedNotUploadedCount: sums of the deletion policies'
  *   `file.deleted` events, written (all three, zeros included) for intervals with a deletion:
  *   deletions are rare, and a daemon that deletes nothing need not cost three points a minute.
- * - DiskUsagePercent: the fullest filesystem holding a watched directory, from the deletion
- *   policies' latest `disk.usage` events (df's Use%); before the first one, sampled from the probe
- *   at the interval end; left out when neither has a value. The outbox has no dimension besides
- *   VehicleId, so per-filesystem figures are on /metrics and in `status`.
+ * - DiskUsagePercent (VehicleId only): the fullest filesystem holding a watched directory, from
+ *   the deletion policies' latest `disk.usage` events (df's Use%); before the first one, sampled
+ *   from the probe at the interval end; left out when neither has a value. Kept next to the
+ *   per-filesystem points so existing dashboards and the reference's alarm keep working.
+ * - DiskUsagePercent with a Filesystem dimension (VehicleId + Filesystem): one point per
+ *   filesystem from its latest `disk.usage` event, Filesystem = the event's path (the first
+ *   watched directory on that filesystem); none before the first event (the probe sees one value).
  * - CurrentLink, CellularBytesUsed: gauges from the latest link.state event (only with
  *   upload.links); StalledUploads: the interval's sum, left out while it is 0 (a gap = none).
  */
 import type { QueueByPriority, TelemetryEvent } from '../../telemetry/events.js';
 import type { MetricDatum } from '../../state/types.js';
 import type { DiskProbe } from './disk-probe.js';
-import { datum } from './encode.js';
+import { FILESYSTEM_DIMENSION, datum } from './encode.js';
 import { LINK_CODES } from '../../link/link-kind.js';
 
 export class MetricsAggregator {
@@ -121,8 +124,11 @@ export class MetricsAggregator {
         datum('BytesQueuedHigh', q.high.bytes, end), datum('BytesQueuedNormal', q.normal.bytes, end), datum('BytesQueuedLow', q.low.bytes, end),
       );
     }
+    for (const [path, used] of [...this.diskByPath].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      out.push(datum('DiskUsagePercent', percent(used), end, { name: FILESYSTEM_DIMENSION, value: path }));
+    }
     const disk = this.diskByPath.size > 0 ? Math.max(...this.diskByPath.values()) : this.sampleDisk();
-    if (disk !== null) out.push(datum('DiskUsagePercent', Math.round(disk * 100) / 100, end));
+    if (disk !== null) out.push(datum('DiskUsagePercent', percent(disk), end));
     return out;
   }
 
@@ -148,4 +154,9 @@ export class MetricsAggregator {
       return null;
     }
   }
+}
+
+/** df-style figures to two decimals: finer digits are statfs noise and cost request bytes. */
+function percent(v: number): number {
+  return Math.round(v * 100) / 100;
 }

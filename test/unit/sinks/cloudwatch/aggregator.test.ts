@@ -113,4 +113,41 @@ describe('cloudwatch/aggregator', () => {
       expect(a.snapshot(T0).map((d) => d.name)).to.not.include('DiskUsagePercent');
     }
   });
+
+  describe('DiskUsagePercent per filesystem', () => {
+    const usage = (path: string, usedPercent: number): TelemetryEvent => ({ type: 'disk.usage', path, usedPercent, availableBytes: 1, totalBytes: 2 });
+    const disk = (data: MetricDatum[]): MetricDatum[] => data.filter((d) => d.name === 'DiskUsagePercent');
+
+    it('publishes one point per filesystem with a Filesystem dimension, and the fullest one vehicle-wide', () => {
+      const a = new MetricsAggregator(() => 5);
+      a.record(usage('/mnt/logs', 97.126));
+      a.record(usage('/', 40));
+      expect(disk(a.snapshot(T0))).to.deep.equal([
+        { name: 'DiskUsagePercent', unit: 'Percent', value: 40, timestamp: T0, dimension: { name: 'Filesystem', value: '/' } },
+        { name: 'DiskUsagePercent', unit: 'Percent', value: 97.13, timestamp: T0, dimension: { name: 'Filesystem', value: '/mnt/logs' } },
+        { name: 'DiskUsagePercent', unit: 'Percent', value: 97.13, timestamp: T0 },
+      ]);
+    });
+
+    it('keeps the latest figure per filesystem and carries it into later intervals', () => {
+      const a = new MetricsAggregator();
+      a.record(usage('/mnt/logs', 97));
+      a.record(usage('/', 40));
+      a.snapshot(T0);
+      a.reset();
+      a.record(usage('/mnt/logs', 60));
+      const later = disk(a.snapshot(T0 + 60_000));
+      expect(later.map((d) => [d.dimension?.value ?? '(vehicle)', d.value, d.timestamp])).to.deep.equal([
+        ['/', 40, T0 + 60_000],
+        ['/mnt/logs', 60, T0 + 60_000],
+        ['(vehicle)', 60, T0 + 60_000],
+      ]);
+    });
+
+    it('has no per-filesystem point before the first disk.usage event: the probe is only the vehicle-wide figure', () => {
+      const a = new MetricsAggregator(() => 33);
+      expect(disk(a.snapshot(T0))).to.deep.equal([{ name: 'DiskUsagePercent', unit: 'Percent', value: 33, timestamp: T0 }]);
+      expect(disk(new MetricsAggregator().snapshot(T0))).to.deep.equal([]);
+    });
+  });
 });
