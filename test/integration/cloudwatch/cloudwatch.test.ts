@@ -1,11 +1,13 @@
 /**
  * The CloudWatch sink against a real moto_server over loopback: intervals published and summed
  * by CloudWatch's own statistics, alarms as DescribeAlarms shows them, a request above the SDK's
- * 10 KiB compression threshold, and an outage (the client pointed at a closed port) that loses
- * no counts. Time inside the sink is virtual (ticks, backoff); the HTTP is real.
+ * 10 KiB compression threshold, an outage (the client pointed at a closed port) that loses
+ * no counts, and DiskUsagePercent per filesystem from a real deletion pass over two watched
+ * directories that an injected statfs puts on two filesystems. Time inside the sink is virtual
+ * (ticks, backoff); the HTTP is real.
  */
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,6 +19,8 @@ import {
   type Datapoint,
 } from '@aws-sdk/client-cloudwatch';
 import { parseConfig } from '../../../src/config/load.js';
+import { buildDeletion } from '../../../src/deletion/build.js';
+import { runDeletionPass } from '../../../src/deletion/pass.js';
 import { createCloudWatchClient } from '../../../src/sinks/cloudwatch/client.js';
 import { CloudWatchSink } from '../../../src/sinks/cloudwatch/sink.js';
 import { MetricsPublisher, type CloudWatchSend } from '../../../src/sinks/cloudwatch/metrics-sink.js';
@@ -27,6 +31,7 @@ import { motoUnavailableReason, startMoto, type S3TestServer, TEST_REGION } from
 import { freePort } from '../../support/ports.js';
 import { AsyncTimers, capturingLogger, testConfig } from '../../unit/sinks/cloudwatch/helpers.js';
 import { missingTool } from '../../support/tools.js';
+import { emergencyOnlyConfig, filesDiskIo } from '../../unit/deletion/helpers.js';
 
 const MIN = 60_000;
 const NS = 'TVM/Upload';
@@ -69,19 +74,23 @@ describe('integration: CloudWatch sink against moto_server', function () {
     return c;
   }
 
-  async function statistic(vehicleId: string, metric: string, from: number, to: number): Promise<{ sum: number; samples: number }> {
+  async function datapoints(vehicleId: string, metric: string, from: number, to: number, extra: Array<{ Name: string; Value: string }> = []): Promise<Datapoint[]> {
     const out = await client.send(
       new GetMetricStatisticsCommand({
         Namespace: NS,
         MetricName: metric,
-        Dimensions: [{ Name: 'VehicleId', Value: vehicleId }],
+        Dimensions: [{ Name: 'VehicleId', Value: vehicleId }, ...extra],
         StartTime: new Date(from - 3_600_000),
         EndTime: new Date(to + 3_600_000),
         Period: 60,
-        Statistics: ['Sum', 'SampleCount'],
+        Statistics: ['Sum', 'SampleCount', 'Minimum', 'Maximum'],
       }),
     );
-    const dps: Datapoint[] = out.Datapoints ?? [];
+    return out.Datapoints ?? [];
+  }
+
+  async function statistic(vehicleId: string, metric: string, from: number, to: number): Promise<{ sum: number; samples: number }> {
+    const dps = await datapoints(vehicleId, metric, from, to);
     return { sum: dps.reduce((n, d) => n + (d.Sum ?? 0), 0), samples: dps.reduce((n, d) => n + (d.SampleCount ?? 0), 0) };
   }
 
@@ -261,5 +270,56 @@ describe('integration: CloudWatch sink against moto_server', function () {
     const end = timers.now();
     expect((await statistic('int-outage', 'BytesUploaded', start, end)).sum).to.equal(expected);
     expect((await statistic('int-outage', 'ServiceStartup', start, end)).sum).to.equal(1);
+  });
+
+  it('publishes DiskUsagePercent per filesystem with a Filesystem dimension, and the fullest one vehicle-wide', async () => {
+    const MIB = 1024 * 1024;
+    const full = join(dir, 'logs', 'full');
+    const roomy = join(dir, 'logs', 'roomy');
+    for (const d of [full, roomy]) mkdirSync(d, { recursive: true });
+    // Two watched directories on two "filesystems" (devices 1 and 2): 70 % and 20 % used, below
+    // the warning threshold, so the pass only measures and reports them.
+    const ioFull = filesDiskIo(full, 10 * MIB, 7 * MIB, 1);
+    const ioRoomy = filesDiskIo(roomy, 10 * MIB, 2 * MIB, 2);
+    const pick = (p: string) => (p.startsWith(full) ? ioFull : ioRoomy);
+    const config = emergencyOnlyConfig({ [full]: 'full', [roomy]: 'roomy' }, { warning: 0.9, critical: 0.95 }, join(dir, 'state'));
+    const start = Math.floor((Date.now() - 20 * MIN) / MIN) * MIN;
+    const timers = new AsyncTimers(start);
+    const telemetry = new Telemetry(silentLogger());
+    const sink = sinkFor('int-disk', timers, telemetry);
+    sink.start();
+    const { pass } = buildDeletion({
+      config, db: store.db, dbPath: store.dbPath, enqueue: () => undefined, telemetry, logger: silentLogger(), now: () => timers.now(), dryRun: false,
+      diskIo: { statfs: (p) => pick(p).statfs(p), device: (p) => pick(p).device(p) },
+    });
+    const report = await runDeletionPass(pass, { trigger: 'timer' });
+    expect(report.filesystems.map((f) => f.path)).to.deep.equal([full, roomy]);
+    timers.advance(MIN);
+    await sink.settled();
+    expect((await sink.flush(10_000)).remaining).to.equal(0);
+    await sink.close();
+
+    const end = timers.now();
+    // Every interval the sink wrote (the minute and the final flush) carries the same figures.
+    const figures = async (extra: Array<{ Name: string; Value: string }> = []) => {
+      const dps = await datapoints('int-disk', 'DiskUsagePercent', start, end, extra);
+      const sum = dps.reduce((n, d) => n + (d.Sum ?? 0), 0);
+      return { samples: dps.reduce((n, d) => n + (d.SampleCount ?? 0), 0), sum, min: Math.min(...dps.map((d) => d.Minimum!)), max: Math.max(...dps.map((d) => d.Maximum!)) };
+    };
+    const ofFull = await figures([{ Name: 'Filesystem', Value: full }]);
+    expect(ofFull).to.include({ min: 70, max: 70 });
+    expect(ofFull.samples).to.be.at.least(1);
+    const ofRoomy = await figures([{ Name: 'Filesystem', Value: roomy }]);
+    expect(ofRoomy).to.deep.equal({ samples: ofFull.samples, sum: 20 * ofFull.samples, min: 20, max: 20 });
+    // moto answers a VehicleId-only query with every point that has that dimension (CloudWatch
+    // matches the exact set), so the vehicle-wide points are what is left besides the two above.
+    const all = await figures();
+    expect(all.samples - ofFull.samples - ofRoomy.samples).to.equal(ofFull.samples);
+    expect(all.sum - ofFull.sum - ofRoomy.sum).to.equal(70 * ofFull.samples);
+
+    const listed = await client.send(new ListMetricsCommand({ Namespace: NS, MetricName: 'DiskUsagePercent', Dimensions: [{ Name: 'VehicleId', Value: 'int-disk' }] }));
+    // moto lists a metric once per request that carried it: compare the distinct dimension sets.
+    const dimensionSets = new Set((listed.Metrics ?? []).map((m) => (m.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(',')));
+    expect(dimensionSets).to.deep.equal(new Set(['VehicleId=int-disk', `VehicleId=int-disk,Filesystem=${full}`, `VehicleId=int-disk,Filesystem=${roomy}`]));
   });
 });
