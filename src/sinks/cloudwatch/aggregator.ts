@@ -20,14 +20,15 @@
  *   per-filesystem points so existing dashboards and the reference's alarm keep working.
  * - DiskUsagePercent with a Filesystem dimension (VehicleId + Filesystem): one point per
  *   filesystem from its latest `disk.usage` event, Filesystem = the event's path (the first
- *   watched directory on that filesystem); none before the first event (the probe sees one value).
+ *   watched directory on that filesystem, percent-encoded where CloudWatch wants ASCII; left out
+ *   when longer than CloudWatch takes); none before the first event (the probe sees one value).
  * - CurrentLink, CellularBytesUsed: gauges from the latest link.state event (only with
  *   upload.links); StalledUploads: the interval's sum, left out while it is 0 (a gap = none).
  */
 import type { QueueByPriority, TelemetryEvent } from '../../telemetry/events.js';
 import type { MetricDatum } from '../../state/types.js';
 import type { DiskProbe } from './disk-probe.js';
-import { FILESYSTEM_DIMENSION, datum } from './encode.js';
+import { FILESYSTEM_DIMENSION, datum, dimensionValue } from './encode.js';
 import { LINK_CODES } from '../../link/link-kind.js';
 
 export class MetricsAggregator {
@@ -125,7 +126,8 @@ export class MetricsAggregator {
       );
     }
     for (const [path, used] of [...this.diskByPath].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      out.push(datum('DiskUsagePercent', percent(used), end, { name: FILESYSTEM_DIMENSION, value: path }));
+      const value = dimensionValue(path);
+      if (value !== null) out.push(datum('DiskUsagePercent', percent(used), end, { name: FILESYSTEM_DIMENSION, value }));
     }
     const disk = this.diskByPath.size > 0 ? Math.max(...this.diskByPath.values()) : this.sampleDisk();
     if (disk !== null) out.push(datum('DiskUsagePercent', percent(disk), end));

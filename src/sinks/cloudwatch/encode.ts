@@ -48,6 +48,23 @@ export const DIMENSION_NAME = 'VehicleId';
 /** The second dimension of the per-filesystem DiskUsagePercent: the watched filesystem's path as `disk.usage` reports it. */
 export const FILESYSTEM_DIMENSION = 'Filesystem';
 
+/** CloudWatch takes dimension values of 1..1024 ASCII characters, no control characters (API reference, Dimension). */
+export const MAX_DIMENSION_VALUE = 1024;
+
+/**
+ * A path as a CloudWatch dimension value. Bytes outside printable ASCII, and `%` itself, are
+ * percent-encoded as in a URL (`/data/fahrt-ü` → `/data/fahrt-%C3%BC`): CloudWatch would reject
+ * the raw path, and a rejected request holds every point behind it in the outbox. Null when the
+ * result is still unusable (too long, or blank): the caller leaves that point out.
+ */
+export function dimensionValue(path: string): string | null {
+  let out = '';
+  for (const byte of Buffer.from(path, 'utf8')) {
+    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out.trim().length > 0 && out.length <= MAX_DIMENSION_VALUE ? out : null;
+}
+
 /** CloudWatch accepts at most 1000 MetricDatum per PutMetricData. */
 export const MAX_DATA_PER_REQUEST = 1000;
 /** CloudWatch's request limit is 1 MB; stay well below it (the estimate ignores headers). */

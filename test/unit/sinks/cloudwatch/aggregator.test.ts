@@ -144,6 +144,16 @@ describe('cloudwatch/aggregator', () => {
       ]);
     });
 
+    it('sends a non-ASCII path percent-encoded and leaves out a path too long for CloudWatch, keeping it in the vehicle-wide figure', () => {
+      const a = new MetricsAggregator();
+      a.record(usage('/data/fahrt-ü', 50));
+      a.record(usage('/' + 'x'.repeat(2000), 99));
+      expect(disk(a.snapshot(T0)).map((d) => [d.dimension?.value ?? '(vehicle)', d.value])).to.deep.equal([
+        ['/data/fahrt-%C3%BC', 50],
+        ['(vehicle)', 99],
+      ]);
+    });
+
     it('has no per-filesystem point before the first disk.usage event: the probe is only the vehicle-wide figure', () => {
       const a = new MetricsAggregator(() => 33);
       expect(disk(a.snapshot(T0))).to.deep.equal([{ name: 'DiskUsagePercent', unit: 'Percent', value: 33, timestamp: T0 }]);

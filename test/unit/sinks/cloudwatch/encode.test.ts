@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import {
   DIMENSION_NAME,
   FILESYSTEM_DIMENSION,
+  MAX_DIMENSION_VALUE,
+  dimensionValue,
   METRICS,
   datum,
   encodeRequest,
@@ -103,5 +105,19 @@ describe('cloudwatch/encode', () => {
     const real = JSON.stringify({ ...toCloudWatchDatum(e, ctx), Timestamp: T0 / 1000 }).length;
     expect(estimateDatumBytes(e, ctx.vehicleId)).to.be.at.least(real);
     expect(estimateDatumBytes(e, ctx.vehicleId)).to.be.greaterThan(estimateDatumBytes(datum('DiskUsagePercent', 99.99, T0), ctx.vehicleId));
+  });
+
+  it('turns a path into a dimension value CloudWatch accepts: printable ASCII as is, other bytes and % percent-encoded', () => {
+    expect(dimensionValue('/var/log/tvm run_1')).to.equal('/var/log/tvm run_1');
+    expect(dimensionValue('/data/fahrt-ü')).to.equal('/data/fahrt-%C3%BC');
+    expect(dimensionValue('/logs/50%/a\tb')).to.equal('/logs/50%25/a%09b');
+    expect(dimensionValue('/' + 'a'.repeat(MAX_DIMENSION_VALUE - 1))).to.have.length(MAX_DIMENSION_VALUE);
+  });
+
+  it('has no dimension value for a path CloudWatch could not take even encoded (too long, blank)', () => {
+    expect(dimensionValue('/' + 'a'.repeat(MAX_DIMENSION_VALUE))).to.equal(null);
+    expect(dimensionValue('/' + 'ü'.repeat(400))).to.equal(null); // 800 bytes → 2400 characters encoded
+    expect(dimensionValue('   ')).to.equal(null);
+    expect(dimensionValue('')).to.equal(null);
   });
 });
