@@ -26,7 +26,7 @@ export const METRICS = {
  * Link-policy metrics (upload.links): CurrentLink is a code (LINK_CODES in link/link-kind.ts:
  * 0 offline, 1 wired, 2 wifi, 3 cellular), CellularBytesUsed the month's metered bytes;
  * StalledUploads counts uploads the stall watchdog aborted in the interval. QueueDepth<P> and
- * BytesQueued<P> per priority (one metric name per level: the outbox carries no extra dimension).
+ * BytesQueued<P> per priority (one metric name per level, as first published: dashboards use these names).
  */
 export const LINK_METRICS = {
   CurrentLink: 'None',
