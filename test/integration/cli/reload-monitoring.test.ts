@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { createCloudWatchClient } from '../../../src/sinks/cloudwatch/client.js';
 import { startS3rver, startMoto, motoUnavailableReason, type S3TestServer, TEST_REGION } from '../../support/s3-servers.js';
-import { startBin, writeCliConfig } from '../../support/cli-daemon.js';
+import { killIfRunning, startBin, writeCliConfig } from '../../support/cli-daemon.js';
 import type { DaemonProcess, LogLine } from '../../support/daemon-process.js';
 import { freePort } from '../../support/ports.js';
 import { missingTool } from '../../support/tools.js';
@@ -58,10 +58,7 @@ describe('SIGHUP reload of monitoring.* (real CLI)', function () {
     mkdirSync(join(dir, 'logs'));
   });
   afterEach(async () => {
-    if (daemon && daemon.child.exitCode === null) {
-      daemon.kill('SIGKILL');
-      await daemon.exited;
-    }
+    await killIfRunning(daemon);
     daemon = null;
     rmSync(dir, { recursive: true, force: true });
   });
