@@ -6,6 +6,7 @@
  * upload goes uncounted and none is counted twice (each event reaches exactly one aggregator).
  */
 import { isDeepStrictEqual } from 'node:util';
+import type { PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
 import type { Config } from '../../config/types.js';
 import type { Telemetry, TelemetryEvent } from '../../telemetry/events.js';
 import { alarmDefinitions } from './alarms.js';
@@ -24,12 +25,13 @@ export function cloudWatchChanged(before: Monitoring, after: Monitoring): boolea
 }
 
 /**
- * The alarm options for the rebuilt sink: alarms whose definitions changed are overwritten
- * (an unchanged one is left alone, keeping an operator's hand edits).
+ * The alarm options for the rebuilt sink: the alarms whose definitions changed are overwritten;
+ * an unchanged one is left alone, keeping an operator's hand edits.
  */
 export function reloadAlarmOptions(before: Monitoring, after: Monitoring): SinkAlarmOptions {
-  const defs = (c: Monitoring): unknown => alarmDefinitions({ vehicleId: c.vehicleId, namespace: c.monitoring.namespace, ...alarmKeys(c) });
-  return { overwrite: !isDeepStrictEqual(defs(before), defs(after)) };
+  const defs = (c: Monitoring): PutMetricAlarmCommandInput[] => alarmDefinitions({ vehicleId: c.vehicleId, namespace: c.monitoring.namespace, ...alarmKeys(c) });
+  const old = new Map(defs(before).map((d) => [d.AlarmName, d]));
+  return { overwrite: defs(after).filter((d) => !isDeepStrictEqual(old.get(d.AlarmName), d)).map((d) => d.AlarmName!) };
 }
 
 function alarmKeys(c: Monitoring): SinkAlarmOptions {

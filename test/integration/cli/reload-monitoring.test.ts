@@ -145,5 +145,29 @@ describe('SIGHUP reload of monitoring.* (real CLI)', function () {
       d.kill('SIGTERM');
       expect((await d.exited).code).to.equal(0);
     });
+
+    it('overwrites an existing alarm when a reload changes its definition, and leaves the others alone', async () => {
+      const on = `{cloudwatch_enabled: true, namespace: Fleet/Reload, publish_interval_seconds: 10, http: {enabled: false}}`;
+      write(on);
+      const d = await start({ AWS_ENDPOINT_URL_CLOUDWATCH: moto!.endpoint });
+      const names = [`TVM-LowUpload-${VEHICLE}`, `TVM-Backlog-${VEHICLE}`];
+      const thresholds = async (): Promise<Record<string, number | undefined>> => {
+        const out = await cw.send(new DescribeAlarmsCommand({ AlarmNames: names }));
+        return Object.fromEntries((out.MetricAlarms ?? []).map((a) => [a.AlarmName!, a.Threshold]));
+      };
+      await eventually(async () => Object.keys(await thresholds()).length === 2, 'the alarms created at start');
+      const backlogBefore = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [names[1]!] }))).MetricAlarms![0]!.AlarmConfigurationUpdatedTimestamp;
+      write(on.replace('http: {enabled: false}', 'http: {enabled: false}, alarm_evaluation_periods: 5'));
+      const line = await hup(d);
+      expect(line.applied).to.deep.equal(['monitoring.alarm_evaluation_periods']);
+      await eventually(async () => {
+        const out = await cw.send(new DescribeAlarmsCommand({ AlarmNames: [names[0]!] }));
+        return out.MetricAlarms?.[0]?.EvaluationPeriods === 5;
+      }, 'the low-upload alarm with 5 evaluation periods');
+      const backlogAfter = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [names[1]!] }))).MetricAlarms![0]!.AlarmConfigurationUpdatedTimestamp;
+      expect(backlogAfter?.getTime()).to.equal(backlogBefore?.getTime());
+      d.kill('SIGTERM');
+      expect((await d.exited).code).to.equal(0);
+    });
   });
 });

@@ -46,12 +46,17 @@ describe('sinks/cloudwatch/replace', () => {
     expect(cloudWatchChanged(base, withAlarms({ evaluationPeriods: 5 }))).to.equal(true);
   });
 
-  it('overwrites alarms only when their definitions change', () => {
-    expect(reloadAlarmOptions(base, withMonitoring({ publishIntervalSeconds: 30 }))).to.deep.equal({ overwrite: false });
-    expect(reloadAlarmOptions(base, withMonitoring({ cloudwatchEnabled: false }))).to.deep.equal({ overwrite: false });
-    expect(reloadAlarmOptions(base, withAlarms({ lowUploadThresholdMb: 7 }))).to.deep.equal({ overwrite: true });
-    expect(reloadAlarmOptions(base, withAlarms({ backlogThresholdHours: 2 }))).to.deep.equal({ overwrite: true });
-    expect(reloadAlarmOptions(base, withMonitoring({ namespace: 'Other/NS' }))).to.deep.equal({ overwrite: true });
+  it('overwrites only the alarms whose definitions change', () => {
+    const low = 'TVM-LowUpload-vehicle-7';
+    const failures = 'TVM-UploadFailures-vehicle-7';
+    const backlog = 'TVM-Backlog-vehicle-7';
+    expect(reloadAlarmOptions(base, withMonitoring({ publishIntervalSeconds: 30 }))).to.deep.equal({ overwrite: [] });
+    expect(reloadAlarmOptions(base, withMonitoring({ cloudwatchEnabled: false }))).to.deep.equal({ overwrite: [] });
+    expect(reloadAlarmOptions(base, withAlarms({ lowUploadThresholdMb: 7 }))).to.deep.equal({ overwrite: [low] });
+    expect(reloadAlarmOptions(base, withAlarms({ evaluationPeriods: 5 }))).to.deep.equal({ overwrite: [low] });
+    expect(reloadAlarmOptions(base, withAlarms({ uploadFailuresThreshold: 3 }))).to.deep.equal({ overwrite: [failures] });
+    expect(reloadAlarmOptions(base, withAlarms({ backlogThresholdHours: 2 }))).to.deep.equal({ overwrite: [backlog] });
+    expect(reloadAlarmOptions(base, withMonitoring({ namespace: 'Other/NS' }))).to.deep.equal({ overwrite: [low, failures, backlog] });
   });
 
   it('flushes the old sink, then hands every event to exactly one sink, those of the hand-over to the new one', async () => {
