@@ -27,7 +27,8 @@ import { buildObjectMetadata, contentTypeFor } from './sinks/s3/metadata.js';
 import { RetryPolicy, OperatorAlerts, classify } from './sinks/retry.js';
 import { Throttle } from './sinks/throttle.js';
 import { abortStaleUploads } from './sinks/s3/abort-stale.js';
-import { CloudWatchSink } from './sinks/cloudwatch/sink.js';
+import { CloudWatchSink, type SinkAlarmOptions } from './sinks/cloudwatch/sink.js';
+import { cloudWatchChanged, reloadAlarmOptions, replaceCloudWatchSink } from './sinks/cloudwatch/replace.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UploadGate } from './schedule/upload-gate.js';
 import { metaPassLog } from './schedule/passes.js';
@@ -94,6 +95,8 @@ export interface DaemonStatus {
 }
 
 const HOUR = 3_600_000;
+/** How long the CloudWatch sink may spend sending its backlog at shutdown or before a reload replaces it. */
+const METRICS_FLUSH_MS = 5_000;
 
 /** The components a reload changes in place (the rest read `Daemon.config` at use). */
 interface LiveParts {
@@ -101,6 +104,8 @@ interface LiveParts {
   readonly link: LinkController;
   retry: RetryPolicy;
   readonly now: () => number;
+  /** A CloudWatch sink for `config` (at start, and again when a reload changes monitoring.*). */
+  readonly buildMetrics: (config: Config, telemetry: Pick<Telemetry, 'on'>, alarms?: SinkAlarmOptions) => CloudWatchSink;
 }
 
 export class Daemon {
@@ -117,6 +122,8 @@ export class Daemon {
   private now: () => number = Date.now;
   /** Pending retries of failed housekeeping tasks (at most one per task). */
   private readonly retries = new Set<NodeJS.Timeout>();
+  /** A reload replacing the CloudWatch sink; close waits for it so the sink it closes is the last one. */
+  private metricsSwap: Promise<void> = Promise.resolve();
 
   private constructor(
     private config: Config,
@@ -127,7 +134,7 @@ export class Daemon {
     private readonly intake: Intake,
     private readonly gate: UploadGate,
     telemetry: Telemetry,
-    private readonly metrics: CloudWatchSink,
+    private metrics: CloudWatchSink,
     private readonly s3: S3Client,
     private readonly live: LiveParts,
     health: Health,
@@ -220,9 +227,16 @@ export class Daemon {
         logger.info({ path: e.path, raised: set.raised, from: new Date(set.marker.from).toISOString(), to: new Date(set.marker.to).toISOString() }, 'incident marker file: files in its window upload as high');
         dispatcher.wake();
       });
-      const live: LiveParts = { throttle, link, retry: RetryPolicy.fromConfig(config.upload), now };
-      const alerts = new OperatorAlerts(logger);
       const once = o.mode === 'once';
+      // The one-shot's uploads count in the metrics (the low-upload alarm must see them), but it
+      // is not a service start and leaves alarm creation to the daemon. Nor is a reload a start.
+      const buildMetrics: LiveParts['buildMetrics'] = (cfg, events, alarms) =>
+        new CloudWatchSink({
+          telemetry: events, outbox: store.outbox, config: cfg, logger, ...(o.env ? { env: o.env } : {}), timers,
+          ...(once ? { alarms: false, recordStartup: false } : alarms ? { alarms, recordStartup: false } : {}),
+        });
+      const live: LiveParts = { throttle, link, retry: RetryPolicy.fromConfig(config.upload), now, buildMetrics };
+      const alerts = new OperatorAlerts(logger);
       // The one-shot ignores schedule and operational hours: a start-up drain that never ends
       // (startupComplete is a daemon-mode step) keeps its gate open for the whole pass.
       const gate = once
@@ -284,9 +298,7 @@ export class Daemon {
         ...(o.watcher ? { watcher: o.watcher } : {}),
         ...(o.onRecent ? { onRecent: o.onRecent } : {}),
       });
-      // The one-shot's uploads count in the metrics (the low-upload alarm must see them), but it
-      // is not a service start and leaves alarm creation to the daemon.
-      const metrics = new CloudWatchSink({ telemetry, outbox: store.outbox, config, logger, ...(o.env ? { env: o.env } : {}), timers, ...(once ? { alarms: false, recordStartup: false } : {}) });
+      const metrics = buildMetrics(config, telemetry);
       const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client, live, health);
       daemonRef = daemon;
       try {
@@ -355,6 +367,15 @@ export class Daemon {
     await this.live.link.apply(after);
     this.live.retry = RetryPolicy.fromConfig(after.upload);
     for (const w of after.warnings) this.logger.warn(w);
+    await this.statusService?.applyConfig(after);
+    if (cloudWatchChanged(before, after)) {
+      const old = this.metrics;
+      const rebuild = (events: Pick<Telemetry, 'on'>): CloudWatchSink => this.live.buildMetrics(after, events, reloadAlarmOptions(before, after));
+      this.metricsSwap = replaceCloudWatchSink(old, this.telemetry, rebuild, METRICS_FLUSH_MS, () => this.closing !== null).then((sink) => {
+        this.metrics = sink;
+      });
+      await this.metricsSwap;
+    }
     if (this.deletion !== null && deletionInputsChanged(before, after)) {
       // The policies read their config when built: rebuild them (a running pass finishes first).
       await this.deletion.close();
@@ -502,7 +523,8 @@ export class Daemon {
       await this.statusService?.close();
       const aborted = await this.dispatcher.close(deadlineMs);
       if (aborted > 0) this.logger.warn({ files: aborted }, 'shutdown deadline reached; interrupted uploads resume on the next start');
-      await this.metrics.flush(Math.min(deadlineMs, 5000));
+      await this.metricsSwap.catch(() => undefined); // a failed swap was logged by the reload
+      await this.metrics.flush(Math.min(deadlineMs, METRICS_FLUSH_MS));
       await this.metrics.close();
       await this.pool.close();
       this.s3.destroy();

@@ -20,7 +20,7 @@ interface KeyRule {
 /**
  * Keys that cannot change under a running daemon: they shape its identity (object keys, the
  * state store) or objects built once at start (S3 client and connection pool, worker pool,
- * stability timers, CloudWatch publisher and HTTP endpoint).
+ * stability timers).
  */
 export const RESTART_KEYS: readonly KeyRule[] = [
   { key: 'vehicle_id', get: (c) => c.vehicleId },
@@ -41,10 +41,6 @@ export const RESTART_KEYS: readonly KeyRule[] = [
   { key: 'upload.compression', get: (c) => c.upload.compression },
   { key: 'upload.queue_file', get: (c) => c.upload.queueFile },
   { key: 'upload.processed_files_registry.registry_file', get: (c) => c.upload.processedFilesRegistry.registryFile },
-  { key: 'monitoring.cloudwatch_enabled', get: (c) => c.monitoring.cloudwatchEnabled },
-  { key: 'monitoring.namespace', get: (c) => c.monitoring.namespace },
-  { key: 'monitoring.publish_interval_seconds', get: (c) => c.monitoring.publishIntervalSeconds },
-  { key: 'monitoring.http', get: (c) => c.monitoring.http },
 ];
 
 /** Keys applied to the running daemon (or read at use by the component that owns them). */
@@ -65,6 +61,15 @@ export const LIVE_KEYS: readonly KeyRule[] = [
   { key: 'deletion', get: (c) => c.deletion },
   { key: 'disk', get: (c) => c.disk },
   { key: 's3_lifecycle', get: (c) => c.s3Lifecycle },
+  // The daemon rebuilds the CloudWatch sink and restarts the HTTP endpoint (Daemon.reload).
+  { key: 'monitoring.cloudwatch_enabled', get: (c) => c.monitoring.cloudwatchEnabled },
+  { key: 'monitoring.namespace', get: (c) => c.monitoring.namespace },
+  { key: 'monitoring.publish_interval_seconds', get: (c) => c.monitoring.publishIntervalSeconds },
+  { key: 'monitoring.http', get: (c) => c.monitoring.http },
+  { key: 'monitoring.low_upload_threshold_mb', get: (c) => c.monitoring.alarms.lowUploadThresholdMb },
+  { key: 'monitoring.alarm_evaluation_periods', get: (c) => c.monitoring.alarms.evaluationPeriods },
+  { key: 'monitoring.upload_failures_alarm_threshold', get: (c) => c.monitoring.alarms.uploadFailuresThreshold },
+  { key: 'monitoring.backlog_alarm_threshold_hours', get: (c) => c.monitoring.alarms.backlogThresholdHours },
 ];
 
 export interface ReloadPlan {
@@ -84,7 +89,6 @@ export function planReload(running: Config, next: Config): ReloadPlan {
     vehicleId: running.vehicleId,
     stateDir: running.stateDir,
     s3: running.s3,
-    monitoring: running.monitoring,
     upload: {
       ...next.upload,
       fileStableSeconds: running.upload.fileStableSeconds,

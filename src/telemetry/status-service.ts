@@ -6,7 +6,11 @@
  *
  * A port that cannot be bound does not stop uploads: it is logged and recorded as the degraded
  * reason `http-endpoint`, which `status` shows.
+ *
+ * A reload hands it the new configuration (applyConfig): the report follows it at once, and a
+ * changed `monitoring.http` closes the endpoint and serves it again on the new address.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../config/types.js';
 import { StateReader } from '../state/state-reader.js';
 import type { StateStore } from '../state/store.js';
@@ -34,8 +38,14 @@ export interface StatusServiceOptions {
 export class StatusService {
   readonly #activity: ActivityLog;
   #http: HttpEndpoint | null = null;
+  #config: Config;
+  #gauges = false;
+  #closed = false;
+  /** The endpoint's start or restart in progress: a restart and close wait for it. */
+  #serving: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: StatusServiceOptions) {
+    this.#config = o.config;
     const { store, logger, health } = o;
     const persist = (): void => {
       try {
@@ -61,15 +71,42 @@ export class StatusService {
   }
 
   /** Starts the loopback endpoint when monitoring.http.enabled. Never throws for a busy port. */
-  async startEndpoint(): Promise<void> {
-    const { config, telemetry, logger, health } = this.o;
-    const http = config.monitoring.http;
-    if (!http.enabled) return;
-    registerStatusGauges(telemetry.registry, {
-      queue: () => this.reader().queue(),
-      disk: () => diskReports(config),
-      degraded: () => health.reasons(),
+  startEndpoint(): Promise<void> {
+    this.#serving = this.#serving.then(() => this.serve());
+    return this.#serving;
+  }
+
+  /**
+   * A reload: the report reads `config` from now on; a changed `monitoring.http` (enabled,
+   * listen) closes the endpoint and starts it again as configured. Unchanged: untouched.
+   */
+  applyConfig(config: Config): Promise<void> {
+    const before = this.#config.monitoring.http;
+    this.#config = config;
+    if (isDeepStrictEqual(before, config.monitoring.http)) return this.#serving;
+    this.#serving = this.#serving.then(async () => {
+      await this.#http?.close();
+      this.#http = null;
+      // A bind failure at the old address is no longer the question.
+      this.o.health.recover('http-endpoint');
+      await this.serve();
     });
+    return this.#serving;
+  }
+
+  private async serve(): Promise<void> {
+    const { telemetry, logger, health } = this.o;
+    const http = this.#config.monitoring.http;
+    if (!http.enabled || this.#closed) return;
+    if (!this.#gauges) {
+      // Registered once per registry: a restarted endpoint scrapes the same gauges.
+      this.#gauges = true;
+      registerStatusGauges(telemetry.registry, {
+        queue: () => this.reader().queue(),
+        disk: () => diskReports(this.#config),
+        degraded: () => health.reasons(),
+      });
+    }
     try {
       this.#http = await startHttpEndpoint(http.listen, telemetry.registry, { status: () => this.report(), health: () => this.checkHealth() });
       logger.info({ url: this.#http.url }, 'status endpoint listening (/, /metrics, /healthz, /status)');
@@ -82,7 +119,7 @@ export class StatusService {
 
   /** The status report (`status --json`, `/status`), from the daemon's own connection. */
   report(): Promise<StatusReport> {
-    const report = buildStatusReport({ config: this.o.config, reader: this.reader(), daemonPid: process.pid, degraded: this.o.health.reasons(), now: this.o.now(), ...(this.o.deletion ? { deletion: this.o.deletion } : {}) });
+    const report = buildStatusReport({ config: this.#config, reader: this.reader(), daemonPid: process.pid, degraded: this.o.health.reasons(), now: this.o.now(), ...(this.o.deletion ? { deletion: this.o.deletion } : {}) });
     const extra = this.o.extra;
     return extra === undefined ? report : report.then((r) => ({ ...r, ...extra() }));
   }
@@ -101,6 +138,8 @@ export class StatusService {
 
   /** Stops serving and writes the failure summary. Call before the store closes. */
   async close(): Promise<void> {
+    this.#closed = true;
+    await this.#serving;
     await this.#http?.close();
     this.#http = null;
     this.#activity.flush();

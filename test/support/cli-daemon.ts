@@ -53,3 +53,10 @@ export function startBin(config: string, extraEnv: NodeJS.ProcessEnv = {}): Daem
   });
   return new DaemonProcess(child);
 }
+
+/** afterEach of the CLI suites: a daemon a failed test left running is killed (never left behind). */
+export async function killIfRunning(d: DaemonProcess | null): Promise<void> {
+  if (d === null || d.child.exitCode !== null) return;
+  d.kill('SIGKILL');
+  await d.exited;
+}

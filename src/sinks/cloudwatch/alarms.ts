@@ -34,8 +34,11 @@ export interface AlarmOptions {
   readonly uploadFailuresThreshold?: number | null;
   /** Create TVM-Backlog-<id>, alarming when OldestPendingAgeSeconds exceeds this many hours; null = do not. Default null. */
   readonly backlogThresholdHours?: number | null;
-  /** Replace existing alarms' configuration (PutMetricAlarm upsert). Default false. */
-  readonly overwrite?: boolean;
+  /**
+   * Replace existing alarms' configuration (PutMetricAlarm upsert): all of them (true), or only
+   * the alarms named (a reload that changed their definitions). Default false.
+   */
+  readonly overwrite?: boolean | readonly string[];
 }
 
 export interface EnsureAlarmsResult {
@@ -113,7 +116,7 @@ export function alarmDefinitions(o: AlarmOptions): PutMetricAlarmCommandInput[] 
 }
 
 /**
- * Creates the vehicle's alarms that do not exist yet (all of them with `overwrite`). Throws a
+ * Creates the vehicle's alarms that do not exist yet, and those `overwrite` names. Throws a
  * classified TVM_ERR_CLOUDWATCH error on failure; callers log it, it is never fatal.
  */
 export async function ensureAlarms(client: CloudWatchSend, o: AlarmOptions, signal?: AbortSignal): Promise<EnsureAlarmsResult> {
@@ -132,7 +135,8 @@ export async function ensureAlarms(client: CloudWatchSend, o: AlarmOptions, sign
   const existing: string[] = [];
   for (const def of defs) {
     const name = def.AlarmName!;
-    if (present.has(name)) {
+    const replace = Array.isArray(o.overwrite) && o.overwrite.includes(name);
+    if (present.has(name) && !replace) {
       existing.push(name);
       continue;
     }

@@ -30,16 +30,39 @@ describe('config/reload-plan', () => {
       state_dir: '/var/lib/elsewhere',
       s3: { bucket: 'other-bucket', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000' },
       upload: { concurrency: 8, file_stable_seconds: 5, processed_files_registry: { registry_file: '/x/r.json', retention_days: 7 } },
-      monitoring: { cloudwatch_enabled: false },
     });
     const p = planReload(running, next);
     expect(p.needsRestart).to.deep.equal([
       'vehicle_id', 'state_dir', 's3.bucket', 's3.region', 's3.endpoint', 's3.force_path_style',
-      'upload.file_stable_seconds', 'upload.concurrency', 'upload.processed_files_registry.registry_file', 'monitoring.cloudwatch_enabled',
+      'upload.file_stable_seconds', 'upload.concurrency', 'upload.processed_files_registry.registry_file',
     ]);
     expect(p.applied).to.deep.equal(['upload.processed_files_registry.retention_days']);
     for (const rule of RESTART_KEYS) expect(rule.get(p.config), rule.key).to.deep.equal(rule.get(running));
     for (const rule of LIVE_KEYS) expect(rule.get(p.config), rule.key).to.deep.equal(rule.get(next));
+  });
+
+  it('applies every monitoring key live, by its YAML name', () => {
+    const running = parse({});
+    const next = parse({
+      monitoring: {
+        cloudwatch_enabled: false,
+        namespace: 'Fleet/Upload',
+        publish_interval_seconds: 30,
+        http: { enabled: true, listen: '127.0.0.1:9999' },
+        low_upload_threshold_mb: 50,
+        alarm_evaluation_periods: 2,
+        upload_failures_alarm_threshold: 3,
+        backlog_alarm_threshold_hours: 6,
+      },
+    });
+    const p = planReload(running, next);
+    expect(p.needsRestart).to.deep.equal([]);
+    expect(p.applied).to.deep.equal([
+      'monitoring.cloudwatch_enabled', 'monitoring.namespace', 'monitoring.publish_interval_seconds', 'monitoring.http',
+      'monitoring.low_upload_threshold_mb', 'monitoring.alarm_evaluation_periods', 'monitoring.upload_failures_alarm_threshold',
+      'monitoring.backlog_alarm_threshold_hours',
+    ]);
+    expect(p.config.monitoring).to.deep.equal(next.monitoring);
   });
 
   it('lists directories added, removed and changed', () => {

@@ -126,6 +126,14 @@ describe('cloudwatch/alarms', () => {
     expect(cw.commandCalls(DescribeAlarmsCommand)).to.have.length(0);
   });
 
+  it('overwrites only the existing alarms it is given by name, and creates missing ones', async () => {
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'TVM-LowUpload-vehicle-7' }, { AlarmName: 'TVM-Backlog-vehicle-7' }] });
+    cw.on(PutMetricAlarmCommand).resolves({});
+    const r = await ensureAlarms(client, { ...base, uploadFailuresThreshold: 5, backlogThresholdHours: 2, overwrite: ['TVM-Backlog-vehicle-7'] });
+    expect(r).to.deep.equal({ created: ['TVM-UploadFailures-vehicle-7', 'TVM-Backlog-vehicle-7'], existing: ['TVM-LowUpload-vehicle-7'] });
+    expect(cw.commandCalls(PutMetricAlarmCommand).map((c) => c.args[0].input.AlarmName)).to.deep.equal(['TVM-UploadFailures-vehicle-7', 'TVM-Backlog-vehicle-7']);
+  });
+
   it('reports failures as classified CloudWatch errors naming the operation', async () => {
     cw.on(DescribeAlarmsCommand).rejects(serviceError('AccessDenied', 403));
     const denied = await rejection(ensureAlarms(client, base));
