@@ -107,3 +107,59 @@ describe('config/summary', () => {
     expect(text).to.include('files older than 1 day, daily at 02:00');
   });
 });
+
+describe('config/summary of every optional setting', () => {
+  it('names each non-default choice in words', () => {
+    const text = summarizeConfig(
+      parse({
+        log_directories: [
+          { path: '/logs/ros', source: 'ros', recursive: false, pattern: '*.log', allow_deletion: false },
+          { path: '/logs/cam', source: 'cam' },
+        ],
+        s3: { bucket: 'tvm-logs', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', force_path_style: true, profile: 'fleet', server_side_encryption: 'aws:kms', kms_key_id: 'alias/logs', storage_class: 'STANDARD_IA' },
+        upload: {
+          schedule: { mode: 'interval', interval_hours: 1.5 },
+          operational_hours: { enabled: true, start: '22:00', end: '06:00' },
+          batch_upload: { enabled: false },
+          upload_on_start: false,
+          scan_existing_files: { enabled: false },
+          rescan_interval_seconds: 0,
+          compression: { codec: 'none', skip_extensions: [] },
+          bandwidth: { max_mbps: 8, schedule: ['07:00,2M', '19:00,off'] },
+          stall_timeout_seconds: 0,
+          links: { probe_command: 'echo wifi', policy: { cellular: { min_priority: 'high', bandwidth: 2 } }, cellular_budget_mb_per_month: 2000 },
+          markers: { pattern: '*.incident', before: '10m', after: '5m' },
+        },
+        deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: true, max_age_days: 1, include_not_uploaded: true }, emergency: { enabled: true } },
+        monitoring: { cloudwatch_enabled: false, http: { enabled: false } },
+      }),
+    ).split('\n');
+    for (const expected of [
+      '                   endpoint http://127.0.0.1:9000, path-style addressing, profile fleet',
+      '                   storage class STANDARD_IA, encryption aws:kms (key alias/logs)',
+      'log directories:   2 directories',
+      '  [0] ros <- /logs/ros (top level only, pattern "*.log", never deleted)',
+      'schedule:          every 1 h 30 min',
+      'operational hours: 22:00-06:00 (overnight window, crosses midnight); immediate uploads only inside this window',
+      'batch upload:      off (inside the window only files that became ready there upload; the rest wait for a pass)',
+      'start-up:          no scan; wait for the schedule',
+      'rescan:            off',
+      'compression:       no compression; stored as-is: nothing',
+      'bandwidth:         8 Mbit/s (1000000 bytes/s)',
+      'bandwidth timetable: 07:00,2M 19:00,off',
+      'stall timeout:     off',
+      'link probe:        command echo wifi, every 10 s',
+      '                   cellular: high and above, 250000 bytes/s',
+      '                   cellular budget 2000 MB a month (80 %: high only)',
+      'marker files:      *.incident (window −600 s … +300 s)',
+      'delete uploaded:   right after upload',
+      'age-based cleanup: files (uploaded or NOT) older than 1 day, daily at 02:00',
+      'emergency cleanup: on',
+      'cloudwatch:        off',
+      'alarms:            off (cloudwatch off)',
+      'http status:       off',
+    ]) {
+      expect(text, expected).to.include(expected);
+    }
+  });
+});

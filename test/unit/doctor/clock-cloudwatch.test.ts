@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config/load.js';
@@ -128,5 +128,27 @@ describe('doctor/deletion dry run', () => {
     const r = await deletionDryRunStep.run(context({ config: c, diskIo: filesDiskIo(join(root, 'logs'), 1e9) }));
     expect(r).to.deep.equal({ status: 'pass', detail: 'would delete 1 files (1000 bytes) now: after_upload 1' });
     expect(existsSync(path)).to.equal(true);
+  });
+
+  it('says how many of them are not uploaded yet, and fails with a pointer when the dry run cannot run', async () => {
+    const c = parseConfig(
+      `vehicle_id: car-7\nlog_directories: [{path: ${root}/logs, source: ros}]\ns3: {bucket: tvm-bucket, region: eu-west-1}\nupload: {schedule: "02:00"}\n` +
+        `deletion: {after_upload: {enabled: false}, age_based: {enabled: true, max_age_days: 1, include_not_uploaded: true}}\ndisk: {reserved_gb: 1}\nstate_dir: ${root}/state\n`,
+      { env: {} },
+    );
+    const path = join(root, 'logs', 'never-sent.log');
+    const mtime = Date.now() - 3 * 86_400_000;
+    writeFile(path, 500, mtime);
+    const store = openStateStore({ dir: c.stateDir, logger: silentLogger() });
+    store.files.enqueue({ path, source: 'ros', relPath: 'never-sent.log', size: 500, mtimeMs: mtime }, mtime);
+    store.close();
+    const r = await deletionDryRunStep.run(context({ config: c, diskIo: filesDiskIo(join(root, 'logs'), 1e9) }));
+    expect(r).to.deep.equal({ status: 'pass', detail: 'would delete 1 files (500 bytes) now: age_based 1; 1 of them not uploaded yet (disk pressure or include_not_uploaded)' });
+    writeFileSync(join(c.stateDir, 'tvm-upload.db'), 'not a database, garbage bytes '.repeat(200));
+    for (const suffix of ['-wal', '-shm']) rmSync(join(c.stateDir, `tvm-upload.db${suffix}`), { force: true });
+    const broken = await deletionDryRunStep.run(context({ config: c }));
+    expect(broken.status).to.equal('fail');
+    expect(broken.detail).to.match(/^the deletion dry run failed: /);
+    expect(broken.fix).to.equal('run `tvm-upload cleanup --dry-run` for details');
   });
 });
