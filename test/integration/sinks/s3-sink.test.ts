@@ -28,6 +28,7 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { FakeMultipartStore, md5b64, resultFor, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../../unit/sinks/fixtures.js';
+import { classify } from '../../../src/sinks/retry.js';
 import { missingTool } from '../../support/tools.js';
 
 const MiB = 1024 * 1024;
@@ -165,7 +166,6 @@ for (const kind of ['s3rver', 'moto'] as const) {
       if (probe === 'accepted') {
         console.log(`      [note] ${kind} does not verify Content-MD5; the uploader's ETag check is what catches corruption`);
       } else {
-        const { classify } = await import('../../../src/sinks/retry.js');
         expect(classify(probe).code).to.equal(ErrorCodes.S3_INTEGRITY);
       }
       const { result } = spool('corrupt.gz', seededBytes(30_000, 31));

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { summarizeConfig } from '../../../src/config/summary.js';
 import { parse, problemsOf } from './helpers.js';
 
 describe('config: upload.links, upload.bandwidth.schedule, upload.stall_timeout_seconds', () => {
@@ -79,7 +80,6 @@ describe('config: upload.links, upload.bandwidth.schedule, upload.stall_timeout_
 
 describe('config summary of the link keys', () => {
   it('lists the link policy, timetable, stall timeout and marker files only when set', async () => {
-    const { summarizeConfig } = await import('../../../src/config/summary.js');
     expect(summarizeConfig(parse({}))).to.not.contain('link probe').and.not.contain('stall timeout');
     const text = summarizeConfig(parse({
       upload: {
