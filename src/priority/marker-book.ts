@@ -1,8 +1,10 @@
 /**
  * The running daemon's view of the incident markers (priority/markers.ts): answers "is this mtime
- * marked?" for intake and "which marker metadata goes on this object?" for the uploader, re-reading
- * the meta table at most once per second (the `mark` command writes it from another process), and
- * turns a queued marker file (`upload.markers.pattern`) into a new marker.
+ * marked?" for intake and "which marker metadata goes on this object?" for the uploader, and turns a
+ * queued marker file (`upload.markers.pattern`) into a new marker. The `mark` command writes markers
+ * from another process: they are re-read as soon as SQLite's data_version says another connection
+ * committed (a file raised by `mark` and claimed at once must still carry the marker's metadata),
+ * and at least once per second.
  */
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
@@ -16,6 +18,7 @@ const REREAD_MS = 1000;
 export class MarkerBook {
   private cache: readonly Marker[] = [];
   private readAt = -Infinity;
+  private readVersion = -1;
   private matcher: { pattern: string; match: (name: string) => boolean } | null = null;
 
   constructor(
@@ -26,9 +29,11 @@ export class MarkerBook {
 
   markers(): readonly Marker[] {
     const t = this.now();
-    if (t - this.readAt >= REREAD_MS || t < this.readAt) {
+    const version = this.db.pragma('data_version', { simple: true }) as number;
+    if (version !== this.readVersion || t - this.readAt >= REREAD_MS || t < this.readAt) {
       this.cache = readMarkers(this.store);
       this.readAt = t;
+      this.readVersion = version;
     }
     return this.cache;
   }

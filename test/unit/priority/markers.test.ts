@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -6,6 +7,7 @@ import { addMarker, markerFor, parseDuration, readMarkers, MARKERS_META_KEY, typ
 import { MarkerBook } from '../../../src/priority/marker-book.js';
 import { markCommand } from '../../../src/cli/mark.js';
 import { runCli } from '../../../src/cli/program.js';
+import { MetaRepo } from '../../../src/state/meta-repo.js';
 import { openStateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { input, removeDir, tempDir, useFreshStore } from '../state/helpers.js';
@@ -90,6 +92,20 @@ describe('priority/marker-book', () => {
     expect(book.marked(t)).to.equal(false); // cached
     t += 1000;
     expect(book.marked(t - 1000)).to.equal(true);
+  });
+
+  it('sees at once a marker the mark command commits from another connection (the raised file may be claimed next)', () => {
+    const t = 5_000_000;
+    const s = store();
+    const book = new MarkerBook(s.db, s.meta, () => t);
+    expect(book.withMarker({}, t)).to.deep.equal({});
+    const other = new Database(s.dbPath);
+    try {
+      addMarker(new MetaRepo(other, s.dbPath), marker(t, t - 1, t + 1), t);
+    } finally {
+      other.close();
+    }
+    expect(book.withMarker({}, t)).to.have.property('incident-marker-at', new Date(t).toISOString());
   });
 });
 
