@@ -49,6 +49,7 @@ import { StatusService } from './telemetry/status-service.js';
 import { StateReader } from './state/state-reader.js';
 import { UploadPasses } from './telemetry/upload-pass.js';
 import { LinkController, type LinkStatus } from './link/link-controller.js';
+import { liveLinkStatusFields, type LinkStatusFields } from './link/status-fields.js';
 import { TransferWatch } from './sinks/transfer-watch.js';
 import { MarkerBook } from './priority/marker-book.js';
 import { queueByPriority, usesPriorities } from './priority/queue-stats.js';
@@ -503,10 +504,10 @@ export class Daemon {
     return cfg.links === undefined && cfg.bandwidth.schedule === undefined ? withPriority : { ...withPriority, link: this.live.link.status() };
   }
 
-  /** The link and priority figures /status adds to the status report (only when configured). */
-  linkStatusFields(): Record<string, unknown> {
-    const s = this.status();
-    return { ...(s.queueByPriority ? { queueByPriority: s.queueByPriority } : {}), ...(s.link ? { link: s.link } : {}) };
+  /** The link, budget, bandwidth and priority figures /status adds to the status report (the same shape `status` reads from the store). */
+  linkStatusFields(): LinkStatusFields {
+    const queue = usesPriorities(this.config) ? queueByPriority(this.store.files.queuedByPriority()) : null;
+    return liveLinkStatusFields(this.live.link.status(), queue, this.now());
   }
 
   /**
