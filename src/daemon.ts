@@ -49,6 +49,7 @@ import { StatusService } from './telemetry/status-service.js';
 import { StateReader } from './state/state-reader.js';
 import { UploadPasses } from './telemetry/upload-pass.js';
 import { LinkController, type LinkStatus } from './link/link-controller.js';
+import { RequestedPasses } from './deletion/requests.js';
 import { liveLinkStatusFields, type LinkStatusFields } from './link/status-fields.js';
 import { TransferWatch } from './sinks/transfer-watch.js';
 import { MarkerBook } from './priority/marker-book.js';
@@ -554,9 +555,11 @@ export class Daemon {
       health: this.health,
     });
     this.deletion.start();
-    // SIGUSR2 (and `cleanup` with a daemon running) asks for a pass now.
+    // SIGUSR2 (and `cleanup` with a daemon running) asks for a pass now; it is recorded so
+    // that the waiting `cleanup` finds its pass.
+    const requested = new RequestedPasses(repo, this.now, this.logger);
     this.onDeletionPass = () => {
-      this.runDeletionPass().then(
+      requested.run(() => this.runDeletionPass()).then(
         (r) => this.logger.info({ deleted: r.deletedCount, bytes: r.deletedBytes }, 'deletion pass requested by signal finished'),
         (err: unknown) => this.logger.warn({ err }, 'deletion pass requested by signal failed'),
       );
