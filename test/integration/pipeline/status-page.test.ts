@@ -10,12 +10,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { parseConfig } from '../../../src/config/load.js';
-import { Daemon } from '../../../src/daemon.js';
-import { silentLogger } from '../../../src/telemetry/logger.js';
 import { runCli } from '../../../src/cli/program.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { heldConfigYaml } from '../../support/held-config.js';
+import { startDaemonWithEndpoint } from '../../support/daemon-endpoint.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HOSTILE = '<img src=x onerror=alert(1)>.log';
@@ -44,18 +42,7 @@ describe('status page in headless Chromium', function () {
   beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'tvm-page-'))));
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  /** The daemon in process, and the endpoint URL it logs when it listens. */
-  async function startDaemon(yaml: string): Promise<{ daemon: Daemon; urls: string[] }> {
-    const urls: string[] = [];
-    const logger = silentLogger();
-    const info = logger.info.bind(logger);
-    logger.info = ((obj: unknown, msg?: string) => {
-      if (obj && typeof obj === 'object' && 'url' in obj) urls.push(String((obj as { url: string }).url));
-      return info(obj as object, msg);
-    }) as typeof logger.info;
-    const daemon = await Daemon.start({ config: parseConfig(yaml, { env: {} }), logger, s3Credentials: server.credentials });
-    return { daemon, urls };
-  }
+  const startDaemon = (yaml: string) => startDaemonWithEndpoint(yaml, { s3Credentials: server.credentials });
 
   it('loads, shows the queue count status --json reports, and updates after an upload', async () => {
     const yaml = heldConfigYaml({ vehicleId: 'page-test', dir: root, bucket: 'tvm-page', endpoint: server.endpoint });
