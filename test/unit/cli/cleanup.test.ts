@@ -177,6 +177,19 @@ state_dir: ${dir}/state
       expect(t.err()).to.include('did not finish within 1 s; it goes on in the daemon');
     });
 
+    it('reports a daemon that stops before the pass it was asked for ends: exit 1', async () => {
+      const t = io();
+      // The "daemon" takes the request, then stops (its lock goes) with the pass unfinished.
+      const stop = (requests: RequestedPasses): void => {
+        void requests.run(() => new Promise<never>(() => undefined));
+        setTimeout(() => store.close(), 50);
+      };
+      const code = await withDaemonHandler(stop, () => runCli(['cleanup', '--config', config, '--timeout', '60'], t.cli));
+      store = openStateStore({ dir: join(dir, 'state'), logger: silentLogger() });
+      expect(code).to.equal(1);
+      expect(t.err()).to.include(`tvm-upload (pid ${process.pid}) stopped before the deletion pass it was asked for finished`);
+    });
+
     it('reports a pass that failed in the daemon, with its reason', async () => {
       const t = io();
       const fail = (requests: RequestedPasses): void => void requests.run(() => Promise.reject(new Error('statfs failed: EIO'))).catch(() => undefined);
