@@ -2,7 +2,7 @@
  * The status page served at `/` for a technician's browser on the vehicle: one self-contained
  * HTML document (inline style and script, no external assets, no build step) that fetches
  * `/status` every few seconds and shows the figures, the files in flight and retrying, the last
- * errors, disk usage and health, and the link policy's part (link and last probe, cellular budget,
+ * errors, disk usage, the deletion figures and health, and the link policy's part (link and last probe, cellular budget,
  * bandwidth in force, queue by priority) when the report has it. Every value is inserted as text (textContent), never as HTML,
  * so a hostile file name cannot inject markup.
  */
@@ -62,6 +62,7 @@ export const STATUS_PAGE = `<!doctype html>
 <h2>Retrying</h2><table id="retrying"></table>
 <h2>Last error per class</h2><table id="errors"></table>
 <h2>Disk</h2><table id="disk"></table>
+<div class="sub">deletion: <span id="deletion">–</span></div>
 <script>
 (function () {
   var REFRESH = ${PAGE_REFRESH_MS};
@@ -114,8 +115,16 @@ export const STATUS_PAGE = `<!doctype html>
     table($('errors'), ['class', 'when', 'file', 'message'], s.lastErrors.map(function (e) { return [e.code, new Date(e.at).toISOString(), e.path, e.message]; }));
     table($('disk'), ['holds', 'used', 'free'], s.disk.map(function (d) { return [d.holds.join(', '), d.usedPercent === null ? (d.error || '?') : d.usedPercent + ' %', bytes(d.availableBytes)]; }));
     renderLinkPolicy(s);
+    $('deletion').textContent = deletionText(s.deletion);
     $('updated').textContent = new Date().toLocaleTimeString();
     document.body.setAttribute('data-generated-at', s.generatedAt);
+  }
+  function deletionText(d) {
+    if (d === null || d === undefined) return 'not reported';
+    if (d.unavailable) return 'unavailable (' + d.unavailable + ')';
+    var now = d.deletableNow, p = d.lastPass;
+    return 'deletable now ' + now.files + ' files, ' + bytes(now.bytes) + (now.notUploaded > 0 ? ' (' + now.notUploaded + ' NOT uploaded)' : '') +
+      '; last pass ' + (p === null ? 'none yet' : new Date(p.at).toISOString() + ' (' + p.trigger + '): ' + p.deleted + ' files, ' + bytes(p.bytes));
   }
   function rate(b) {
     return b === null ? 'unlimited' : ((b * 8) / 1e6).toFixed(2) + ' Mbit/s';

@@ -68,6 +68,8 @@ describe('status page in headless Chromium', function () {
       const queueText = (await page.textContent('#queue')) ?? '';
       for (const n of ['a.log', 'b.log', HOSTILE]) expect(queueText).to.include(join(root, 'logs', n));
       expect(await page.$('img')).to.equal(null);
+      // The held config deletes nothing: the deletion line has the dry run's figures and no pass yet… or the start pass.
+      await page.waitForFunction(`document.getElementById('deletion')?.textContent?.startsWith('deletable now 0 files, 0 B; last pass ')`, undefined, { timeout: 30_000 });
 
       await daemon.uploadNow();
       await page.waitForFunction(`document.getElementById('queued')?.textContent === '0' && document.getElementById('uploads24')?.textContent === '3'`, undefined, { timeout: 30_000 });
