@@ -25,7 +25,7 @@ export function linkStatusLines(f: LinkStatusFields, running: boolean): string[]
     const of = b.limitBytes === null ? ', no budget set' : ` of ${formatBytes(b.limitBytes)}, ${formatBytes(b.leftBytes ?? 0)} left`;
     out.push(`cellular:  ${formatBytes(b.usedBytes)} used in ${b.month}${of} (${budgetLevelText(b.level)})`);
   }
-  if (f.bandwidth !== null) out.push(`bandwidth: ${rateText(f.bandwidth.bytesPerSecond)}`);
+  if (f.bandwidth !== null) out.push(`bandwidth: ${rateText(f.bandwidth.bytesPerSecond)}${running ? '' : ' (daemon not running: the rate it last applied)'}`);
   return out;
 }
 

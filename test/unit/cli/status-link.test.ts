@@ -42,7 +42,7 @@ describe('cli/status-link: the link policy lines of status', () => {
       `link:      wifi, every priority; not probed yet (daemon not running; as reported at ${at})`,
       'link:      last probe failed (link kept): upload.links.route_file /x: ENOENT',
       'cellular:  5 B used in 2026-12, no budget set (every priority may use cellular)',
-      'bandwidth: unlimited',
+      'bandwidth: unlimited (daemon not running: the rate it last applied)',
     ]);
   });
 
