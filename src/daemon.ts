@@ -49,6 +49,8 @@ import { StatusService } from './telemetry/status-service.js';
 import { StateReader } from './state/state-reader.js';
 import { UploadPasses } from './telemetry/upload-pass.js';
 import { LinkController, type LinkStatus } from './link/link-controller.js';
+import { RequestedPasses } from './deletion/requests.js';
+import { liveLinkStatusFields, type LinkStatusFields } from './link/status-fields.js';
 import { TransferWatch } from './sinks/transfer-watch.js';
 import { MarkerBook } from './priority/marker-book.js';
 import { queueByPriority, usesPriorities } from './priority/queue-stats.js';
@@ -503,10 +505,10 @@ export class Daemon {
     return cfg.links === undefined && cfg.bandwidth.schedule === undefined ? withPriority : { ...withPriority, link: this.live.link.status() };
   }
 
-  /** The link and priority figures /status adds to the status report (only when configured). */
-  linkStatusFields(): Record<string, unknown> {
-    const s = this.status();
-    return { ...(s.queueByPriority ? { queueByPriority: s.queueByPriority } : {}), ...(s.link ? { link: s.link } : {}) };
+  /** The link, budget, bandwidth and priority figures /status adds to the status report (the same shape `status` reads from the store). */
+  linkStatusFields(): LinkStatusFields {
+    const queue = usesPriorities(this.config) ? queueByPriority(this.store.files.queuedByPriority()) : null;
+    return liveLinkStatusFields(this.live.link.status(), queue, this.now());
   }
 
   /**
@@ -553,9 +555,11 @@ export class Daemon {
       health: this.health,
     });
     this.deletion.start();
-    // SIGUSR2 (and `cleanup` with a daemon running) asks for a pass now.
+    // SIGUSR2 (and `cleanup` with a daemon running) asks for a pass now; it is recorded so
+    // that the waiting `cleanup` finds its pass.
+    const requested = new RequestedPasses(repo, this.now, this.logger);
     this.onDeletionPass = () => {
-      this.runDeletionPass().then(
+      requested.run(() => this.runDeletionPass()).then(
         (r) => this.logger.info({ deleted: r.deletedCount, bytes: r.deletedBytes }, 'deletion pass requested by signal finished'),
         (err: unknown) => this.logger.warn({ err }, 'deletion pass requested by signal failed'),
       );

@@ -6,7 +6,8 @@
  * Standalone it takes the state dir's single-writer lock like the daemon. With a daemon running,
  * `--dry-run` reads the database read-only beside it; a real cleanup must be done by the daemon
  * itself (it owns the queue), so the daemon is asked with SIGUSR2 (owner-checked, see
- * daemon-pid.ts) and runs Daemon.runDeletionPass.
+ * daemon-pid.ts), runs Daemon.runDeletionPass, and this command waits for that pass and prints
+ * it (cleanup-follow.ts) unless --no-wait.
  */
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
@@ -18,14 +19,19 @@ import { ErrorCodes, TvmError } from '../errors.js';
 import { openStateStore } from '../state/store.js';
 import { Telemetry } from '../telemetry/events.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
-import { EXIT_OK } from './exit-codes.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
-import { readLockPid, signalDaemon } from './daemon-pid.js';
+import { readLockPid } from './daemon-pid.js';
+import { cleanupByDaemon } from './cleanup-follow.js';
 
 export interface CleanupOptions {
   readonly config: string;
   readonly dryRun?: boolean;
   readonly json?: boolean;
+  /** commander's --no-wait sets this to false. */
+  readonly wait?: boolean;
+  /** --timeout: seconds to wait for the daemon's pass (text as typed). */
+  readonly timeout?: string;
   /** Tests: fake statfs / file-system probes. */
   readonly probes?: DeletionProbes;
 }
@@ -37,10 +43,15 @@ export async function cleanupCommand(io: CliIo, opts: CleanupOptions): Promise<n
     const pid = readLockPid(config.stateDir);
     if (pid !== null && !dryRun) {
       // The daemon owns the queue: ask it (SIGUSR2) rather than deleting beside it.
-      const asked = signalDaemon(config.stateDir, 'SIGUSR2');
-      if (asked === null) throw new TvmError(ErrorCodes.USAGE, `the tvm-upload daemon on state_dir ${config.stateDir} stopped before it could be asked; run cleanup again`);
-      const line = `asked the running daemon (pid ${asked}) to run the deletion policies now; each deletion is in its log, and \`tvm-upload status\` shows the last deletion pass`;
-      io.out(opts.json ? JSON.stringify({ askedDaemon: asked }, null, 2) : line);
+      const timeoutMs = parseTimeout(opts.timeout);
+      const answer = await cleanupByDaemon(io, config, pid, { json: opts.json === true, wait: opts.wait !== false, timeoutMs });
+      if (answer === EXIT_INTERRUPTED) return answer;
+      if (answer === 'asked') {
+        const line = `asked the running daemon (pid ${pid}) to run the deletion policies now; each deletion is in its log, and \`tvm-upload status\` shows the last deletion pass`;
+        io.out(opts.json ? JSON.stringify({ askedDaemon: pid }, null, 2) : line);
+        return EXIT_OK;
+      }
+      io.out(opts.json ? JSON.stringify({ byDaemon: pid, ...toJson(answer) }, null, 2) : formatReport(answer).join('\n'));
       return EXIT_OK;
     }
     // Warnings (a file that cannot be unlinked) go to stderr; the report goes to stdout.
@@ -51,6 +62,18 @@ export async function cleanupCommand(io: CliIo, opts: CleanupOptions): Promise<n
   } catch (err) {
     return reportError(io, err);
   }
+}
+
+/** Seconds to wait for a running daemon's pass: long enough for a pass over a large tree on a slow disk. */
+export const DEFAULT_CLEANUP_TIMEOUT_S = 300;
+
+function parseTimeout(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_CLEANUP_TIMEOUT_S * 1000;
+  const s = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(s) || s <= 0 || s > 86_400) {
+    throw new TvmError(ErrorCodes.USAGE, `--timeout "${text}" is not a number of seconds between 0 and 86400 (e.g. --timeout 600)`);
+  }
+  return s * 1000;
 }
 
 /** With the lock: the daemon is not running, so this process may write (and migrate) the state. */

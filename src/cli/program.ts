@@ -10,7 +10,7 @@ import { doctorCommand } from './doctor.js';
 import { runCommand } from './run.js';
 import { statusCommand } from './status.js';
 import { uploadNowCommand } from './upload-now.js';
-import { cleanupCommand } from './cleanup.js';
+import { cleanupCommand, DEFAULT_CLEANUP_TIMEOUT_S } from './cleanup.js';
 import { markCommand } from './mark.js';
 import { EXIT_CONFIG, EXIT_OK } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -86,7 +86,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(configOption())
     .option('--dry-run', 'change nothing: print what would be deleted')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { config: string; dryRun?: boolean; json?: boolean }) => {
+    .option('--no-wait', 'with a daemon running: only ask it for a pass, do not wait for the result')
+    .option('--timeout <seconds>', 'with a daemon running: how long to wait for its pass', String(DEFAULT_CLEANUP_TIMEOUT_S))
+    .action(async (opts: { config: string; dryRun?: boolean; json?: boolean; wait: boolean; timeout: string }) => {
       code = await cleanupCommand(io, opts);
     });
 

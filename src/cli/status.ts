@@ -28,17 +28,19 @@ async function readDeletionStatus(config: Config, db: StateReader['db'], dbPath:
     return { unavailable: err instanceof Error ? err.message : String(err) };
   }
 }
-import { linkStatusLines, readLinkStatusFields } from '../link/status-fields.js';
+import { readLinkStatusFields } from '../link/status-fields.js';
+import { linkStatusLines } from './status-link.js';
 
 export async function statusCommand(io: CliIo, opts: { config: string; json?: boolean }): Promise<number> {
   try {
     const config = loadConfig(opts.config, { env: io.env });
     const reader = StateReader.open(config.stateDir);
     try {
-      const link = readLinkStatusFields(reader.db);
-      const report = { ...(await buildStatusReport({ config, reader, daemonPid: liveDaemonPid(config.stateDir), now: Date.now(), deletion: () => readDeletionStatus(config, reader.db, reader.dbPath) })), ...link };
+      const now = Date.now();
+      const link = readLinkStatusFields(reader.db, config, now);
+      const report = { ...(await buildStatusReport({ config, reader, daemonPid: liveDaemonPid(config.stateDir), now, deletion: () => readDeletionStatus(config, reader.db, reader.dbPath) })), ...link };
       if (opts.json) io.out(JSON.stringify(report, null, 2));
-      else for (const line of [...statusLines(report, config.upload.processedFilesRegistry.retentionDays), ...linkStatusLines(link)]) io.out(line);
+      else for (const line of [...statusLines(report, config.upload.processedFilesRegistry.retentionDays), ...linkStatusLines(link, report.running)]) io.out(line);
       return EXIT_OK;
     } finally {
       reader.close();

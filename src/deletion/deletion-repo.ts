@@ -50,6 +50,7 @@ const SQL = {
   audit: `INSERT INTO deletions (deleted_at, path, source, size, mtime_ms, content_sha256, object_key, uploaded, policy, reason)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   recentAudit: `SELECT ${AUDIT_COLUMNS} FROM deletions ORDER BY id DESC LIMIT ?`,
+  auditBetween: `SELECT ${AUDIT_COLUMNS} FROM deletions WHERE deleted_at BETWEEN ? AND ? ORDER BY id LIMIT ?`,
   pruneAudit: 'DELETE FROM deletions WHERE deleted_at < ?',
   metaGet: 'SELECT value FROM meta WHERE key = ?',
   metaSet: 'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -128,11 +129,13 @@ export class DeletionRepo {
   /** Newest first. */
   recentAudit(limit: number): AuditRow[] {
     return this.guard(() =>
-      (this.stmt(SQL.recentAudit).all(limit) as Array<Omit<AuditRow, 'uploaded'> & { uploaded: number }>).map((r) => ({
-        ...r,
-        uploaded: r.uploaded === 1,
-      })),
+      (this.stmt(SQL.recentAudit).all(limit) as RawAudit[]).map(fromRaw),
     );
+  }
+
+  /** Deletions recorded from `fromMs` to `toMs` (inclusive), oldest first: one pass's, since passes never overlap. */
+  auditBetween(fromMs: number, toMs: number, limit: number): AuditRow[] {
+    return this.guard(() => (this.stmt(SQL.auditBetween).all(fromMs, toMs, limit) as RawAudit[]).map(fromRaw));
   }
 
   /** Drops audit rows older than `cutoffMs`; returns how many. */
@@ -167,4 +170,10 @@ export class DeletionRepo {
   private guard<T>(fn: () => T): T {
     return guarded(this.db, this.dbPath, fn);
   }
+}
+
+type RawAudit = Omit<AuditRow, 'uploaded'> & { uploaded: number };
+
+function fromRaw(r: RawAudit): AuditRow {
+  return { ...r, uploaded: r.uploaded === 1 };
 }

@@ -14,12 +14,14 @@ import type { Config } from '../config/types.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Timers } from '../pipeline/dispatcher.js';
 import type { PriorityRank } from '../priority/priority.js';
-import { CellularBudget, type BudgetSnapshot, type BudgetStore } from './cellular-budget.js';
+import { CellularBudget, type BudgetStore } from './cellular-budget.js';
 import { InterfaceMap, type LinkKind } from './link-kind.js';
 import { decideLink, type LinkDecision } from './link-policy.js';
 import { probeLink, realProbeIo, type ProbeIo } from './link-probe.js';
 import { Timetable } from './timetable.js';
-import { LINK_STATE_META_KEY } from './status-fields.js';
+import { LINK_STATE_META_KEY, linkStateRecord, type LinkStatus } from './status-fields.js';
+
+export type { LinkStatus };
 
 /** An upload error re-probes at most this often (a burst of failures is one probe). */
 const ERROR_PROBE_GAP_MS = 2000;
@@ -40,15 +42,6 @@ export interface LinkControllerOptions {
   readonly io?: ProbeIo;
 }
 
-export interface LinkStatus {
-  readonly link: LinkKind | null;
-  readonly iface: string | null;
-  readonly restriction: string | null;
-  readonly bytesPerSecond: number | null;
-  readonly budget: BudgetSnapshot | null;
-  readonly lastProbeAt: number | null;
-  readonly lastProbeError: string | null;
-}
 
 export class LinkController {
   private config: Config;
@@ -68,6 +61,8 @@ export class LinkController {
   private clockTimer: unknown = null;
   private probing: Promise<void> | null = null;
   private closed = false;
+  /** The figures last written under LINK_STATE_META_KEY (see record()). */
+  private recorded = '';
 
   constructor(private readonly o: LinkControllerOptions) {
     this.config = o.config;
@@ -160,14 +155,26 @@ export class LinkController {
     const next = this.decide();
     this.decision = next;
     if (this.o.throttle.bytesPerSecond !== next.bytesPerSecond) this.o.throttle.setRate(next.bytesPerSecond);
+    this.record();
     if (before.maxPriority === next.maxPriority && before.restriction === next.restriction) return;
     const tightened = next.maxPriority === null || (before.maxPriority !== null && next.maxPriority < before.maxPriority);
     this.o.logger.info(
       { link: this.link, iface: this.iface, restriction: next.restriction, bytesPerSecond: next.bytesPerSecond },
       next.restriction === null ? `link ${this.link}: uploading every priority` : `link ${this.link}: ${next.restriction}`,
     );
-    this.o.budgetStore.set(LINK_STATE_META_KEY, JSON.stringify({ link: this.link, iface: this.iface, restriction: next.restriction, at: this.o.timers.now() }));
     this.o.onChange(next, tightened);
+  }
+
+  /**
+   * Stores what `status` in another process shows (link, probe, rate in force) when it changed
+   * since the last write: at most one small meta row per probe interval.
+   */
+  private record(): void {
+    const s = this.status();
+    const key = JSON.stringify([s.link, s.iface, s.restriction, s.bytesPerSecond, s.lastProbeAt, s.lastProbeError]);
+    if (key === this.recorded) return;
+    this.recorded = key;
+    this.o.budgetStore.set(LINK_STATE_META_KEY, linkStateRecord(s, this.o.timers.now()));
   }
 
   private probe(): Promise<void> {

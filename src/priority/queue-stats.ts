@@ -13,7 +13,7 @@ export function queueByPriority(rows: readonly { priority: number; files: number
   return out;
 }
 
-export function usesPriorities(c: Config): boolean {
+export function usesPriorities(c: Pick<Config, 'upload' | 'logDirectories'>): boolean {
   const up = c.upload;
   return up.links !== undefined || up.markers !== undefined || c.logDirectories.some((d) => d.priority !== undefined || d.priorityPatterns !== undefined);
 }

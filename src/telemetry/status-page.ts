@@ -2,7 +2,8 @@
  * The status page served at `/` for a technician's browser on the vehicle: one self-contained
  * HTML document (inline style and script, no external assets, no build step) that fetches
  * `/status` every few seconds and shows the figures, the files in flight and retrying, the last
- * errors, disk usage and health. Every value is inserted as text (textContent), never as HTML,
+ * errors, disk usage, the deletion figures and health, and the link policy's part (link and last probe, cellular budget,
+ * bandwidth in force, queue by priority) when the report has it. Every value is inserted as text (textContent), never as HTML,
  * so a hostile file name cannot inject markup.
  */
 
@@ -43,11 +44,25 @@ export const STATUS_PAGE = `<!doctype html>
   <div class="card">failed attempts, 24 h<b id="failures24">–</b></div>
   <div class="card">in registry<b id="uploaded">–</b></div>
 </div>
+<section id="linkpolicy" hidden>
+<h2>Link, budget and priorities</h2>
+<div class="grid">
+  <div class="card">link<b id="link">–</b><span id="linkIface" class="sub"></span></div>
+  <div class="card">sending<b id="restriction">–</b></div>
+  <div class="card">bandwidth<b id="bandwidth">–</b></div>
+  <div class="card">cellular used<b id="cellUsed">–</b><span id="cellMonth" class="sub"></span></div>
+  <div class="card">cellular left<b id="cellLeft">–</b><span id="cellLimit" class="sub"></span></div>
+  <div class="card">budget level<b id="cellLevel">–</b></div>
+</div>
+<div class="sub">last probe: <span id="probe">–</span> <span id="probeError" class="bad"></span></div>
+<table id="priorities"></table>
+</section>
 <h2>In flight</h2><table id="inflight"></table>
 <h2>Queue (oldest first)</h2><table id="queue"></table>
 <h2>Retrying</h2><table id="retrying"></table>
 <h2>Last error per class</h2><table id="errors"></table>
 <h2>Disk</h2><table id="disk"></table>
+<div class="sub">deletion: <span id="deletion">–</span></div>
 <script>
 (function () {
   var REFRESH = ${PAGE_REFRESH_MS};
@@ -99,8 +114,42 @@ export const STATUS_PAGE = `<!doctype html>
     table($('retrying'), ['file', 'attempts', 'error', 'next try'], s.retrying.map(function (f) { return [f.path, f.attempts, (f.code || '') + ': ' + (f.error || ''), f.nextAttemptAt]; }));
     table($('errors'), ['class', 'when', 'file', 'message'], s.lastErrors.map(function (e) { return [e.code, new Date(e.at).toISOString(), e.path, e.message]; }));
     table($('disk'), ['holds', 'used', 'free'], s.disk.map(function (d) { return [d.holds.join(', '), d.usedPercent === null ? (d.error || '?') : d.usedPercent + ' %', bytes(d.availableBytes)]; }));
+    renderLinkPolicy(s);
+    $('deletion').textContent = deletionText(s.deletion);
     $('updated').textContent = new Date().toLocaleTimeString();
     document.body.setAttribute('data-generated-at', s.generatedAt);
+  }
+  function deletionText(d) {
+    if (d === null || d === undefined) return 'not reported';
+    if (d.unavailable) return 'unavailable (' + d.unavailable + ')';
+    var now = d.deletableNow, p = d.lastPass;
+    return 'deletable now ' + now.files + ' files, ' + bytes(now.bytes) + (now.notUploaded > 0 ? ' (' + now.notUploaded + ' NOT uploaded)' : '') +
+      '; last pass ' + (p === null ? 'none yet' : new Date(p.at).toISOString() + ' (' + p.trigger + '): ' + p.deleted + ' files, ' + bytes(p.bytes));
+  }
+  function rate(b) {
+    return b === null ? 'unlimited' : ((b * 8) / 1e6).toFixed(2) + ' Mbit/s';
+  }
+  function renderLinkPolicy(s) {
+    var has = function (v) { return v !== null && v !== undefined; };
+    var shown = has(s.link) || has(s.cellularBudget) || has(s.bandwidth) || has(s.queueByPriority);
+    $('linkpolicy').hidden = !shown;
+    if (!shown) return;
+    var l = s.link;
+    $('link').textContent = has(l) ? l.link : 'not configured';
+    $('linkIface').textContent = has(l) && l.iface ? l.iface : '';
+    $('restriction').textContent = has(l) ? (l.restriction || 'every priority') : 'every priority';
+    $('probe').textContent = has(l) ? (l.lastProbeAt || 'not yet') : '–';
+    $('probeError').textContent = has(l) && l.lastProbeError ? 'failed, link kept: ' + l.lastProbeError : '';
+    $('bandwidth').textContent = has(s.bandwidth) ? rate(s.bandwidth.bytesPerSecond) : '?';
+    var b = s.cellularBudget;
+    $('cellUsed').textContent = has(b) ? bytes(b.usedBytes) : '–';
+    $('cellMonth').textContent = has(b) ? b.month : '';
+    $('cellLeft').textContent = has(b) && b.leftBytes !== null ? bytes(b.leftBytes) : '–';
+    $('cellLimit').textContent = has(b) ? (b.limitBytes === null ? 'no budget set' : 'of ' + bytes(b.limitBytes)) : '';
+    $('cellLevel').textContent = has(b) ? b.level : '–';
+    $('cellLevel').className = has(b) && b.level !== 'ok' ? 'bad' : '';
+    var q = s.queueByPriority;
+    table($('priorities'), ['priority', 'queued files', 'queued bytes'], has(q) ? ['high', 'normal', 'low'].map(function (p) { return [p, q[p].files, bytes(q[p].bytes)]; }) : []);
   }
   function tick() {
     fetch('/status', { cache: 'no-store' })

@@ -12,6 +12,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../config/types.js';
+import type { LinkStatusFields } from '../link/status-fields.js';
 import { StateReader } from '../state/state-reader.js';
 import type { StateStore } from '../state/store.js';
 import { ActivityLog, ACTIVITY_META_KEY } from './activity.js';
@@ -31,8 +32,8 @@ export interface StatusServiceOptions {
   readonly now: () => number;
   /** The deletion part of the report (the daemon's policies, dry run). */
   readonly deletion?: () => Promise<DeletionReport>;
-  /** Figures a feature adds to the report (the link policy: link, budget, queue by priority). */
-  readonly extra?: () => Record<string, unknown>;
+  /** The link policy's part of the report: link, budget, bandwidth, queue by priority. */
+  readonly extra?: () => LinkStatusFields;
 }
 
 export class StatusService {
@@ -118,7 +119,7 @@ export class StatusService {
   }
 
   /** The status report (`status --json`, `/status`), from the daemon's own connection. */
-  report(): Promise<StatusReport> {
+  report(): Promise<StatusReport | (StatusReport & LinkStatusFields)> {
     const report = buildStatusReport({ config: this.#config, reader: this.reader(), daemonPid: process.pid, degraded: this.o.health.reasons(), now: this.o.now(), ...(this.o.deletion ? { deletion: this.o.deletion } : {}) });
     const extra = this.o.extra;
     return extra === undefined ? report : report.then((r) => ({ ...r, ...extra() }));

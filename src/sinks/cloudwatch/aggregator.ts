@@ -24,11 +24,15 @@
  *   when longer than CloudWatch takes); none before the first event (the probe sees one value).
  * - CurrentLink, CellularBytesUsed: gauges from the latest link.state event (only with
  *   upload.links); StalledUploads: the interval's sum, left out while it is 0 (a gap = none).
+ * - QueueDepth and BytesQueued with a Priority dimension (VehicleId + Priority = high | normal |
+ *   low): gauges from the latest queue.depth event that carried the queue by priority (only when
+ *   priorities, links or markers are configured); the vehicle-wide QueueDepth stays beside them.
  */
 import type { QueueByPriority, TelemetryEvent } from '../../telemetry/events.js';
 import type { MetricDatum } from '../../state/types.js';
 import type { DiskProbe } from './disk-probe.js';
-import { FILESYSTEM_DIMENSION, datum, dimensionValue } from './encode.js';
+import { FILESYSTEM_DIMENSION, PRIORITY_DIMENSION, datum, dimensionValue } from './encode.js';
+import { PRIORITIES } from '../../priority/priority.js';
 import { LINK_CODES } from '../../link/link-kind.js';
 
 export class MetricsAggregator {
@@ -120,10 +124,10 @@ export class MetricsAggregator {
     if (this.stalled > 0) out.push(datum('StalledUploads', this.stalled, end));
     const q = this.byPriority;
     if (q !== null) {
-      out.push(
-        datum('QueueDepthHigh', q.high.files, end), datum('QueueDepthNormal', q.normal.files, end), datum('QueueDepthLow', q.low.files, end),
-        datum('BytesQueuedHigh', q.high.bytes, end), datum('BytesQueuedNormal', q.normal.bytes, end), datum('BytesQueuedLow', q.low.bytes, end),
-      );
+      for (const p of PRIORITIES) {
+        const dimension = { name: PRIORITY_DIMENSION, value: p };
+        out.push(datum('QueueDepth', q[p].files, end, dimension), datum('BytesQueued', q[p].bytes, end, dimension));
+      }
     }
     for (const [path, used] of [...this.diskByPath].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const value = dimensionValue(path);

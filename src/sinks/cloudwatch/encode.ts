@@ -25,19 +25,15 @@ export const METRICS = {
 /**
  * Link-policy metrics (upload.links): CurrentLink is a code (LINK_CODES in link/link-kind.ts:
  * 0 offline, 1 wired, 2 wifi, 3 cellular), CellularBytesUsed the month's metered bytes;
- * StalledUploads counts uploads the stall watchdog aborted in the interval. QueueDepth<P> and
- * BytesQueued<P> per priority (one metric name per level, as first published: dashboards use these names).
+ * StalledUploads counts uploads the stall watchdog aborted in the interval. BytesQueued (and a
+ * second QueueDepth) carry a `Priority` dimension (high | normal | low): one metric name a
+ * dashboard can group by, instead of a name per level.
  */
 export const LINK_METRICS = {
   CurrentLink: 'None',
   CellularBytesUsed: 'Bytes',
   StalledUploads: 'Count',
-  QueueDepthHigh: 'Count',
-  QueueDepthNormal: 'Count',
-  QueueDepthLow: 'Count',
-  BytesQueuedHigh: 'Bytes',
-  BytesQueuedNormal: 'Bytes',
-  BytesQueuedLow: 'Bytes',
+  BytesQueued: 'Bytes',
 } as const satisfies Record<string, MetricDatum['unit']>;
 
 export type MetricName = keyof typeof METRICS | keyof typeof LINK_METRICS;
@@ -47,6 +43,8 @@ const UNITS: Record<MetricName, MetricDatum['unit']> = { ...METRICS, ...LINK_MET
 export const DIMENSION_NAME = 'VehicleId';
 /** The second dimension of the per-filesystem DiskUsagePercent: the watched filesystem's path as `disk.usage` reports it. */
 export const FILESYSTEM_DIMENSION = 'Filesystem';
+/** The second dimension of the per-priority QueueDepth and BytesQueued: high, normal or low. */
+export const PRIORITY_DIMENSION = 'Priority';
 
 /** CloudWatch takes dimension values of 1..1024 ASCII characters, no control characters (API reference, Dimension). */
 export const MAX_DIMENSION_VALUE = 1024;

@@ -3,8 +3,8 @@
  * by CloudWatch's own statistics, alarms as DescribeAlarms shows them, a request above the SDK's
  * 10 KiB compression threshold, an outage (the client pointed at a closed port) that loses
  * no counts, and DiskUsagePercent per filesystem from a real deletion pass over two watched
- * directories that an injected statfs puts on two filesystems. Time inside the sink is virtual
- * (ticks, backoff); the HTTP is real.
+ * directories that an injected statfs puts on two filesystems, and the queue by priority as a
+ * Priority dimension. Time inside the sink is virtual (ticks, backoff); the HTTP is real.
  */
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -321,5 +321,47 @@ describe('integration: CloudWatch sink against moto_server', function () {
     // moto lists a metric once per request that carried it: compare the distinct dimension sets.
     const dimensionSets = new Set((listed.Metrics ?? []).map((m) => (m.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(',')));
     expect(dimensionSets).to.deep.equal(new Set(['VehicleId=int-disk', `VehicleId=int-disk,Filesystem=${full}`, `VehicleId=int-disk,Filesystem=${roomy}`]));
+  });
+
+  it('publishes QueueDepth and BytesQueued per priority with a Priority dimension, the vehicle-wide QueueDepth, and the link metrics', async () => {
+    const start = Math.floor((Date.now() - 20 * MIN) / MIN) * MIN;
+    const timers = new AsyncTimers(start);
+    const telemetry = new Telemetry(silentLogger());
+    const sink = sinkFor('int-prio', timers, telemetry);
+    sink.start();
+    const byPriority = { high: { files: 2, bytes: 2048 }, normal: { files: 5, bytes: 5000 }, low: { files: 1, bytes: 7 } };
+    telemetry.emit({ type: 'queue.depth', queued: 8, inFlight: 0, oldestQueuedAt: start, bytesPending: 7055, byPriority });
+    telemetry.emit({ type: 'link.state', link: 'cellular', cellularBytesUsed: 4096 });
+    telemetry.emit({ type: 'upload.stalled', timeoutSeconds: 120 });
+    timers.advance(MIN);
+    await sink.settled();
+    expect((await sink.flush(10_000)).remaining).to.equal(0);
+    await sink.close();
+    const end = timers.now();
+
+    const range = async (metric: string, extra: Array<{ Name: string; Value: string }> = []) => {
+      const dps = await datapoints('int-prio', metric, start, end, extra);
+      return { samples: dps.reduce((n, d) => n + (d.SampleCount ?? 0), 0), min: Math.min(...dps.map((d) => d.Minimum!)), max: Math.max(...dps.map((d) => d.Maximum!)), unit: dps[0]?.Unit };
+    };
+    for (const p of ['high', 'normal', 'low'] as const) {
+      const files = await range('QueueDepth', [{ Name: 'Priority', Value: p }]);
+      expect(files, `QueueDepth ${p}`).to.include({ min: byPriority[p].files, max: byPriority[p].files, unit: 'Count' });
+      const bytes = await range('BytesQueued', [{ Name: 'Priority', Value: p }]);
+      expect(bytes, `BytesQueued ${p}`).to.include({ min: byPriority[p].bytes, max: byPriority[p].bytes, unit: 'Bytes' });
+      expect(bytes.samples).to.be.at.least(1);
+    }
+    expect(await range('CurrentLink')).to.include({ min: 3, max: 3 });
+    expect(await range('CellularBytesUsed')).to.include({ min: 4096, max: 4096, unit: 'Bytes' });
+    expect(await range('StalledUploads')).to.include({ samples: 1, min: 1, max: 1 });
+
+    // One metric name per figure: the priority is a dimension, and the vehicle-wide QueueDepth stays.
+    const listed = await client.send(new ListMetricsCommand({ Namespace: NS, Dimensions: [{ Name: 'VehicleId', Value: 'int-prio' }] }));
+    const sets = new Set((listed.Metrics ?? []).filter((m) => m.MetricName === 'QueueDepth' || m.MetricName === 'BytesQueued').map((m) => `${m.MetricName}:${(m.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(',')}`));
+    expect(sets).to.deep.equal(
+      new Set([
+        'QueueDepth:VehicleId=int-prio',
+        ...['high', 'normal', 'low'].flatMap((p) => [`QueueDepth:VehicleId=int-prio,Priority=${p}`, `BytesQueued:VehicleId=int-prio,Priority=${p}`]),
+      ]),
+    );
   });
 });

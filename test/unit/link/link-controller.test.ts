@@ -3,6 +3,9 @@ import { LinkController } from '../../../src/link/link-controller.js';
 import type { LinkDecision } from '../../../src/link/link-policy.js';
 import type { ProbeIo } from '../../../src/link/link-probe.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
+import Database from 'better-sqlite3';
+import { liveLinkStatusFields, readLinkStatusFields } from '../../../src/link/status-fields.js';
+import { migrate, MIGRATIONS } from '../../../src/state/migrations.js';
 import { ManualTimers } from '../../support/fakes.js';
 import { parse } from '../config/helpers.js';
 
@@ -183,6 +186,73 @@ describe('link/link-controller', () => {
     expect(s.c.admit()).to.equal(0);
     s.c.close();
     expect(s.timers.scheduled).to.equal(0);
+  });
+});
+
+describe('link/status-fields: what status in another process reads', () => {
+  /** The controller's meta rows in a migrated database, as `status` opens it. */
+  function storeOf(meta: Map<string, string>): Database.Database {
+    const db = new Database(':memory:');
+    migrate(db, ':memory:', MIGRATIONS);
+    const put = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    for (const [k, v] of meta) put.run(k, v);
+    return db;
+  }
+
+  it('shows the link, last probe, budget and rate in force the daemon shows', async () => {
+    const s = setup(POLICY);
+    await s.c.start();
+    s.io.table = route('wwan0');
+    s.timers.advance(5000);
+    await flush();
+    s.c.recordBytes(85 * MB);
+    s.c.close(); // flushes the budget meter
+    const now = s.timers.now();
+    const config = parse({ upload: POLICY });
+    const empty = { files: 0, bytes: 0 };
+    const live = liveLinkStatusFields(s.c.status(), { high: empty, normal: empty, low: empty }, now);
+    const db = storeOf(s.meta);
+    const read = readLinkStatusFields(db, config, now);
+    db.close();
+    expect(read).to.deep.equal(live);
+    expect(read.link).to.deep.equal({
+      link: 'cellular', iface: 'wwan0', restriction: 'cellular policy: high and above', lastProbeAt: new Date(now).toISOString(), lastProbeError: null, reportedAt: new Date(now).toISOString(),
+    });
+    expect(read.bandwidth).to.deep.equal({ bytesPerSecond: 250_000 });
+    expect(read.cellularBudget).to.include({ usedBytes: 85 * MB, limitBytes: 100 * MB, leftBytes: 15 * MB, level: 'high-only' });
+  });
+
+  it('rewrites the record only when a figure changed', async () => {
+    const s = setup(POLICY);
+    const writes: string[] = [];
+    const set = s.meta.set.bind(s.meta);
+    s.meta.set = (k: string, v: string) => {
+      if (k === 'link_state') writes.push(v);
+      return set(k, v);
+    };
+    await s.c.start();
+    expect(writes).to.have.length(1);
+    s.timers.advance(5000);
+    await flush();
+    expect(writes).to.have.length(2); // the probe's time moved
+    expect(JSON.parse(writes[1]!)).to.include({ link: 'wifi', iface: 'wlan0', bytesPerSecond: null, lastProbeError: null });
+    await s.c.apply(parse({ upload: POLICY })); // a reload that changes nothing
+    expect(writes).to.have.length(2);
+  });
+
+  it('reads a stopped daemon\'s last record with its time, and a past month\'s meter as this month\'s zero', () => {
+    const db = storeOf(new Map([
+      ['link_state', JSON.stringify({ link: 'wifi', iface: 'wlan0', restriction: null, bytesPerSecond: 1000, lastProbeAt: 5000, lastProbeError: 'boom', at: 6000 })],
+      ['cellular_budget', JSON.stringify({ month: '2026-11', bytes: 99 * MB })],
+    ]));
+    const read = readLinkStatusFields(db, parse({ upload: POLICY }), new Date(2026, 11, 7, 12).getTime());
+    expect(read.link).to.deep.equal({ link: 'wifi', iface: 'wlan0', restriction: null, lastProbeAt: new Date(5000).toISOString(), lastProbeError: 'boom', reportedAt: new Date(6000).toISOString() });
+    expect(read.cellularBudget).to.deep.equal({ month: '2026-12', usedBytes: 0, limitBytes: 100 * MB, leftBytes: 100 * MB, level: 'ok' });
+    expect(read.queueByPriority).to.deep.equal({ high: { files: 0, bytes: 0 }, normal: { files: 0, bytes: 0 }, low: { files: 0, bytes: 0 } });
+    // Without upload.links there is no link or budget to show, only the rate the daemon applied.
+    const plain = readLinkStatusFields(db, parse({ upload: {} }), 0);
+    expect(plain).to.deep.equal({ queueByPriority: null, link: null, cellularBudget: null, bandwidth: { bytesPerSecond: 1000 } });
+    db.close();
   });
 });
 

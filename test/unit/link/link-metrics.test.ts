@@ -33,13 +33,27 @@ describe('link metrics (CloudWatch and /metrics)', () => {
     expect(text).to.contain('tvm_upload_cellular_bytes_used 99').and.contain('tvm_upload_stalled_uploads_total 1');
   });
 
-  it('publishes QueueDepth and BytesQueued per priority only when the depth event carries them', async () => {
+  it('publishes QueueDepth and BytesQueued with a Priority dimension only when the depth event carries them, beside the vehicle-wide QueueDepth', async () => {
     const a = new MetricsAggregator();
     a.record({ type: 'queue.depth', queued: 3, inFlight: 0, oldestQueuedAt: null, bytesPending: 0 });
-    expect(a.snapshot(1).map((d) => d.name)).to.not.include('QueueDepthHigh');
+    const before = a.snapshot(1);
+    expect(before.filter((d) => d.dimension !== undefined)).to.deep.equal([]);
+    expect(before.map((d) => d.name)).to.not.include('BytesQueued');
     const byPriority = { high: { files: 1, bytes: 10 }, normal: { files: 2, bytes: 20 }, low: { files: 0, bytes: 0 } };
     a.record({ type: 'queue.depth', queued: 3, inFlight: 0, oldestQueuedAt: null, bytesPending: 0, byPriority });
-    expect(byName(a.snapshot(2))).to.deep.include({ QueueDepthHigh: [1, 'Count'], QueueDepthNormal: [2, 'Count'], QueueDepthLow: [0, 'Count'], BytesQueuedHigh: [10, 'Bytes'], BytesQueuedNormal: [20, 'Bytes'], BytesQueuedLow: [0, 'Bytes'] });
+    const points = a.snapshot(2).filter((d) => d.name === 'QueueDepth' || d.name === 'BytesQueued');
+    expect(points.map((d) => [d.name, d.dimension?.value ?? null, d.value, d.unit])).to.have.deep.members([
+      ['QueueDepth', null, 3, 'Count'],
+      ['QueueDepth', 'high', 1, 'Count'],
+      ['QueueDepth', 'normal', 2, 'Count'],
+      ['QueueDepth', 'low', 0, 'Count'],
+      ['BytesQueued', 'high', 10, 'Bytes'],
+      ['BytesQueued', 'normal', 20, 'Bytes'],
+      ['BytesQueued', 'low', 0, 'Bytes'],
+    ]);
+    expect(points.filter((d) => d.dimension !== undefined).every((d) => d.dimension!.name === 'Priority')).to.equal(true);
+    a.reset();
+    expect(a.snapshot(3).filter((d) => d.dimension?.name === 'Priority')).to.have.length(6);
     const t = new Telemetry(silentLogger());
     t.emit({ type: 'queue.depth', queued: 3, inFlight: 0, oldestQueuedAt: null, bytesPending: 0, byPriority });
     const text = await t.registry.metrics();

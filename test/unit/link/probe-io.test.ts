@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
+import { parseConfig } from '../../../src/config/load.js';
 import { realProbeIo } from '../../../src/link/link-probe.js';
 import { readLinkStatusFields } from '../../../src/link/status-fields.js';
 import { markCommand } from '../../../src/cli/mark.js';
@@ -34,7 +35,14 @@ describe('link probe I/O, status fields and mark against old databases', () => {
     const db = new Database(':memory:');
     migrate(db, ':memory:', MIGRATIONS.slice(0, 1));
     db.prepare("INSERT INTO meta (key, value) VALUES ('link_state', '{oops'), ('cellular_budget', '[]')").run();
-    expect(readLinkStatusFields(db)).to.deep.equal({ queueByPriority: null, cellularBudget: null, link: null });
+    const config = parseConfig(stringify({ ...minimal(), upload: { schedule: '15:00', links: { cellular_budget_mb_per_month: 100 } } }), { env: {} });
+    const now = new Date(2026, 4, 10).getTime();
+    expect(readLinkStatusFields(db, config, now)).to.deep.equal({
+      queueByPriority: null,
+      cellularBudget: { month: '2026-05', usedBytes: 0, limitBytes: 100_000_000, leftBytes: 100_000_000, level: 'ok' },
+      link: null,
+      bandwidth: null,
+    });
     db.close();
   });
 

@@ -13,6 +13,7 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import { input, removeDir, tempDir, useFreshStore } from '../state/helpers.js';
 import { minimal } from '../config/helpers.js';
 import { MemoryStore } from './memory-store.js';
+import { monthOf } from '../../../src/link/cellular-budget.js';
 
 
 const marker = (at: number, from: number, to: number, reason = 'r'): Marker => ({ at, reason, from, to });
@@ -165,17 +166,23 @@ describe('status: queue by priority, link and cellular budget', () => {
       expect(await runCli(['status', '--config', join(dir, 'config.yaml'), ...args], { out: (s) => void out.push(s), err: () => undefined, env: {} })).to.equal(0);
       return out.join('\n');
     };
-    expect(await run()).to.not.contain('by priority').and.not.contain('link:');
+    expect(await run()).to.not.contain('priority:').and.not.contain('link:').and.not.contain('cellular:').and.not.contain('bandwidth:');
+    // The same store with upload.links configured (which implies priorities).
+    const links = { route_file: join(dir, 'route'), cellular_budget_mb_per_month: 1 };
+    writeFileSync(join(dir, 'config.yaml'), stringify({ ...minimal(), state_dir: join(dir, 'state'), upload: { ...(minimal().upload as object), links } }));
     store.files.enqueue(input({ path: '/l/h', size: 3, priority: 0 }), 1);
-    store.meta.set('link_state', JSON.stringify({ link: 'cellular', iface: 'wwan0', restriction: 'cellular policy: high and above', at: 0 }));
-    store.meta.set('cellular_budget', JSON.stringify({ month: '2026-12', bytes: 4096 }));
+    store.meta.set('link_state', JSON.stringify({ link: 'cellular', iface: 'wwan0', restriction: 'cellular policy: high and above', bytesPerSecond: 250_000, lastProbeAt: 0, lastProbeError: null, at: 0 }));
+    store.meta.set('cellular_budget', JSON.stringify({ month: monthOf(Date.now()), bytes: 4096 }));
     const text = await run();
-    expect(text).to.contain('by priority: high 1 (3 B), normal 1 (7 B), low 0 (0 B)');
-    expect(text).to.contain('link:      cellular (wwan0), cellular policy: high and above, since 1970-01-01T00:00:00.000Z');
-    expect(text).to.contain('cellular:  4096 bytes used in 2026-12');
+    expect(text).to.contain('priority:  high 1 (3 B), normal 1 (7 B), low 0 (0 B) queued');
+    expect(text).to.contain('link:      cellular (wwan0), cellular policy: high and above; probed 1970-01-01T00:00:00.000Z');
+    expect(text).to.contain(`cellular:  4.0 KiB used in ${monthOf(Date.now())} of 976.6 KiB, 972.6 KiB left (every priority may use cellular)`);
+    expect(text).to.contain('bandwidth: 2.00 Mbit/s (244.1 KiB/s)');
     const json = JSON.parse(await run('--json')) as Record<string, unknown>;
     expect(json).to.deep.include({ queueByPriority: { high: { files: 1, bytes: 3 }, normal: { files: 1, bytes: 7 }, low: { files: 0, bytes: 0 } } });
-    expect(json.cellularBudget).to.deep.equal({ month: '2026-12', usedBytes: 4096 });
+    expect(json.cellularBudget).to.deep.equal({ month: monthOf(Date.now()), usedBytes: 4096, limitBytes: 1_000_000, leftBytes: 1_000_000 - 4096, level: 'ok' });
+    expect(json.bandwidth).to.deep.equal({ bytesPerSecond: 250_000 });
+    expect(json.link).to.deep.include({ link: 'cellular', iface: 'wwan0', lastProbeError: null });
     store.close();
   });
 });
