@@ -21,6 +21,7 @@ import { seededRandom } from '../support/seeded-random.js';
 import { listKeys, objectContentSha, sha256, sleep, until } from '../support/crash-objects.js';
 import { statusJson, withStateDb } from '../support/crash-cli.js';
 import { logText, Workload, type WrittenFile } from '../support/crash-workload.js';
+import { daemonConfigYaml } from '../support/daemon-config.js';
 
 const BUCKET = 'tvm-crash';
 const VID = 'crash-car';
@@ -67,43 +68,19 @@ for (const kind of ['s3rver', 'moto'] as const) describe(`SIGKILL during uploads
     mkdirSync(join(root, 'logs'), { recursive: true });
     writeFileSync(
       config,
-      `vehicle_id: ${VID}
-log_directories:
-  - path: ${root}/logs/ros
-    source: ros
-  - path: ${root}/logs/bags
-    source: bags
-s3:
-  bucket: ${BUCKET}
-  region: us-east-1
-  endpoint: "${server.endpoint}"
-upload:
-  schedule: "03:00"
-  file_stable_seconds: 0.3
-  queue_file: ${root}/legacy/queue.json
-  processed_files_registry:
-    registry_file: ${root}/legacy/processed_files.json
-  scan_existing_files:
-    enabled: true
-    max_age_days: 0
-  part_size_mb: 5
-  concurrency: 4
-  workers: 1
-  retry:
-    base_seconds: 0.05
-    max_seconds: 0.5
-deletion:
-  after_upload:
-    enabled: false
-  age_based:
-    enabled: false
-disk:
-  reserved_gb: 1
-monitoring:
-  cloudwatch_enabled: false
-  http: {enabled: false}
-state_dir: ${stateDir}
-`,
+      daemonConfigYaml({
+        root,
+        endpoint: server.endpoint,
+        bucket: BUCKET,
+        vehicleId: VID,
+        directories: [
+          { path: `${root}/logs/ros`, source: 'ros' },
+          { path: `${root}/logs/bags`, source: 'bags' },
+        ],
+        overrides: {
+          upload: { schedule: '03:00', file_stable_seconds: 0.3, scan_existing_files: { max_age_days: 0 }, concurrency: 4, workers: 1, retry: { base_seconds: 0.05, max_seconds: 0.5 } },
+        },
+      }),
     );
   });
   after(async () => {

@@ -5,17 +5,10 @@ import path from 'node:path';
 import { ConfigError, ErrorCodes } from '../../../src/errors.js';
 import { loadConfig, parseConfig } from '../../../src/config/load.js';
 import { MAX_CONFIG_BYTES, describeFsError } from '../../../src/config/read-config-file.js';
+import { caught } from '../../support/caught.js';
 import { TEST_OPTS, minimal, parse, problemsOf, yamlOf } from './helpers.js';
 
-function loadError(file: string): ConfigError {
-  try {
-    loadConfig(file, TEST_OPTS);
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  return expect.fail('expected a ConfigError');
-}
+const loadError = (file: string): ConfigError => caught(() => loadConfig(file, TEST_OPTS), ConfigError);
 
 function sysError(code: string, message = code): Error {
   return Object.assign(new Error(message), { code });

@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { openStateForCommand } from '../../../src/state/command-db.js';
 import { migrate, MIGRATIONS, SCHEMA_VERSION, currentVersion } from '../../../src/state/migrations.js';
 import { DB_FILE } from '../../../src/state/store.js';
-import { ErrorCodes, TvmError } from '../../../src/errors.js';
+import { ErrorCodes } from '../../../src/errors.js';
+import { caught } from '../../support/caught.js';
 import { removeDir, tempDir } from './helpers.js';
 
 describe('openStateForCommand', () => {
@@ -14,17 +15,8 @@ describe('openStateForCommand', () => {
   });
   afterEach(() => removeDir(dir));
 
-  function failure(fn: () => unknown): TvmError {
-    try {
-      fn();
-    } catch (err) {
-      return err as TvmError;
-    }
-    throw new Error('expected a failure');
-  }
-
   it('refuses a state_dir the daemon has never used, naming the database path', () => {
-    const err = failure(() => openStateForCommand(dir));
+    const err = caught(() => openStateForCommand(dir));
     expect(err.code).to.equal(ErrorCodes.STATE_UNAVAILABLE);
     expect(err.message).to.contain(join(dir, DB_FILE)).and.contain('has not run');
   });
@@ -33,7 +25,7 @@ describe('openStateForCommand', () => {
     const raw = new Database(join(dir, DB_FILE));
     migrate(raw, 'x', MIGRATIONS.slice(0, 1));
     raw.close();
-    const err = failure(() => openStateForCommand(dir));
+    const err = caught(() => openStateForCommand(dir));
     expect(err.code).to.equal(ErrorCodes.STATE_UNAVAILABLE);
     expect(err.message).to.contain('schema version 1').and.contain(`needs ${SCHEMA_VERSION}`);
     // Closed: an exclusive writer can take the file at once.

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes } from '../../../src/errors.js';
 import { prepareSpool, spoolFileName } from '../../../src/workers/spool-dir.js';
-import { caughtTvmError } from '../../support/tvm-errors.js';
+import { caught } from '../../support/caught.js';
 
 describe('workers/spool-dir', () => {
   let root: string;
@@ -34,7 +34,7 @@ describe('workers/spool-dir', () => {
     mkdirSync(join(root, 'logs'));
     writeFileSync(join(root, 'logs', '1.gz'), 'a log that must survive');
     symlinkSync(join(root, 'logs'), join(root, 'spool'));
-    const e = await caughtTvmError(prepareSpool(join(root, 'spool')));
+    const e = await caught(prepareSpool(join(root, 'spool')));
     expect(e.code).to.equal(ErrorCodes.STATE_UNAVAILABLE);
     expect(e.message).to.include('symbolic link');
     expect(readdirSync(join(root, 'logs'))).to.deep.equal(['1.gz']);

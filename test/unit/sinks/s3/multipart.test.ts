@@ -12,7 +12,7 @@ import { MAX_PARTS, planParts, type MultipartStore } from '../../../../src/sinks
 import type { MultipartRepo } from '../../../../src/state/multipart-repo.js';
 import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
-import { caughtTvmError } from '../../../support/tvm-errors.js';
+import { caught } from '../../../support/caught.js';
 import { FakeMultipartStore, offlineClient, proofFor, resultFor, s3Error, seededBytes, sysError, tempDir, TEST_ENCODING, writeFile } from '../fixtures.js';
 
 // Compile-time contract: the state layer's repository is usable as the uploader's store.
@@ -27,8 +27,6 @@ async function readAll(body: Readable): Promise<Buffer> {
   for await (const c of body) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
-
-const caught = caughtTvmError;
 
 describe('sinks/s3 multipart upload', () => {
   let client: S3Client;

@@ -10,12 +10,10 @@ import { ErrorCodes, TvmError } from '../../../../src/errors.js';
 import { md5Base64ToHex } from '../../../../src/sinks/s3/etag.js';
 import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
-import { caughtTvmError } from '../../../support/tvm-errors.js';
+import { caught } from '../../../support/caught.js';
 import { FakeMultipartStore, offlineClient, proofFor, resultFor, s3Error, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../fixtures.js';
 
 const s3 = { storageClass: 'GLACIER_IR', serverSideEncryption: 'AES256' as const, kmsKeyId: null };
-
-const caught = caughtTvmError;
 
 describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
   let client: S3Client;
