@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { decompress as zstdDecompress } from 'zstd-napi';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import { CompressPool, defaultThreadCount, resolveWorkerFile, workerExecArgv } from '../../../src/workers/pool.js';
+import { CompressPool, resolveWorkerFile, workerExecArgv } from '../../../src/workers/pool.js';
 import { caught } from '../../support/caught.js';
 import { digestsOf, fileDigests, jobFor, logLikeText, makeTempDir, removeDir } from './helpers.js';
 
@@ -239,13 +239,6 @@ describe('workers/pool', () => {
   });
 
   describe('helpers', () => {
-    it('defaultThreadCount leaves one core free, never below one thread', () => {
-      expect(defaultThreadCount(1)).to.equal(1);
-      expect(defaultThreadCount(2)).to.equal(1);
-      expect(defaultThreadCount(8)).to.equal(7);
-      expect(defaultThreadCount()).to.be.at.least(1);
-    });
-
     it('resolveWorkerFile picks the .ts worker from source and the .js worker from dist', () => {
       expect(resolveWorkerFile('file:///app/src/workers/pool.ts')).to.equal('/app/src/workers/compress.worker.ts');
       expect(resolveWorkerFile('file:///app/dist/workers/pool.js')).to.equal('/app/dist/workers/compress.worker.js');
