@@ -5,8 +5,7 @@
  */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -20,6 +19,7 @@ import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { missingTool } from '../../support/tools.js';
 import { daemonConfigYaml, referenceDirectories } from '../../support/daemon-config.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const BUCKET = 'tvm-daemon';
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -79,13 +79,13 @@ function suite(name: 's3rver' | 'moto') {
       await server?.stop();
     });
     beforeEach(() => {
-      root = mkdtempSync(join(tmpdir(), 'tvm-daemon-'));
+      root = tempDir('tvm-daemon-');
       events = [];
     });
     afterEach(async () => {
       await daemon?.close(5000);
       daemon = null;
-      rmSync(root, { recursive: true, force: true });
+      removeDir(root);
     });
 
     /** The shared test config with this file's three sources and the status endpoint on port 0. */

@@ -1,18 +1,18 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes } from '../../../src/errors.js';
 import { lstatSource } from '../../../src/pipeline/stat-probe.js';
 import { caught } from '../../support/caught.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 
 describe('pipeline/stat-probe lstatSource', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tvm-lstat-'));
+    dir = tempDir('tvm-lstat-');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeDir(dir));
 
   it('gives size and mtime of a regular file', async () => {
     writeFileSync(join(dir, 'f.log'), 'abc');

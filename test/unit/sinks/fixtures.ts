@@ -4,8 +4,7 @@
  * MultipartStore that records every call.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompletedPart, MultipartProgress, ResumeProof } from '../../../src/state/types.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
@@ -13,10 +12,12 @@ import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../../src/config/types.js';
 import { createS3Client } from '../../../src/sinks/s3/client.js';
 import type { MultipartStore } from '../../../src/sinks/s3/multipart.js';
+import { removeDir, tempDir as scratchDir } from '../../support/temp-dir.js';
 
+/** A scratch directory and its removal, as the sink tests hold it. */
 export function tempDir(prefix = 'tvm-sinks-'): { dir: string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const dir = scratchDir(prefix);
+  return { dir, cleanup: () => removeDir(dir) };
 }
 
 /** Deterministic pseudo-random bytes (seeded) so failures reproduce. */

@@ -2,19 +2,15 @@
  * Shared set-up for the state tests: a fresh temp dir per test, a store opened in it, a logger
  * that captures its JSON lines, and a raw-SQL escape hatch for asserting on what is on disk.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createLogger, silentLogger, type Logger } from '../../../src/telemetry/logger.js';
 import { openStateStore, type StateStore, type StateStoreOptions } from '../../../src/state/store.js';
 import type { EnqueueInput } from '../../../src/state/types.js';
+import { removeDir, tempDir as scratchDir } from '../../support/temp-dir.js';
+
+export { removeDir };
 
 export function tempDir(prefix = 'tvm-state-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-export function removeDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
+  return scratchDir(prefix);
 }
 
 export interface CapturedLogger {

@@ -1,15 +1,15 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes } from '../../../src/errors.js';
 import { prepareSpool, spoolFileName } from '../../../src/workers/spool-dir.js';
 import { caught } from '../../support/caught.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 describe('workers/spool-dir', () => {
   let root: string;
-  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'tvm-spool-'))));
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  beforeEach(() => (root = tempDir('tvm-spool-')));
+  afterEach(() => removeDir(root));
 
   it('names spool files after the row id and the codec', () => {
     expect([spoolFileName(7, 'gzip'), spoolFileName(8, 'zstd'), spoolFileName(9, 'none')]).to.deep.equal(['7.gz', '8.zst', '9.raw']);

@@ -1,7 +1,4 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import {
   CloudWatchClient,
@@ -15,6 +12,7 @@ import { openStateStore, type StateStore } from '../../../../src/state/store.js'
 import { Telemetry, type TelemetryEvent } from '../../../../src/telemetry/events.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
 import { AsyncTimers, MemoryOutbox, T0, capturingLogger, netError, serviceError, settle, testConfig, type CapturedLogger, useCloudWatchMock } from './helpers.js';
+import { tempDir, removeDir } from '../../../support/temp-dir.js';
 
 const MIN = 60_000;
 
@@ -36,7 +34,7 @@ describe('cloudwatch/sink (CloudWatchSink)', () => {
   beforeEach(() => {
     cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
     cw.on(PutMetricAlarmCommand).resolves({});
-    dir = mkdtempSync(join(tmpdir(), 'tvm-cw-sink-'));
+    dir = tempDir('tvm-cw-sink-');
     store = openStateStore({ dir, logger: silentLogger() });
     telemetry = new Telemetry(silentLogger());
     // 30 s into a minute, so the first tick comes after 30 s, then every 60 s.
@@ -47,7 +45,7 @@ describe('cloudwatch/sink (CloudWatchSink)', () => {
   afterEach(async () => {
     await sink?.close();
     store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   function make(over: Partial<CloudWatchSinkOptions> = {}): CloudWatchSink {
