@@ -10,8 +10,7 @@
  * Reproduce a failure with TVM_CRASH_SEED=<seed printed by the run>.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../support/s3-servers.js';
@@ -22,6 +21,7 @@ import { listKeys, objectContentSha, sha256, sleep, until } from '../support/cra
 import { statusJson, withStateDb } from '../support/crash-cli.js';
 import { logText, Workload, type WrittenFile } from '../support/crash-workload.js';
 import { daemonConfigYaml } from '../support/daemon-config.js';
+import { tempDir, removeDir } from '../support/temp-dir.js';
 
 const BUCKET = 'tvm-crash';
 const VID = 'crash-car';
@@ -62,7 +62,7 @@ for (const kind of ['s3rver', 'moto'] as const) describe(`SIGKILL during uploads
     ENV = { AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
     await server.bucket(BUCKET);
     client = server.client();
-    root = mkdtempSync(join(tmpdir(), `tvm-crash-${kind}-`));
+    root = tempDir(`tvm-crash-${kind}-`);
     stateDir = join(root, 'state');
     config = join(root, 'config.yaml');
     mkdirSync(join(root, 'logs'), { recursive: true });
@@ -85,7 +85,7 @@ for (const kind of ['s3rver', 'moto'] as const) describe(`SIGKILL during uploads
   });
   after(async () => {
     await server?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
+    if (root) removeDir(root);
   });
 
   /** Progress the database shows while no daemon runs (or read-only while one does). */
