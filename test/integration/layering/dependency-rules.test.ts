@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { expect } from 'chai';
-import { removeDir, tempDir } from '../state/helpers.js';
+import { removeDir, tempDir } from '../../support/temp-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const CONFIG = join(ROOT, '.dependency-cruiser.cjs');
