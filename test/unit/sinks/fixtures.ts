@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { CompletedPart, MultipartProgress, ResumeProof } from '../../../src/state/types.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { S3Config } from '../../../src/config/types.js';
 import { createS3Client } from '../../../src/sinks/s3/client.js';
 import type { MultipartStore } from '../../../src/sinks/s3/multipart.js';
@@ -123,6 +124,31 @@ export function offlineClient(): S3Client {
     storageClass: null, serverSideEncryption: null, kmsKeyId: null,
   };
   return createS3Client(s3, {}, { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } }).client;
+}
+
+export interface S3Mock {
+  /** A client as production builds it (offline credentials), its sends answered by `mock`. */
+  readonly client: S3Client;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly mock: AwsStub<any, any, any>;
+}
+
+/**
+ * Mocks one offline S3 client for the calling describe block: built in before(), reset before each
+ * test, restored and destroyed after. `use` receives it once it exists.
+ */
+export function useS3Mock(use: (m: S3Mock) => void): void {
+  let m: S3Mock | null = null;
+  before(() => {
+    const client = offlineClient();
+    m = { client, mock: mockClient(client) };
+    use(m);
+  });
+  after(() => {
+    m?.mock.restore();
+    m?.client.destroy();
+  });
+  beforeEach(() => m?.mock.reset());
 }
 
 /** The codec level and library version the unit tests' jobs claim (ObjectJob.encoding). */
