@@ -8,9 +8,9 @@ import { CloudWatchClient, CloudWatchServiceException } from '@aws-sdk/client-cl
 import { createCloudWatchClient } from '../../../../src/sinks/cloudwatch/client.js';
 import type { Config } from '../../../../src/config/types.js';
 import type { MetricDatum, OutboxEntry } from '../../../../src/state/types.js';
-import { createLogger, type Logger } from '../../../../src/telemetry/logger.js';
 import type { MetricsOutbox } from '../../../../src/sinks/cloudwatch/metrics-sink.js';
 import { ManualTimers } from '../../../support/fakes.js';
+import { capturingLogger, type CapturedLogger } from '../../../support/capturing-logger.js';
 
 export interface CloudWatchMock {
   /** The stub every CloudWatchClient sends through while the describe block runs. */
@@ -43,21 +43,7 @@ export const DAY = 86_400_000;
 /** 2026-11-30T00:00:00Z: a realistic epoch so 14-day rules behave as in production. */
 export const T0 = Date.UTC(2026, 10, 30, 0, 0, 0);
 
-export interface CapturedLogger {
-  readonly logger: Logger;
-  readonly lines: Array<Record<string, unknown>>;
-  matching(re: RegExp): Array<Record<string, unknown>>;
-}
-
-export function capturingLogger(): CapturedLogger {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({
-    level: 'debug',
-    pretty: false,
-    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
-  });
-  return { logger, lines, matching: (re) => lines.filter((l) => re.test(String(l.msg))) };
-}
+export { capturingLogger, type CapturedLogger };
 
 /** Lets queued promise callbacks and I/O callbacks run. */
 export async function settle(turns = 5): Promise<void> {
