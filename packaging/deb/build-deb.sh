@@ -48,7 +48,6 @@ mkdir -p "$APP" "$STAGE/usr/bin" "$STAGE/lib/systemd/system" "$STAGE/etc/tvm-upl
 cp -a bin dist docs package.json package-lock.json README.md "$APP/"
 mkdir -p "$APP/packaging"
 cp -a packaging/service-paths.mjs packaging/config.example.yaml packaging/environment.example "$APP/packaging/"
-rm -rf "$APP/dist/demo"
 find "$APP/dist" -name '*.map' -delete
 cp -a node_modules "$APP/node_modules"
 # The lockfile's production tree: dev dependencies (tsx, mocha, s3rver …) go, optional zstd-napi stays.

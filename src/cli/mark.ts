@@ -5,14 +5,10 @@
  * daemon runs or not: it writes the marker straight into the state database (WAL lets it write
  * beside a running daemon, which re-reads markers within a second).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { loadConfig } from '../config/load.js';
 import { ErrorCodes, TvmError } from '../errors.js';
+import { openStateForCommand } from '../state/command-db.js';
 import { MetaRepo } from '../state/meta-repo.js';
-import { SCHEMA_VERSION, currentVersion } from '../state/migrations.js';
-import { DB_FILE } from '../state/store.js';
 import { addMarker, parseDuration, raiseWindow } from '../priority/markers.js';
 import { EXIT_OK } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
@@ -29,21 +25,8 @@ export async function markCommand(io: CliIo, opts: MarkOptions, now: () => numbe
     const before = duration('--before', opts.before ?? '10m');
     const after = duration('--after', opts.after ?? '5m');
     const config = loadConfig(opts.config, { env: io.env });
-    const dbPath = join(config.stateDir, DB_FILE);
-    if (!existsSync(dbPath)) {
-      throw new TvmError(ErrorCodes.STATE_UNAVAILABLE, `no state database at ${dbPath}: the daemon has not run with state_dir ${config.stateDir} yet`, {
-        retriability: 'operator',
-      });
-    }
-    const db = new Database(dbPath, { fileMustExist: true });
+    const { db, dbPath } = openStateForCommand(config.stateDir);
     try {
-      db.pragma('busy_timeout = 10000');
-      const version = currentVersion(db);
-      if (version < SCHEMA_VERSION) {
-        throw new TvmError(ErrorCodes.STATE_UNAVAILABLE, `state database ${dbPath} has schema version ${version}; start the daemon of this release once so it upgrades it (needs ${SCHEMA_VERSION})`, {
-          retriability: 'operator',
-        });
-      }
       const at = now();
       const reason = opts.reason?.trim() || 'manual mark';
       const { marker, raised } = db

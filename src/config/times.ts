@@ -5,7 +5,9 @@
  * validation and then failed every minute at run time. Here a value is either exactly valid or
  * rejected when the file is loaded. Not responsible for windows or schedules (schedule/ does that).
  */
-import type { MinuteOfDay } from './types.js';
+/** Minutes since local midnight, 0..1439. Defined here, beside its parser, so that types.ts can
+ * re-export it without times.ts importing types.ts back (a cycle through link/timetable.ts). */
+export type MinuteOfDay = number;
 
 /** `H:MM` or `HH:MM`, hours 0–23, minutes 00–59; nothing before or after. */
 const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)$/;

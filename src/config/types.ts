@@ -10,9 +10,10 @@
 import type { Priority } from '../priority/priority.js';
 import type { TimetableEntry } from '../link/timetable.js';
 import type { InterfaceRule, PolicyLink } from '../link/link-kind.js';
+import type { MinuteOfDay } from './times.js';
 
-/** Minutes since local midnight, 0..1439. */
-export type MinuteOfDay = number;
+/** Minutes since local midnight, 0..1439 (defined in times.ts, beside its parser). */
+export type { MinuteOfDay };
 
 export interface LogDirectory {
   /** Absolute, normalised path (env and ~ expanded, no trailing slash). */

@@ -9,16 +9,9 @@ import { constants } from 'node:fs';
 import { access, opendir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LogDirectory } from '../config/types.js';
-import { fail, pass, type DoctorContext, type DoctorStep, type StepOutcome } from './step.js';
+import { fail, pass, type DirectoryProbe, type DoctorContext, type DoctorStep, type StepOutcome } from './step.js';
 
-export interface DirectoryProbe {
-  /** What is at `path`: a directory, something else, or nothing. */
-  kind(path: string): Promise<'directory' | 'other' | 'missing'>;
-  /** null when `path` can be listed and read, else the errno (EACCES …). */
-  readable(path: string): Promise<string | null>;
-  /** null when entries can be created and deleted in `path`, else the errno. */
-  writable(path: string): Promise<string | null>;
-}
+export type { DirectoryProbe };
 
 const errno = (err: unknown): string => (err as NodeJS.ErrnoException | null)?.code ?? String(err);
 

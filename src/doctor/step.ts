@@ -12,7 +12,6 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/types.js';
 import type { DiskUsageIo } from '../disk/usage.js';
 import type { CloudWatchSend } from '../sinks/cloudwatch/metrics-sink.js';
-import type { DirectoryProbe } from './directories.js';
 import type { ServerDates } from './server-date.js';
 
 export type StepStatus = 'pass' | 'fail' | 'skip';
@@ -27,6 +26,16 @@ export interface StepOutcome {
 
 /** Resolved credentials; `$source` is the SDK's record of which provider answered. */
 export type ResolvedCredentials = Awaited<ReturnType<S3Client['config']['credentials']>> & { readonly $source?: Readonly<Record<string, string>> };
+
+/** The file-system questions the directory steps ask, injectable so tests need no chmod (root ignores it). */
+export interface DirectoryProbe {
+  /** What is at `path`: a directory, something else, or nothing. */
+  kind(path: string): Promise<'directory' | 'other' | 'missing'>;
+  /** null when `path` can be listed and read, else the errno (EACCES …). */
+  readable(path: string): Promise<string | null>;
+  /** null when entries can be created and deleted in `path`, else the errno. */
+  writable(path: string): Promise<string | null>;
+}
 
 /** Everything a step may use; built once per run by the command (cli/doctor.ts) or by a test. */
 export interface DoctorContext {

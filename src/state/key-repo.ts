@@ -19,7 +19,7 @@
  */
 import type Database from 'better-sqlite3';
 import { ErrorCodes, TvmError } from '../errors.js';
-import { isVersionOf, versionedKey } from '../sinks/s3/object-key.js';
+import { isVersionOf, versionedKey } from './key-version.js';
 import { deleteInBatches, PRUNE_BATCH } from './file-sql.js';
 import { guarded } from './sqlite-errors.js';
 

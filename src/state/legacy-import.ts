@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/types.js';
-import { systemCode } from '../errors.js';
+import { ErrorCodes, systemCode } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UploadedImport } from './file-repo.js';
 import { sameIdentity } from './identity.js';
@@ -201,6 +201,8 @@ function report(o: LegacyImportOptions, counts: LegacyImportResult['imported'], 
       `(and ${counts.tombstones} uploaded before the retention period, not sent again), ` +
       `${skipped.length} skipped; the original files are left in place`,
   );
-  for (const s of skipped.slice(0, MAX_SKIP_LOG_LINES)) o.logger.warn({ file: s.file }, `legacy import skipped ${s.file}: ${s.reason}`);
-  if (skipped.length > MAX_SKIP_LOG_LINES) o.logger.warn(`legacy import: ${skipped.length - MAX_SKIP_LOG_LINES} more skipped`);
+  // Each skip is a TVM_ERR_LEGACY_IMPORT that never stops start-up: logged with its code, not thrown.
+  const code = ErrorCodes.LEGACY_IMPORT;
+  for (const s of skipped.slice(0, MAX_SKIP_LOG_LINES)) o.logger.warn({ file: s.file, code }, `legacy import skipped ${s.file}: ${s.reason}`);
+  if (skipped.length > MAX_SKIP_LOG_LINES) o.logger.warn({ code }, `legacy import: ${skipped.length - MAX_SKIP_LOG_LINES} more skipped`);
 }

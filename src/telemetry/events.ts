@@ -5,6 +5,7 @@
  * tests) subscribe to the same stream.
  */
 import { Registry, Counter, Gauge, Histogram } from 'prom-client';
+import { ErrorCodes } from '../errors.js';
 import type { Logger } from './logger.js';
 import { LINKS, type LinkKind } from '../link/link-kind.js';
 import { PRIORITIES, type Priority } from '../priority/priority.js';
@@ -122,7 +123,7 @@ export class Telemetry {
         log.info({ scan: e.kind, dir: e.dir, seen: e.seen, queued: e.queued, ms: Math.round(e.ms) }, `${e.kind} scan complete`);
         return;
       case 'watch.error':
-        log.error({ dir: e.dir }, `cannot watch directory: ${e.message}`);
+        log.error({ dir: e.dir, code: ErrorCodes.WATCH_DIR }, `cannot watch directory: ${e.message}`);
         return;
       case 'key.taken':
         log.warn(

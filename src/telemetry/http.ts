@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { ErrorCodes, TvmError } from '../errors.js';
+import { parseListen as parseListenAddress, type ListenAddress } from '../config/s3-names.js';
 import type { HealthReason } from './health.js';
 import { STATUS_PAGE } from './status-page.js';
 
@@ -22,11 +23,14 @@ export interface HttpEndpoint {
   close(): Promise<void>;
 }
 
-/** Parses "host:port" (IPv6 as "[::1]:9464"). The config layer validated the form already. */
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(listen);
-  if (!m) throw new TvmError(ErrorCodes.CONFIG_INVALID, `monitoring.http.listen: "${listen}" is not host:port`);
-  return { host: m[1] as string, port: Number(m[2]) };
+/**
+ * "host:port" (IPv6 as "[::1]:9464") through the config's one parser; throws where the config
+ * returns null, since a caller that bypassed config validation must not bind somewhere odd.
+ */
+export function parseListen(listen: string): ListenAddress {
+  const address = parseListenAddress(listen);
+  if (address === null) throw new TvmError(ErrorCodes.CONFIG_INVALID, `monitoring.http.listen: "${listen}" is not host:port`);
+  return address;
 }
 
 export async function startHttpEndpoint(listen: string, registry: Registry, source: StatusSource): Promise<HttpEndpoint> {

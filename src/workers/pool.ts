@@ -12,7 +12,6 @@
  * Worst case ≈ threads × (4 MiB + codec state), independent of file size; queued jobs cost
  * nothing but their metadata.
  */
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
@@ -29,11 +28,6 @@ export interface CompressPoolOptions {
   readonly logger: Logger;
   /** Worker module to load instead of compress.worker.{ts,js}; test fixtures use it. */
   readonly workerFile?: string;
-}
-
-/** Compression threads to use by default: leave one core to the main thread and the uploader. */
-export function defaultThreadCount(cpus: number = availableParallelism()): number {
-  return Math.max(1, cpus - 1);
 }
 
 /** compress.worker.ts beside this module when it runs from source (tsx), .js when built. */

@@ -64,5 +64,4 @@ export interface WorkerFailure {
   readonly syscallCode: string | null;
 }
 
-export type WorkerJob = CompressJob;
 export type WorkerReply = CompressResult | WorkerFailure;

@@ -20,6 +20,7 @@ import { listKeys, objectContentSha, sha256, until } from '../support/crash-obje
 import { logText } from '../support/crash-workload.js';
 import { RecordedDaemon, RejectionRecorder } from '../support/bad-input-daemon.js';
 import { missingTool } from '../support/tools.js';
+import { daemonConfigYaml, type ConfigTree } from '../support/daemon-config.js';
 
 const BUCKET = 'tvm-hostile';
 const VID = 'hostile-car';
@@ -71,23 +72,15 @@ describe('hostile files in a watched tree (in-process daemon, s3rver)', function
     };
   }
 
-  const config = (extra = ''): string => `vehicle_id: ${VID}
-log_directories:
-  - path: ${logs}
-    source: ros
-s3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}
-upload:
-  schedule: "03:00"
-  file_stable_seconds: 0.3
-  queue_file: ${root}/legacy/queue.json
-  processed_files_registry: {registry_file: ${root}/legacy/processed_files.json}
-  part_size_mb: 5
-  retry: {base_seconds: 0.2, max_seconds: 2}
-${extra}deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
-disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false, http: {enabled: false}}
-state_dir: ${root}/state
-`;
+  const config = (upload: ConfigTree = {}): string =>
+    daemonConfigYaml({
+      root,
+      endpoint: server.endpoint,
+      bucket: BUCKET,
+      vehicleId: VID,
+      directories: [{ path: logs, source: 'ros' }],
+      overrides: { upload: { schedule: '03:00', file_stable_seconds: 0.3, scan_existing_files: undefined, retry: { base_seconds: 0.2, max_seconds: 2 }, ...upload } },
+    });
 
   /** Writes `rel` below the watched directory; returns its path and content. */
   function write(rel: string, content: Buffer = Buffer.from(logText(rnd, 20 + rnd.int(200)))): { path: string; rel: string; content: Buffer } {
@@ -235,10 +228,11 @@ state_dir: ${root}/state
     // multipart files are still uploading when they are rotated.
     const start = new Date(Date.now() + 6 * 3_600_000);
     const hhmm = (t: Date): string => `${String(t.getHours()).padStart(2, '0')}:${String(t.getMinutes()).padStart(2, '0')}`;
-    const window = `  operational_hours: {enabled: true, start: "${hhmm(start)}", end: "${hhmm(new Date(start.getTime() + 60_000))}"}
-  upload_on_start: false
-  bandwidth: {max_mbps: 24}
-`;
+    const window = {
+      operational_hours: { enabled: true, start: hhmm(start), end: hhmm(new Date(start.getTime() + 60_000)) },
+      upload_on_start: false,
+      bandwidth: { max_mbps: 24 },
+    };
     d = await RecordedDaemon.start(server, config(window));
     const vanishes = write('vanishes.log');
     const shrinks = write('shrinks.log', Buffer.from(logText(rnd, 3000)));

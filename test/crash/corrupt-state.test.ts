@@ -17,6 +17,7 @@ import { lastModified, objectContentSha, sha256, until } from '../support/crash-
 import { runCli, statusJson } from '../support/crash-cli.js';
 import { logText } from '../support/crash-workload.js';
 import { DB_DAMAGE, queueJson, registryJson, replaceWithDirectory, truncatedText } from '../support/crash-damage.js';
+import { daemonConfigYaml } from '../support/daemon-config.js';
 
 const BUCKET = 'tvm-corrupt';
 const ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
@@ -37,26 +38,15 @@ describe('damaged state at start-up (real CLI, s3rver)', function () {
 
   function writeConfig(root: string, vehicle: string): string {
     const config = join(root, 'config.yaml');
-    writeFileSync(
-      config,
-      `vehicle_id: ${vehicle}
-log_directories:
-  - path: ${root}/logs/ros
-    source: ros
-s3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}
-upload:
-  schedule: "03:00"
-  file_stable_seconds: 0.2
-  queue_file: ${root}/legacy/queue.json
-  processed_files_registry: {registry_file: ${root}/legacy/processed_files.json}
-  scan_existing_files: {enabled: true, max_age_days: 3}
-  retry: {base_seconds: 0.05, max_seconds: 0.5}
-deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
-disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false, http: {enabled: false}}
-state_dir: ${root}/state
-`,
-    );
+    const yaml = daemonConfigYaml({
+      root,
+      endpoint: server.endpoint,
+      bucket: BUCKET,
+      vehicleId: vehicle,
+      directories: [{ path: `${root}/logs/ros`, source: 'ros' }],
+      overrides: { upload: { schedule: '03:00', file_stable_seconds: 0.2, part_size_mb: undefined, retry: { base_seconds: 0.05, max_seconds: 0.5 } } },
+    });
+    writeFileSync(config, yaml);
     return config;
   }
 

@@ -10,8 +10,7 @@
  * Reproduce a failure with TVM_CRASH_SEED=<seed printed by the run>.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../support/s3-servers.js';
@@ -21,6 +20,8 @@ import { seededRandom } from '../support/seeded-random.js';
 import { listKeys, objectContentSha, sha256, sleep, until } from '../support/crash-objects.js';
 import { statusJson, withStateDb } from '../support/crash-cli.js';
 import { logText, Workload, type WrittenFile } from '../support/crash-workload.js';
+import { daemonConfigYaml } from '../support/daemon-config.js';
+import { tempDir, removeDir } from '../support/temp-dir.js';
 
 const BUCKET = 'tvm-crash';
 const VID = 'crash-car';
@@ -61,54 +62,30 @@ for (const kind of ['s3rver', 'moto'] as const) describe(`SIGKILL during uploads
     ENV = { AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, AWS_PROFILE: '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
     await server.bucket(BUCKET);
     client = server.client();
-    root = mkdtempSync(join(tmpdir(), `tvm-crash-${kind}-`));
+    root = tempDir(`tvm-crash-${kind}-`);
     stateDir = join(root, 'state');
     config = join(root, 'config.yaml');
     mkdirSync(join(root, 'logs'), { recursive: true });
     writeFileSync(
       config,
-      `vehicle_id: ${VID}
-log_directories:
-  - path: ${root}/logs/ros
-    source: ros
-  - path: ${root}/logs/bags
-    source: bags
-s3:
-  bucket: ${BUCKET}
-  region: us-east-1
-  endpoint: "${server.endpoint}"
-upload:
-  schedule: "03:00"
-  file_stable_seconds: 0.3
-  queue_file: ${root}/legacy/queue.json
-  processed_files_registry:
-    registry_file: ${root}/legacy/processed_files.json
-  scan_existing_files:
-    enabled: true
-    max_age_days: 0
-  part_size_mb: 5
-  concurrency: 4
-  workers: 1
-  retry:
-    base_seconds: 0.05
-    max_seconds: 0.5
-deletion:
-  after_upload:
-    enabled: false
-  age_based:
-    enabled: false
-disk:
-  reserved_gb: 1
-monitoring:
-  cloudwatch_enabled: false
-  http: {enabled: false}
-state_dir: ${stateDir}
-`,
+      daemonConfigYaml({
+        root,
+        endpoint: server.endpoint,
+        bucket: BUCKET,
+        vehicleId: VID,
+        directories: [
+          { path: `${root}/logs/ros`, source: 'ros' },
+          { path: `${root}/logs/bags`, source: 'bags' },
+        ],
+        overrides: {
+          upload: { schedule: '03:00', file_stable_seconds: 0.3, scan_existing_files: { max_age_days: 0 }, concurrency: 4, workers: 1, retry: { base_seconds: 0.05, max_seconds: 0.5 } },
+        },
+      }),
     );
   });
   after(async () => {
     await server?.stop();
-    if (root) rmSync(root, { recursive: true, force: true });
+    if (root) removeDir(root);
   });
 
   /** Progress the database shows while no daemon runs (or read-only while one does). */

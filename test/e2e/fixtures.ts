@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { daemonConfigYaml, referenceDirectories } from '../support/daemon-config.js';
 
 export const PART_SIZE_MB = 5;
 export const PART_SIZE = PART_SIZE_MB * 1024 * 1024;
@@ -97,51 +98,21 @@ export function configYaml(o: {
   kmsKeyId: string | null;
   storageClass: string | null;
 }): string {
-  const s3Extras = [
-    o.profile === null ? null : `  profile: ${JSON.stringify(o.profile)}`,
-    o.storageClass === null ? null : `  storage_class: ${o.storageClass}`,
-    o.sse === null ? null : `  server_side_encryption: ${JSON.stringify(o.sse)}`,
-    o.kmsKeyId === null ? null : `  kms_key_id: ${JSON.stringify(o.kmsKeyId)}`,
-  ].filter((l) => l !== null);
-  return `
-vehicle_id: ${JSON.stringify(o.vehicleId)}
-log_directories:
-  - path: ${o.root}/logs/ros
-    source: ros
-  - path: ${o.root}/logs/terminal
-    source: terminal
-    pattern: "*.log"
-  - path: ${o.root}/logs/syslog
-    source: syslog
-    recursive: false
-    pattern: "syslog*"
-s3:
-  bucket: ${JSON.stringify(o.bucket)}
-  region: ${JSON.stringify(o.region)}
-${s3Extras.join('\n')}
-upload:
-  schedule: "02:00"
-  file_stable_seconds: 1
-  upload_on_start: true
-  queue_file: ${o.root}/legacy/queue.json
-  processed_files_registry:
-    registry_file: ${o.root}/legacy/processed_files.json
-  part_size_mb: ${PART_SIZE_MB}
-  part_concurrency: 2
-  scan_existing_files:
-    enabled: true
-    max_age_days: 3
-deletion:
-  after_upload:
-    enabled: false
-  age_based:
-    enabled: false
-disk:
-  reserved_gb: 1
-monitoring:
-  cloudwatch_enabled: true
-  http: {enabled: false}
-  publish_interval_seconds: 10
-state_dir: ${o.root}/state
-`;
+  return daemonConfigYaml({
+    root: o.root,
+    bucket: o.bucket,
+    vehicleId: o.vehicleId,
+    directories: referenceDirectories(o.root),
+    overrides: {
+      s3: {
+        region: o.region,
+        profile: o.profile ?? undefined,
+        storage_class: o.storageClass ?? undefined,
+        server_side_encryption: o.sse ?? undefined,
+        kms_key_id: o.kmsKeyId ?? undefined,
+      },
+      upload: { upload_on_start: true, part_size_mb: PART_SIZE_MB, part_concurrency: 2 },
+      monitoring: { cloudwatch_enabled: true, publish_interval_seconds: 10 },
+    },
+  });
 }

@@ -6,6 +6,7 @@
  * (test/unit/config/malformed.test.ts); this table is about what a process does with them.
  */
 import { stringify } from 'yaml';
+import { patched } from './patch.js';
 
 export type ConfigInput =
   | { readonly patch: Record<string, unknown> }
@@ -36,21 +37,7 @@ export function validConfig(dir: string): Record<string, unknown> {
   };
 }
 
-/** `base` with `patch` merged in; `undefined` deletes a key. */
-export function patched(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    const cur = out[k];
-    if (v === undefined) delete out[k];
-    else if (isPlain(v) && isPlain(cur)) out[k] = patched(cur, v);
-    else out[k] = v;
-  }
-  return out;
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+export { patched };
 
 export const yamlText = (data: unknown): string => stringify(data);
 

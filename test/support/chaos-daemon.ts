@@ -11,6 +11,7 @@ import { Daemon } from '../../src/daemon.js';
 import { Telemetry } from '../../src/telemetry/events.js';
 import { createLogger, silentLogger } from '../../src/telemetry/logger.js';
 import { CHAOS_SOURCES } from './chaos-fixtures.js';
+import { daemonConfigYaml } from './daemon-config.js';
 import { UploadTracker } from './chaos-verify.js';
 import type { TestCredentials } from './s3-servers.js';
 
@@ -21,8 +22,6 @@ export interface ChaosDaemonOptions {
   readonly endpoint: string;
   readonly credentials: TestCredentials;
   readonly concurrency?: number;
-  /** Extra YAML under `upload:` (indented by two spaces). */
-  readonly uploadExtra?: string;
 }
 
 export interface RunningChaosDaemon {
@@ -31,43 +30,14 @@ export interface RunningChaosDaemon {
 }
 
 export function chaosConfigYaml(o: ChaosDaemonOptions): string {
-  const dirs = CHAOS_SOURCES.map((s) => `  - path: ${o.root}/logs/${s}\n    source: ${s}\n    pattern: "*.log"`).join('\n');
-  return `
-vehicle_id: "${o.vehicleId}"
-log_directories:
-${dirs}
-s3:
-  bucket: ${o.bucket}
-  region: us-east-1
-  endpoint: ${o.endpoint}
-upload:
-  schedule: "02:00"
-  file_stable_seconds: 0.5
-  queue_file: ${o.root}/legacy/queue.json
-  processed_files_registry:
-    registry_file: ${o.root}/legacy/processed_files.json
-  scan_existing_files:
-    enabled: true
-    max_age_days: 3
-  concurrency: ${o.concurrency ?? 4}
-  part_size_mb: 5
-  retry:
-    max_attempts: 10
-    base_seconds: 0.05
-    max_seconds: 2
-${o.uploadExtra ?? ''}
-deletion:
-  after_upload:
-    enabled: false
-  age_based:
-    enabled: false
-disk:
-  reserved_gb: 1
-monitoring:
-  cloudwatch_enabled: false
-  http: {enabled: false}
-state_dir: ${o.root}/state
-`;
+  return daemonConfigYaml({
+    root: o.root,
+    endpoint: o.endpoint,
+    bucket: o.bucket,
+    vehicleId: o.vehicleId,
+    directories: CHAOS_SOURCES.map((s) => ({ path: `${o.root}/logs/${s}`, source: s, pattern: '*.log' })),
+    overrides: { upload: { file_stable_seconds: 0.5, concurrency: o.concurrency ?? 4, retry: { max_attempts: 10, base_seconds: 0.05, max_seconds: 2 } } },
+  });
 }
 
 export async function startChaosDaemon(o: ChaosDaemonOptions): Promise<RunningChaosDaemon> {

@@ -17,6 +17,7 @@ import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js
 import { ErrorCodes } from '../../../src/errors.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
+import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
 
 const BUCKET = 'tvm-links';
 const HEADER = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n';
@@ -60,24 +61,18 @@ describe('daemon with link policy and stall recovery (s3rver)', function () {
     rmSync(root, { recursive: true, force: true });
   });
 
-  async function start(endpoint: string, upload: string): Promise<Daemon> {
-    const yaml = `
-vehicle_id: vehicle-links
-state_dir: ${root}/state
-log_directories:
-  - { path: ${root}/logs/ros, source: ros }
-  - { path: ${root}/logs/events, source: events, priority: high }
-s3: { bucket: ${BUCKET}, region: us-east-1, endpoint: "${endpoint}" }
-upload:${upload}
-  schedule: "02:00"
-  file_stable_seconds: 0.5
-  part_size_mb: 5
-  queue_file: ${root}/legacy/queue.json
-  processed_files_registry: { registry_file: ${root}/legacy/processed_files.json }
-deletion: { after_upload: { enabled: false }, age_based: { enabled: false } }
-disk: { reserved_gb: 1 }
-monitoring: { cloudwatch_enabled: false }
-`;
+  async function start(endpoint: string, upload: ConfigTree): Promise<Daemon> {
+    const yaml = daemonConfigYaml({
+      root,
+      endpoint,
+      bucket: BUCKET,
+      vehicleId: 'vehicle-links',
+      directories: [
+        { path: `${root}/logs/ros`, source: 'ros' },
+        { path: `${root}/logs/events`, source: 'events', priority: 'high' },
+      ],
+      overrides: { upload: { file_stable_seconds: 0.5, scan_existing_files: undefined, ...upload }, monitoring: { http: undefined } },
+    });
     writeFileSync(join(root, 'config.yaml'), yaml);
     const telemetry = new Telemetry(silentLogger());
     telemetry.on((e) => events.push(e));
@@ -91,12 +86,9 @@ monitoring: { cloudwatch_enabled: false }
   it('stops normal uploads once the default route moves from wlan0 to wwan0, while high ones flow under the cellular cap', async () => {
     const routeFile = join(root, 'route');
     writeFileSync(routeFile, route('wlan0'));
-    const d = await start(server.endpoint, `
-  links:
-    route_file: ${routeFile}
-    probe_interval_seconds: 1
-    policy: { cellular: { min_priority: high, bandwidth: "256k" } }
-    cellular_budget_mb_per_month: 1000`);
+    const d = await start(server.endpoint, {
+      links: { route_file: routeFile, probe_interval_seconds: 1, policy: { cellular: { min_priority: 'high', bandwidth: '256k' } }, cellular_budget_mb_per_month: 1000 },
+    });
     const before = join(root, 'logs/ros/on-wifi.log');
     writeFileSync(before, 'uploaded over wifi\n');
     await until(() => uploadedPaths().includes(before), 'a normal file over Wi-Fi');
@@ -134,11 +126,7 @@ monitoring: { cloudwatch_enabled: false }
         return true;
       },
     });
-    await start(proxy.url, `
-  part_concurrency: 1
-  compression: { codec: none }
-  stall_timeout_seconds: 5
-  retry: { base_seconds: 0.2, max_seconds: 1 }`);
+    await start(proxy.url, { part_concurrency: 1, compression: { codec: 'none' }, stall_timeout_seconds: 5, retry: { base_seconds: 0.2, max_seconds: 1 } });
     const big = join(root, 'logs/ros/big.bin');
     writeFileSync(big, randomBytes(7 * 1024 * 1024));
     await until(() => uploadedPaths().includes(big), 'the stalled file to be uploaded', 150_000);
@@ -157,10 +145,7 @@ monitoring: { cloudwatch_enabled: false }
       writeFileSync(f, randomBytes(128 * 1024));
       utimesSync(f, old, old);
     }
-    const d = await start(server.endpoint, `
-  concurrency: 1
-  compression: { codec: none }
-  bandwidth: { max_mbps: 1 }`);
+    const d = await start(server.endpoint, { concurrency: 1, compression: { codec: 'none' }, bandwidth: { max_mbps: 1 } });
     await until(() => d.status().queued >= 10 && uploadedPaths().length >= 1, 'the backlog to be queued and moving');
     const recent = [join(root, 'logs/ros/camera-a.bin'), join(root, 'logs/events/planner.log'), join(root, 'logs/ros/camera-b.bin')];
     for (const f of recent) writeFileSync(f, randomBytes(16 * 1024));

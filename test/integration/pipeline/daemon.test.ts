@@ -5,8 +5,7 @@
  */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -19,6 +18,8 @@ import { pino } from 'pino';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { missingTool } from '../../support/tools.js';
+import { daemonConfigYaml, referenceDirectories } from '../../support/daemon-config.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const BUCKET = 'tvm-daemon';
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -78,64 +79,33 @@ function suite(name: 's3rver' | 'moto') {
       await server?.stop();
     });
     beforeEach(() => {
-      root = mkdtempSync(join(tmpdir(), 'tvm-daemon-'));
+      root = tempDir('tvm-daemon-');
       events = [];
     });
     afterEach(async () => {
       await daemon?.close(5000);
       daemon = null;
-      rmSync(root, { recursive: true, force: true });
+      removeDir(root);
     });
 
-    /** A config written exactly in the reference's format, plus the endpoint and state_dir. */
-    function config(extra = '') {
-      const yaml = `
-vehicle_id: "vehicle-${name}"
-log_directories:
-  - path: ${root}/logs/ros
-    source: ros
-  - path: ${root}/logs/terminal
-    source: terminal
-    pattern: "*.log"
-  - path: ${root}/logs/syslog
-    source: syslog
-    recursive: false
-    pattern: "syslog*"
-s3:
-  bucket: ${BUCKET}
-  region: us-east-1
-  endpoint: ${server!.endpoint}
-upload:
-  schedule: "02:00"
-  file_stable_seconds: 1
-  queue_file: ${root}/legacy/queue.json
-  processed_files_registry:
-    registry_file: ${root}/legacy/processed_files.json
-    retention_days: 30
-  scan_existing_files:
-    enabled: true
-    max_age_days: 3
-  part_size_mb: 5
-deletion:
-  after_upload:
-    enabled: false
-  age_based:
-    enabled: false
-disk:
-  reserved_gb: 1
-monitoring:
-  cloudwatch_enabled: false
-  http: {enabled: true, listen: "127.0.0.1:0"}
-state_dir: ${root}/state
-${extra}`;
+    /** The shared test config with this file's three sources and the status endpoint on port 0. */
+    function config() {
+      const yaml = daemonConfigYaml({
+        root,
+        endpoint: server!.endpoint,
+        bucket: BUCKET,
+        vehicleId: `vehicle-${name}`,
+        directories: referenceDirectories(root),
+        overrides: { upload: { processed_files_registry: { retention_days: 30 } }, monitoring: { http: { enabled: true, listen: '127.0.0.1:0' } } },
+      });
       return parseConfig(yaml, { env: {} });
     }
 
-    async function start(extra = ''): Promise<Daemon> {
+    async function start(): Promise<Daemon> {
       const telemetry = new Telemetry(silentLogger());
       telemetry.on((e) => events.push(e));
       const logger = process.env.TVM_TEST_LOG ? createLogger({ level: 'debug', destination: pino.destination({ dest: process.env.TVM_TEST_LOG, sync: true, append: true }) }) : silentLogger();
-      daemon = await Daemon.start({ config: config(extra), logger, s3Credentials: server!.credentials, telemetry });
+      daemon = await Daemon.start({ config: config(), logger, s3Credentials: server!.credentials, telemetry });
       return daemon;
     }
 

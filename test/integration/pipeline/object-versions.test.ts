@@ -13,6 +13,7 @@ import { localDate } from '../../../src/sinks/s3/object-key.js';
 import { RecordedDaemon } from '../../support/bad-input-daemon.js';
 import { getObject, listKeys, objectContentSha, sha256, until } from '../../support/crash-objects.js';
 import { startServerForSuite, type S3TestServer } from '../../support/s3-servers.js';
+import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
 
 const BUCKET = 'tvm-versions';
 
@@ -51,33 +52,21 @@ function suite(name: 's3rver' | 'moto') {
       rmSync(root, { recursive: true, force: true });
     });
 
-    async function start(extra = ''): Promise<RecordedDaemon> {
-      d = await RecordedDaemon.start(
-        server!,
-        `
-vehicle_id: ${vehicle}
-log_directories:
-  - path: ${root}/logs
-    source: ros
-s3:
-  bucket: ${BUCKET}
-  region: us-east-1
-  endpoint: ${server!.endpoint}
-${extra}
-upload:
-  schedule: "02:00"
-  file_stable_seconds: 0.5
-  queue_file: ${root}/legacy/queue.json
-  processed_files_registry:
-    registry_file: ${root}/legacy/processed_files.json
-    retention_days: 30
-disk:
-  reserved_gb: 1
-monitoring:
-  cloudwatch_enabled: false
-state_dir: ${root}/state
-`,
-      );
+    async function start(s3: ConfigTree = {}): Promise<RecordedDaemon> {
+      const yaml = daemonConfigYaml({
+        root,
+        endpoint: server!.endpoint,
+        bucket: BUCKET,
+        vehicleId: vehicle,
+        overrides: {
+          s3,
+          upload: { file_stable_seconds: 0.5, part_size_mb: undefined, scan_existing_files: undefined, processed_files_registry: { retention_days: 30 } },
+          // This file's daemon runs with the deletion and endpoint defaults.
+          deletion: undefined,
+          monitoring: { http: undefined },
+        },
+      });
+      d = await RecordedDaemon.start(server!, yaml);
       return d;
     }
 
@@ -141,7 +130,7 @@ state_dir: ${root}/state
         const p = write('foreign.log', body, 30);
         const foreign = Buffer.from('written by someone else');
         await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix()}/foreign.log.gz`, Body: foreign }));
-        const daemon = await start('  conditional_writes: true');
+        const daemon = await start({ conditional_writes: true });
         await until(() => daemon.uploaded(p).length >= 1, `the upload; events: ${daemon.summary()}`);
         expect(daemon.uploaded(p)[0]!.key).to.equal(`${prefix()}/foreign.log~0002.gz`);
         expect(sha256(await getObject(client, BUCKET, `${prefix()}/foreign.log.gz`))).to.equal(sha256(foreign));

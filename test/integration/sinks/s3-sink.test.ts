@@ -17,7 +17,7 @@ import {
   AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand,
   UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3';
-import { ErrorCodes, TvmError } from '../../../src/errors.js';
+import { ErrorCodes } from '../../../src/errors.js';
 import { abortStaleUploads } from '../../../src/sinks/s3/abort-stale.js';
 import { probeBucket } from '../../../src/sinks/s3/healthcheck.js';
 import { buildObjectMetadata, contentTypeFor, parseObjectMetadata } from '../../../src/sinks/s3/metadata.js';
@@ -30,6 +30,7 @@ import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from
 import { FakeMultipartStore, md5b64, resultFor, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../../unit/sinks/fixtures.js';
 import { classify } from '../../../src/sinks/retry.js';
 import { missingTool } from '../../support/tools.js';
+import { caught } from '../../support/caught.js';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -46,16 +47,6 @@ async function download(client: S3Client, key: string): Promise<{ sha256: string
     size += (chunk as Buffer).length;
   }
   return { sha256: h.digest('hex'), size, contentType: res.ContentType };
-}
-
-async function caught(p: Promise<unknown>): Promise<TvmError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(TvmError);
-    return err as TvmError;
-  }
-  throw new Error('expected a failure');
 }
 
 /** Wraps a client so that UploadPart fails with ECONNRESET after `okParts` parts succeeded. */

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanupCommand } from '../../../src/cli/cleanup.js';
 import type { CliIo } from '../../../src/cli/io.js';
@@ -16,6 +15,7 @@ import { DeletionRepo } from '../../../src/deletion/deletion-repo.js';
 import { runDeletionPass } from '../../../src/deletion/pass.js';
 import { RequestedPasses } from '../../../src/deletion/requests.js';
 import { Telemetry } from '../../../src/telemetry/events.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -33,7 +33,7 @@ describe('cli cleanup', () => {
   let queued: string;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tvm-cleanup-'));
+    dir = tempDir('tvm-cleanup-');
     config = join(dir, 'config.yaml');
     writeFileSync(
       config,
@@ -59,7 +59,7 @@ state_dir: ${dir}/state
     store.files.enqueue({ path: queued, source: 'ros', relPath: 'run1/b.log', size: 2000, mtimeMs: m2 }, now);
     store.close();
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeDir(dir));
 
   it('--dry-run lists what would be deleted with policy and reason, and deletes nothing', async () => {
     const t = io();

@@ -1,14 +1,14 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/program.js';
 import { captureIo } from '../../support/cli-fixtures.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 describe('cli doctor (arguments and configuration)', () => {
   let dir: string;
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tvm-doctor-cli-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => (dir = tempDir('tvm-doctor-cli-')));
+  afterEach(() => removeDir(dir));
 
   const io = (): ReturnType<typeof captureIo> => captureIo();
 

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/program.js';
 import type { CliIo } from '../../../src/cli/io.js';
@@ -8,6 +7,7 @@ import { reportError } from '../../../src/cli/io.js';
 import { openStateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 function io(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -20,7 +20,7 @@ describe('cli', () => {
   let dir: string;
   let good: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tvm-cli-'));
+    dir = tempDir('tvm-cli-');
     good = join(dir, 'config.yaml');
     writeFileSync(
       good,
@@ -35,7 +35,7 @@ state_dir: ${dir}/state
 `,
     );
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeDir(dir));
 
   it('prints the version and exits 0', async () => {
     const t = io();

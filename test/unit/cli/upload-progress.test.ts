@@ -1,12 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { followProgress, passSummary, printSummary } from '../../../src/cli/upload-progress.js';
 import type { CliIo } from '../../../src/cli/io.js';
 import { StateReader } from '../../../src/state/state-reader.js';
 import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 function io() {
   const out: string[] = [];
@@ -19,12 +17,12 @@ describe('cli/upload-progress (upload-now output)', () => {
   let store: StateStore;
   const T0 = Date.now() - 10_000;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tvm-progress-'));
+    dir = tempDir('tvm-progress-');
     store = openStateStore({ dir, logger: silentLogger() });
   });
   afterEach(() => {
     store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   function upload(name: string, size: number, at: number): void {

@@ -1,15 +1,15 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLockPid } from '../../../src/cli/daemon-pid.js';
 import { LOCK_FILE, type LockProbes } from '../../../src/state/lock.js';
 import { findVersion, VERSION } from '../../../src/version.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 describe('version and daemon pid', () => {
   let dir: string;
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tvm-version-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(() => (dir = tempDir('tvm-version-')));
+  afterEach(() => removeDir(dir));
 
   it('reads the version of the nearest tvm-upload package.json, walking up past other packages', () => {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'tvm-upload', version: '9.8.7' }));

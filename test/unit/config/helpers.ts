@@ -1,8 +1,9 @@
 // Shared helpers for the config unit tests: a minimal valid document to patch, and parse
 // wrappers that pin the environment, home directory and CPU count so results are deterministic.
-import { expect } from 'chai';
 import { stringify } from 'yaml';
 import { ConfigError } from '../../../src/errors.js';
+import { caught } from '../../support/caught.js';
+import { patched } from '../../support/patch.js';
 import { parseConfig, type ParseOptions } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
 
@@ -24,18 +25,7 @@ type Patch = Record<string, unknown>;
 
 /** `minimal()` with `patch` merged in; a value of `undefined` deletes the key. */
 export function withPatch(patch: Patch, base: Record<string, unknown> = minimal()): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(patch)) {
-    const current = out[key];
-    if (value === undefined) delete out[key];
-    else if (isPlain(value) && isPlain(current)) out[key] = withPatch(value, current);
-    else out[key] = value;
-  }
-  return out;
-}
-
-function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return patched(base, patch);
 }
 
 export function yamlOf(data: unknown): string {
@@ -49,11 +39,5 @@ export function parse(input: string | Patch, opts: ParseOptions = {}): Config {
 
 /** The problem lines a document produces; fails the test when it loads. */
 export function problemsOf(input: string | Patch, opts: ParseOptions = {}): readonly string[] {
-  try {
-    parse(input, opts);
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  expect.fail('expected a ConfigError');
+  return caught(() => parse(input, opts), ConfigError).problems;
 }

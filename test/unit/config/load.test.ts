@@ -5,17 +5,11 @@ import path from 'node:path';
 import { ConfigError, ErrorCodes } from '../../../src/errors.js';
 import { loadConfig, parseConfig } from '../../../src/config/load.js';
 import { MAX_CONFIG_BYTES, describeFsError } from '../../../src/config/read-config-file.js';
+import { caught } from '../../support/caught.js';
 import { TEST_OPTS, minimal, parse, problemsOf, yamlOf } from './helpers.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
-function loadError(file: string): ConfigError {
-  try {
-    loadConfig(file, TEST_OPTS);
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  return expect.fail('expected a ConfigError');
-}
+const loadError = (file: string): ConfigError => caught(() => loadConfig(file, TEST_OPTS), ConfigError);
 
 function sysError(code: string, message = code): Error {
   return Object.assign(new Error(message), { code });
@@ -25,11 +19,11 @@ describe('config/load', () => {
   let dir: string;
 
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tvm-config-'));
+    dir = tempDir('tvm-config-');
   });
 
   afterEach(() => {
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it('loads a file and records its absolute path', () => {

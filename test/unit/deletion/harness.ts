@@ -2,8 +2,7 @@
  * A deletion set-up over real files and a real state store in a temp dir, with an injected
  * clock and a statfs probe computed from the files present (helpers.ts filesDiskIo).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
@@ -13,6 +12,7 @@ import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { filesDiskIo, writeFile } from './helpers.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 export const DAY = 24 * 3_600_000;
 export const MIB = 1024 * 1024;
@@ -28,7 +28,7 @@ export interface HarnessOptions {
 }
 
 export class Harness {
-  readonly root = mkdtempSync(join(tmpdir(), 'tvm-deletion-'));
+  readonly root = tempDir('tvm-deletion-');
   readonly logs = join(this.root, 'logs');
   readonly config: Config;
   readonly store: StateStore;
@@ -100,6 +100,6 @@ state_dir: ${join(this.root, 'state')}
 
   close(): void {
     this.store.close();
-    rmSync(this.root, { recursive: true, force: true });
+    removeDir(this.root);
   }
 }

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildDeletion } from '../../../src/deletion/build.js';
 import { openStateStore } from '../../../src/state/store.js';
@@ -9,6 +8,7 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import { runDeletionPass } from '../../../src/deletion/pass.js';
 import { DAY, Harness, MIB } from './harness.js';
 import { emergencyOnlyConfig, filesDiskIo, writeFile } from './helpers.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 describe('deletion/pass', () => {
   let h: Harness;
@@ -294,7 +294,7 @@ describe('deletion/pass: files the state store never recorded', () => {
 
 describe('deletion/pass: several filesystems', () => {
   it('measures each filesystem holding watched directories and relieves only the full one', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'tvm-twofs-'));
+    const root = tempDir('tvm-twofs-');
     try {
       const [full, roomy] = [join(root, 'full'), join(root, 'roomy')];
       const config = emergencyOnlyConfig({ [full]: 'full', [roomy]: 'roomy' }, { warning: 0.8, critical: 0.9 }, `${root}/state`);
@@ -323,7 +323,7 @@ describe('deletion/pass: several filesystems', () => {
       expect(r.entries.map((e) => e.path)).to.deep.equal([inFull]);
       expect(existsSync(inRoomy)).to.equal(true);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      removeDir(root);
     }
   });
 });

@@ -7,8 +7,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config/load.js';
 import { buildDeletion } from '../../../src/deletion/build.js';
@@ -18,6 +17,7 @@ import { openStateStore } from '../../../src/state/store.js';
 import { Telemetry } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { FakeFs, filesDiskIo, writeFile } from './helpers.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const DAY = 24 * 3_600_000;
 const KIB = 1024;
@@ -78,7 +78,7 @@ describe('deletion safety (property)', function () {
     const totals = { deleted: 0, notUploaded: 0, byEmergency: 0 };
     await fc.assert(
       fc.asyncProperty(fc.tuple(dirSpec, dirSpec), fc.array(fileSpec, { minLength: 2, maxLength: 14 }), policySpec, async (dirs, files, policy) => {
-        const root = mkdtempSync(join(tmpdir(), 'tvm-prop-'));
+        const root = tempDir('tvm-prop-');
         try {
           const logDirs = [join(root, 'd0'), join(root, 'd1')];
           const outside = join(root, 'outside');
@@ -169,7 +169,7 @@ state_dir: ${join(root, 'state')}
           for (const link of beforeLinks) expect(lstatExists(link), link).to.equal(true);
           if (dirs.every((d) => !d.allowDeletion)) expect(report.deletedCount).to.equal(0);
         } finally {
-          rmSync(root, { recursive: true, force: true });
+          removeDir(root);
         }
       }),
       { numRuns: 60 },
@@ -191,7 +191,7 @@ state_dir: ${join(root, 'state')}
     const protectedRoots = ['/var', '/etc', '/usr', '/opt', '/boot'];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...protectedRoots), fc.boolean(), fc.constantFrom('uploaded', 'queued'), async (dir, recursive, state) => {
-        const root = mkdtempSync(join(tmpdir(), 'tvm-prop-'));
+        const root = tempDir('tvm-prop-');
         try {
           const config = parseConfig(
             `vehicle_id: v
@@ -227,7 +227,7 @@ state_dir: ${join(root, 'state')}
           expect(unlinked).to.deep.equal([]);
           expect(report.deletedCount).to.equal(0);
         } finally {
-          rmSync(root, { recursive: true, force: true });
+          removeDir(root);
         }
       }),
       { numRuns: 24 },

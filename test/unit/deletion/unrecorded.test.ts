@@ -1,16 +1,16 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { oldestUnrecorded } from '../../../src/deletion/unrecorded.js';
 import { dir, writeFile } from './helpers.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 describe('deletion/unrecorded', () => {
   let root: string;
   beforeEach(() => {
-    root = mkdtempSync(join(tmpdir(), 'tvm-unrec-'));
+    root = tempDir('tvm-unrec-');
   });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(() => removeDir(root));
 
   it('keeps only the oldest `limit` files without a row, below the mtime bound, as intake sees the tree', async () => {
     const logs = join(root, 'logs');

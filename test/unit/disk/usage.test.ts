@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { diskUsage, usageFromStatfs, type DiskUsageIo, type StatfsLike } from '../../../src/disk/usage.js';
 import { missingTool } from '../../support/tools.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const enoent = (p: string): Error => Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
 
@@ -62,7 +60,7 @@ describe('disk/usage', () => {
   });
 
   it('agrees with df on a real filesystem', async function () {
-    const dir = mkdtempSync(join(tmpdir(), 'tvm-usage-'));
+    const dir = tempDir('tvm-usage-');
     try {
       let dfOut: string;
       try {
@@ -77,7 +75,7 @@ describe('disk/usage', () => {
       expect(Math.abs(u.usedBytes - used)).to.be.lessThan(64 * 1024 * 1024);
       expect(Math.abs(u.availableBytes - avail)).to.be.lessThan(64 * 1024 * 1024);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     }
   });
 });

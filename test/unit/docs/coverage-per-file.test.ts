@@ -3,9 +3,9 @@
 // column 0 of a file whose first line is a comment).
 import { expect } from 'chai';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const require = createRequire(import.meta.url);
 interface Summary {
@@ -46,7 +46,7 @@ describe('per-file coverage gate', () => {
   });
 
   it('fails every file under the threshold by name and measure, skipping files that do not exist', () => {
-    const root = mkdtempSync(join(tmpdir(), 'tvm-cov-'));
+    const root = tempDir('tvm-cov-');
     try {
       writeFileSync(join(root, 'good.ts'), '/** ok */\nx;\n');
       writeFileSync(join(root, 'bad.ts'), 'code();\n');
@@ -60,7 +60,7 @@ describe('per-file coverage gate', () => {
       expect(r.files).to.equal(2);
       expect(r.failures).to.deep.equal([`bad.ts: lines 50 % < ${gate.PER_FILE} %`, `bad.ts: branches 50 % < ${gate.PER_FILE} %`]);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      removeDir(root);
     }
   });
 });

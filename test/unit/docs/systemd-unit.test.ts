@@ -4,7 +4,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../../src/config/load.js';
@@ -12,6 +11,7 @@ import type { Config } from '../../../src/config/types.js';
 import { EXIT_CONFIG } from '../../../src/cli/exit-codes.js';
 import { DEFAULT_CONFIG } from '../../../src/cli/program.js';
 import { commandMissing, requireTool } from '../../support/tools.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PKG = path.join(ROOT, 'packaging');
@@ -98,7 +98,7 @@ describe('packaging/tvm-upload.service', () => {
 
   it('passes systemd-analyze verify', function () {
     requireTool(this, 'systemd-analyze', commandMissing('systemd-analyze'));
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tvm-unit-'));
+    const dir = tempDir('tvm-unit-');
     try {
       // verify insists the ExecStart binary exists; everything else is checked as shipped.
       const copy = path.join(dir, 'tvm-upload.service');
@@ -107,7 +107,7 @@ describe('packaging/tvm-upload.service', () => {
       expect(r.status, r.stderr + r.stdout).to.equal(0);
       expect(r.stderr.trim(), r.stderr).to.equal('');
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     }
   });
 });

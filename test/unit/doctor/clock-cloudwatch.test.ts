@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
@@ -13,6 +12,7 @@ import { deletionDryRunStep } from '../../../src/doctor/deletion.js';
 import { recordServerDates, ServerDateLog } from '../../../src/doctor/server-date.js';
 import type { DoctorContext } from '../../../src/doctor/step.js';
 import { awsError, context, fakeSend, NOW } from './helpers.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 function dates(serverMs: number, sentMs = NOW, receivedMs = NOW + 200): ServerDateLog {
   const log = new ServerDateLog();
@@ -104,8 +104,8 @@ describe('doctor/CloudWatch', () => {
 
 describe('doctor/deletion dry run', () => {
   let root: string;
-  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'tvm-doctor-del-'))));
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  beforeEach(() => (root = tempDir('tvm-doctor-del-')));
+  afterEach(() => removeDir(root));
   const cfg = (): Config =>
     parseConfig(
       `vehicle_id: car-7\nlog_directories: [{path: ${root}/logs, source: ros}]\ns3: {bucket: tvm-bucket, region: eu-west-1}\nupload: {schedule: "02:00"}\n` +

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { directorySteps, realDirectoryProbe, stateDirStep } from '../../../src/doctor/directories.js';
 import { diskStep } from '../../../src/doctor/disk.js';
 import { config, context, diskTable, fsTable, statfsUsed } from './helpers.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const dirs = config().logDirectories;
 const [ros, other] = directorySteps(dirs);
@@ -61,8 +61,8 @@ describe('doctor/watched directories', () => {
 
   describe('the real probe', () => {
     let dir: string;
-    beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'tvm-doctor-dir-'))));
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    beforeEach(() => (dir = tempDir('tvm-doctor-dir-')));
+    afterEach(() => removeDir(dir));
 
     it('tells directories, files and missing paths apart and reads a directory', async () => {
       writeFileSync(join(dir, 'f'), 'x');

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, utimesSync, symlinkSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync, rmSync, utimesSync, symlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Intake, type IntakeFiles, type IntakeOptions, sameMtime } from '../../../src/pipeline/intake.js';
 import { Health } from '../../../src/telemetry/health.js';
@@ -10,6 +9,7 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { EnqueueInput, FileRecord } from '../../../src/state/types.js';
 import type { LogDirectory } from '../../../src/config/types.js';
 import { record } from '../../support/fakes.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 type Emit = (events: Array<{ path: string; type: 'create' | 'update' | 'delete' }>, err?: Error) => void;
 
@@ -49,7 +49,7 @@ class FakeFiles implements IntakeFiles {
 const OLD = Date.now() / 1000 - 3600;
 
 function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; scan?: boolean; maxAgeDays?: number } = {}, verifyRemote?: () => boolean, extra: Partial<IntakeOptions> = {}) {
-  const root = mkdtempSync(join(tmpdir(), 'tvm-intake-'));
+  const root = tempDir('tvm-intake-');
   const watcher = new FakeWatcher();
   const files = new FakeFiles();
   const events: TelemetryEvent[] = [];
@@ -61,7 +61,7 @@ function setup(dirs: (root: string) => LogDirectory[], over: { stable?: number; 
     upload: { fileStableSeconds: over.stable ?? 0, scanExistingFiles: { enabled: over.scan ?? true, maxAgeDays: over.maxAgeDays ?? 0 }, rescanIntervalSeconds: 0 },
   };
   const intake = new Intake({ config, files, telemetry, logger: silentLogger(), onQueued: () => wakes++, watcher, retryWatchSeconds: 3600, ...(verifyRemote ? { verifyRemote } : {}), ...extra });
-  return { root, watcher, files, events, intake, wakes: () => wakes, cleanup: () => { intake.close(); rmSync(root, { recursive: true, force: true }); } };
+  return { root, watcher, files, events, intake, wakes: () => wakes, cleanup: () => { intake.close(); removeDir(root); } };
 }
 
 const d = (path: string, source: string, extra: Partial<LogDirectory> = {}): LogDirectory => ({ path, source, recursive: true, pattern: null, allowDeletion: true, legacy: false, ...extra });
@@ -211,7 +211,7 @@ describe('pipeline/intake', () => {
 
 describe('pipeline/intake file names', () => {
   it('reports a file whose name is not valid UTF-8 once, instead of dropping it silently', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'tvm-intake-names-'));
+    const root = tempDir('tvm-intake-names-');
     const dir = join(root, 'ros');
     mkdirSync(dir);
     const bad = Buffer.concat([Buffer.from(dir + '/caf'), Buffer.from([0xe9]), Buffer.from('.log')]);
@@ -229,7 +229,7 @@ describe('pipeline/intake file names', () => {
     await intake.start();
     await intake.scanAll('rescan', null);
     intake.close();
-    rmSync(root, { recursive: true, force: true });
+    removeDir(root);
     expect(files.queued.map((q) => q.relPath)).to.deep.equal(['good.log']);
     expect(errors).to.have.length(1);
     expect(errors[0]!.path).to.equal(`${dir}/caf\\xe9.log`);

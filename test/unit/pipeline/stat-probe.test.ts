@@ -1,18 +1,18 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes } from '../../../src/errors.js';
 import { lstatSource } from '../../../src/pipeline/stat-probe.js';
-import { caughtTvmError } from '../../support/tvm-errors.js';
+import { caught } from '../../support/caught.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 
 describe('pipeline/stat-probe lstatSource', () => {
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tvm-lstat-'));
+    dir = tempDir('tvm-lstat-');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => removeDir(dir));
 
   it('gives size and mtime of a regular file', async () => {
     writeFileSync(join(dir, 'f.log'), 'abc');
@@ -27,7 +27,7 @@ describe('pipeline/stat-probe lstatSource', () => {
 
   it('reports a symbolic-link loop in the path (ELOOP) as a failure naming the path, not as gone', async () => {
     symlinkSync(join(dir, 'loop'), join(dir, 'loop'));
-    const e = await caughtTvmError(lstatSource(join(dir, 'loop', 'f.log')));
+    const e = await caught(lstatSource(join(dir, 'loop', 'f.log')));
     expect(e.code).to.equal(ErrorCodes.FILE_UNREADABLE);
     expect(e.message).to.include(join(dir, 'loop', 'f.log')).and.include('symbolic links');
   });
@@ -37,7 +37,7 @@ describe('pipeline/stat-probe lstatSource', () => {
     writeFileSync(join(dir, 'target'), 'x');
     symlinkSync(join(dir, 'target'), join(dir, 'link.log'));
     for (const [name, what] of [['d.log', 'a directory'], ['link.log', 'a symbolic link']] as const) {
-      const e = await caughtTvmError(lstatSource(join(dir, name)));
+      const e = await caught(lstatSource(join(dir, name)));
       expect(e.code).to.equal(ErrorCodes.FILE_UNREADABLE);
       expect(e.retriability).to.equal('permanent');
       expect(e.message).to.include(what);

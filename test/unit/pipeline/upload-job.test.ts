@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildObjectKey } from '../../../src/sinks/s3/object-key.js';
 import { createUploadJob, MAX_TAKEN_KEYS_PER_ATTEMPT, PERMANENT_RETRY_MS, type JobKeys, type UploadJobDeps, type UploadRequest } from '../../../src/pipeline/upload-job.js';
@@ -11,6 +10,7 @@ import type { CompressJob, CompressResult } from '../../../src/workers/protocol.
 import type { FileRecord } from '../../../src/state/types.js';
 import type { IssueInput } from '../../../src/state/key-repo.js';
 import { record } from '../../support/fakes.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 function result(job: CompressJob, over: Partial<CompressResult> = {}): CompressResult {
   writeFileSync(job.outputPath, 'compressed');
@@ -36,7 +36,7 @@ function fakeKeys(over: Partial<JobKeys> = {}): JobKeys {
 }
 
 function setup(over: Partial<UploadJobDeps> = {}) {
-  const spoolDir = mkdtempSync(join(tmpdir(), 'tvm-job-'));
+  const spoolDir = tempDir('tvm-job-');
   const calls: string[] = [];
   const events: TelemetryEvent[] = [];
   const telemetry = new Telemetry(silentLogger());
@@ -73,7 +73,7 @@ function setup(over: Partial<UploadJobDeps> = {}) {
     keysKnownSince: () => -30 * 86_400_000,
     ...over,
   };
-  return { deps, calls, events, uploads, spoolDir, failed: () => failed, cleanup: () => rmSync(spoolDir, { recursive: true, force: true }) };
+  return { deps, calls, events, uploads, spoolDir, failed: () => failed, cleanup: () => removeDir(spoolDir) };
 }
 
 describe('pipeline/upload-job', () => {
@@ -186,7 +186,7 @@ describe('pipeline/upload-job', () => {
   });
 
   it('never deletes the source when the file was stored as-is', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tvm-src-'));
+    const dir = tempDir('tvm-src-');
     const src = join(dir, 'f9.mcap');
     writeFileSync(src, 'raw');
     const s = setup({ compress: async (job) => ({ ...result(job), codec: 'none', uploadPath: src }) });
@@ -194,7 +194,7 @@ describe('pipeline/upload-job', () => {
     expect(existsSync(src)).to.equal(true);
     expect(s.calls[0]).to.equal('uploaded:9:veh/2026-11-30/ros/f9.log');
     s.cleanup();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it('rejects a name that cannot be a key before compressing it', async () => {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../../src/cli/program.js';
 import { currentNodeSupport, logRuntimeSupport, nodeSupport, runtimeLine } from '../../../src/runtime/node-support.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 describe('runtime/node-support', () => {
   const dec2026 = new Date('2026-12-07T10:00:00Z');
@@ -95,7 +95,7 @@ describe('runtime/node-support reporting', () => {
 
 describe('check-config reports the runtime', () => {
   it('prints the verdict for the Node it runs on', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tvm-runtime-'));
+    const dir = tempDir('tvm-runtime-');
     try {
       const config = join(dir, 'config.yaml');
       writeFileSync(config, `vehicle_id: v\nlog_directories: [{path: ${dir}/logs, source: s}]\ns3: {bucket: bucket-name, region: us-east-1}\nupload: {schedule: "02:00"}\ndisk: {reserved_gb: 1}\nstate_dir: ${dir}/state\n`);
@@ -104,7 +104,7 @@ describe('check-config reports the runtime', () => {
       expect(code).to.equal(0);
       expect(out).to.include(runtimeLine(currentNodeSupport()));
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     }
   });
 });

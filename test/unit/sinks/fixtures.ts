@@ -4,19 +4,21 @@
  * MultipartStore that records every call.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompletedPart, MultipartProgress, ResumeProof } from '../../../src/state/types.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
 import { S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { S3Config } from '../../../src/config/types.js';
 import { createS3Client } from '../../../src/sinks/s3/client.js';
 import type { MultipartStore } from '../../../src/sinks/s3/multipart.js';
+import { removeDir, tempDir as scratchDir } from '../../support/temp-dir.js';
 
+/** A scratch directory and its removal, as the sink tests hold it. */
 export function tempDir(prefix = 'tvm-sinks-'): { dir: string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const dir = scratchDir(prefix);
+  return { dir, cleanup: () => removeDir(dir) };
 }
 
 /** Deterministic pseudo-random bytes (seeded) so failures reproduce. */
@@ -122,6 +124,31 @@ export function offlineClient(): S3Client {
     storageClass: null, serverSideEncryption: null, kmsKeyId: null,
   };
   return createS3Client(s3, {}, { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } }).client;
+}
+
+export interface S3Mock {
+  /** A client as production builds it (offline credentials), its sends answered by `mock`. */
+  readonly client: S3Client;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly mock: AwsStub<any, any, any>;
+}
+
+/**
+ * Mocks one offline S3 client for the calling describe block: built in before(), reset before each
+ * test, restored and destroyed after. `use` receives it once it exists.
+ */
+export function useS3Mock(use: (m: S3Mock) => void): void {
+  let m: S3Mock | null = null;
+  before(() => {
+    const client = offlineClient();
+    m = { client, mock: mockClient(client) };
+    use(m);
+  });
+  after(() => {
+    m?.mock.restore();
+    m?.client.destroy();
+  });
+  beforeEach(() => m?.mock.reset());
 }
 
 /** The codec level and library version the unit tests' jobs claim (ObjectJob.encoding). */

@@ -2,35 +2,19 @@
  * Shared set-up for the state tests: a fresh temp dir per test, a store opened in it, a logger
  * that captures its JSON lines, and a raw-SQL escape hatch for asserting on what is on disk.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createLogger, silentLogger, type Logger } from '../../../src/telemetry/logger.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
 import { openStateStore, type StateStore, type StateStoreOptions } from '../../../src/state/store.js';
 import type { EnqueueInput } from '../../../src/state/types.js';
+import { removeDir, tempDir as scratchDir } from '../../support/temp-dir.js';
+import { capturingLogger, type CapturedLogger } from '../../support/capturing-logger.js';
+
+export { removeDir };
 
 export function tempDir(prefix = 'tvm-state-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return scratchDir(prefix);
 }
 
-export function removeDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-
-export interface CapturedLogger {
-  readonly logger: Logger;
-  readonly lines: Array<Record<string, unknown>>;
-}
-
-export function capturingLogger(): CapturedLogger {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({
-    level: 'debug',
-    pretty: false,
-    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
-  });
-  return { logger, lines };
-}
+export { capturingLogger, type CapturedLogger };
 
 export function open(dir: string, extra: Partial<StateStoreOptions> = {}): StateStore {
   return openStateStore({ dir, logger: silentLogger(), ...extra });

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { ErrorCodes } from '../../../src/errors.js';
 import type { LogDirectory } from '../../../src/config/types.js';
 import { importLegacy, LEGACY_IMPORT_KEY, type LegacyFs, type LegacyImportOptions } from '../../../src/state/legacy-import.js';
 import type { StateStore } from '../../../src/state/store.js';
@@ -276,6 +277,16 @@ describe('legacy import', () => {
     expect(warns).to.have.length(21);
     expect(warns[20]).to.equal('legacy import: 5 more skipped');
     expect(result.imported).to.deep.equal({ queued: 0, uploaded: 0, tombstones: 2 });
+  });
+
+  it('tags every skip line with TVM_ERR_LEGACY_IMPORT, so operators can search one code', () => {
+    const vanished = Array.from({ length: 22 }, (_, i) => ({ filepath: path.join(root, `gone-${i}.log`), size: 1, attempts: 0 }));
+    fs.writeFileSync(path.join(varLib, 'queue.json'), JSON.stringify(vanished));
+    const { logger, lines } = capturingLogger();
+    importLegacy(store, options({ logger }));
+    const warns = lines.filter((l) => l.level === 'warn');
+    expect(warns).to.have.length(21);
+    for (const w of warns) expect(w.code, String(w.msg)).to.equal(ErrorCodes.LEGACY_IMPORT);
   });
 
   it('queues an entry without detected_at at the import time, and names errors that carry no code', () => {

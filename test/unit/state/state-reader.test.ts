@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StateReader } from '../../../src/state/state-reader.js';
 import { openStateStore, DB_FILE, type StateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -14,12 +14,12 @@ describe('state/state-reader (read-only inspection)', () => {
   let dir: string;
   let store: StateStore;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tvm-reader-'));
+    dir = tempDir('tvm-reader-');
     store = openStateStore({ dir, logger: silentLogger(), now: () => T0 });
   });
   afterEach(() => {
     store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   function enqueue(name: string, size: number, at: number): void {
@@ -87,11 +87,11 @@ describe('state/state-reader (read-only inspection)', () => {
   });
 
   it('names the path when there is no database yet', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'tvm-reader-empty-'));
+    const empty = tempDir('tvm-reader-empty-');
     try {
       expect(() => StateReader.open(empty)).to.throw(TvmError, join(empty, DB_FILE));
     } finally {
-      rmSync(empty, { recursive: true, force: true });
+      removeDir(empty);
     }
   });
 

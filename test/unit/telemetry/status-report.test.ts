@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildStatusReport, diskReports, parseReasons, stateUsage, HEALTH_META_KEY } from '../../../src/telemetry/status-report.js';
 import { ACTIVITY_META_KEY } from '../../../src/telemetry/activity.js';
@@ -9,6 +8,7 @@ import { StateReader } from '../../../src/state/state-reader.js';
 import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { DiskUsageIo } from '../../../src/disk/usage.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -30,12 +30,12 @@ describe('telemetry/status-report (status --json, /status, the page)', () => {
     ],
   });
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tvm-report-'));
+    dir = tempDir('tvm-report-');
     store = openStateStore({ dir, logger: silentLogger(), now: () => T0 });
   });
   afterEach(() => {
     store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   it('reports a known queue: counts, bytes, oldest age, 24 h figures, last errors and disk per filesystem', async () => {
@@ -94,7 +94,7 @@ describe('telemetry/status-report (status --json, /status, the page)', () => {
   });
 
   it('counts what the daemon keeps on disk: the database with its WAL, and each spool file', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'tvm-state-usage-'));
+    const empty = tempDir('tvm-state-usage-');
     try {
       expect(await stateUsage(join(empty, 'never-created'))).to.deep.equal({ databaseBytes: 0, spoolFiles: 0, spoolBytes: 0 });
       const s = openStateStore({ dir: empty, logger: silentLogger() });
@@ -106,7 +106,7 @@ describe('telemetry/status-report (status --json, /status, the page)', () => {
       expect(u.databaseBytes).to.be.at.least(statSync(join(empty, 'tvm-upload.db')).size).and.above(0);
       expect({ spoolFiles: u.spoolFiles, spoolBytes: u.spoolBytes }).to.deep.equal({ spoolFiles: 2, spoolBytes: 1024 });
     } finally {
-      rmSync(empty, { recursive: true, force: true });
+      removeDir(empty);
     }
   });
 

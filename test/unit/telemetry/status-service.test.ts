@@ -1,8 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Config } from '../../../src/config/types.js';
 import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { Telemetry } from '../../../src/telemetry/events.js';
@@ -11,6 +8,7 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import { StatusService } from '../../../src/telemetry/status-service.js';
 import { parse } from '../config/helpers.js';
 import { freePort } from '../../support/ports.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 const http = (enabled: boolean, port: number): Config => parse({ monitoring: { cloudwatch_enabled: false, http: { enabled, listen: `127.0.0.1:${port}` } } });
 
@@ -30,7 +28,7 @@ describe('telemetry/status-service: monitoring.http on reload', () => {
   let blocker: Server | null;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tvm-status-svc-'));
+    dir = tempDir('tvm-status-svc-');
     store = openStateStore({ dir, logger: silentLogger() });
     health = new Health(() => 0);
     service = null;
@@ -40,7 +38,7 @@ describe('telemetry/status-service: monitoring.http on reload', () => {
     await service?.close();
     blocker?.close();
     store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   function start(config: Config): Promise<void> {

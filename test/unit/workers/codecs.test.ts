@@ -7,6 +7,7 @@ import { ErrorCodes } from '../../../src/errors.js';
 import { loadCodec } from '../../../src/workers/codecs.js';
 import { defaultZstdLoader, defaultZstdSource, zlibZstdBackend, type ZstdLoader, type ZstdSource } from '../../../src/workers/zstd.js';
 import { JobFailure } from '../../../src/workers/failure.js';
+import { caught } from '../../support/caught.js';
 import { logLikeText } from './helpers.js';
 
 async function streamThrough(codec: Awaited<ReturnType<typeof loadCodec>>, data: Buffer): Promise<Buffer> {
@@ -28,15 +29,7 @@ function moduleNotFound(): Error {
   return Object.assign(new Error("Cannot find package 'zstd-napi' imported from /x.js"), { code: 'ERR_MODULE_NOT_FOUND' });
 }
 
-async function failureOf(p: Promise<unknown>): Promise<JobFailure> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(JobFailure);
-    return err as JobFailure;
-  }
-  expect.fail('expected a rejection');
-}
+const failureOf = (p: Promise<unknown>): Promise<JobFailure> => caught(p, JobFailure);
 
 /** A runtime without built-in zstd (Node < 22.15), with the given zstd-napi loader. */
 const napiOnly = (load: ZstdLoader): ZstdSource => ({ builtin: null, load });

@@ -12,21 +12,13 @@ import { pino } from 'pino';
 import { decompress as zstdDecompress } from 'zstd-napi';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import { CompressPool, defaultThreadCount, resolveWorkerFile, workerExecArgv } from '../../../src/workers/pool.js';
+import { CompressPool, resolveWorkerFile, workerExecArgv } from '../../../src/workers/pool.js';
+import { caught } from '../../support/caught.js';
 import { digestsOf, fileDigests, jobFor, logLikeText, makeTempDir, removeDir } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/misbehaving.worker.ts', import.meta.url));
 const PART = 64 * 1024;
 
-async function rejection(p: Promise<unknown>): Promise<TvmError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(TvmError);
-    return err as TvmError;
-  }
-  expect.fail('expected a rejection');
-}
 
 interface Captured {
   logger: ReturnType<typeof silentLogger>;
@@ -101,7 +93,7 @@ describe('workers/pool', () => {
   it('rejects with the worker failure code and the syscall code in details', async () => {
     const pool = makePool();
     const job = { ...(await jobFor(await source('d.log'), join(dir, 'd.gz'))), sourcePath: join(dir, 'gone.log') };
-    const err = await rejection(pool.run(job));
+    const err = await caught(pool.run(job));
     expect(err.code).to.equal(ErrorCodes.FILE_VANISHED);
     expect(err.retriability).to.equal('permanent');
     expect(err.details).to.include({ syscallCode: 'ENOENT', sourcePath: job.sourcePath, outputPath: job.outputPath });
@@ -110,7 +102,7 @@ describe('workers/pool', () => {
   it('reports FILE_CHANGED from a worker whose file grows during the pass', async () => {
     const pool = makePool({ workerFile: FIXTURE });
     const src = await source('append-during-pass', 2_000_000);
-    const err = await rejection(pool.run(await jobFor(src, join(dir, 'x.gz'))));
+    const err = await caught(pool.run(await jobFor(src, join(dir, 'x.gz'))));
     expect(err.code).to.equal(ErrorCodes.FILE_CHANGED);
     expect(err.retriable).to.equal(true);
   });
@@ -126,7 +118,7 @@ describe('workers/pool', () => {
       const pool = makePool({ workerFile: FIXTURE, logger });
       const good = await source('good.log');
       const bad = await source(name);
-      const err = await rejection(pool.run(await jobFor(bad, join(dir, 'bad.gz'))));
+      const err = await caught(pool.run(await jobFor(bad, join(dir, 'bad.gz'))));
       expect(err.code).to.equal(ErrorCodes.WORKER_FAILED);
       expect(err.retriable).to.equal(true);
       expect(err.message).to.match(pattern);
@@ -148,7 +140,7 @@ describe('workers/pool', () => {
 
   it('fails jobs with WORKER_FAILED naming the module when the worker file does not exist', async () => {
     const pool = makePool({ workerFile: join(dir, 'no-such.worker.js') });
-    const err = await rejection(pool.run(await jobFor(await source('e.log'), join(dir, 'e.gz'))));
+    const err = await caught(pool.run(await jobFor(await source('e.log'), join(dir, 'e.gz'))));
     expect(err.code).to.equal(ErrorCodes.WORKER_FAILED);
     expect(err.message).to.contain('no-such.worker.js');
   });
@@ -173,7 +165,7 @@ describe('workers/pool', () => {
       const second = pool.run({ ...job, outputPath: join(dir, 'f2.gz') });
       expect(pool.inFlight).to.equal(2);
       expect(pool.hasCapacity()).to.equal(false);
-      const err = await rejection(pool.run({ ...job, outputPath: join(dir, 'f3.gz') }));
+      const err = await caught(pool.run({ ...job, outputPath: join(dir, 'f3.gz') }));
       expect(err.code).to.equal(ErrorCodes.INTERNAL);
       expect(err.message).to.contain('pool is full');
       await Promise.all([first, second]);
@@ -205,7 +197,7 @@ describe('workers/pool', () => {
       const results = await Promise.all(jobs);
       expect(results.map((r) => r.kind)).to.deep.equal(['compressed', 'compressed', 'compressed']);
       await closing;
-      const err = await rejection(pool.run(job));
+      const err = await caught(pool.run(job));
       expect(err.message).to.contain('pool is closed');
       await pool.close();
     });
@@ -218,7 +210,7 @@ describe('workers/pool', () => {
       const destroying = pool.destroy();
       expect(pool.destroy()).to.equal(destroying);
       expect(pool.close()).to.equal(destroying);
-      const errs = await Promise.all([rejection(running), rejection(queued)]);
+      const errs = await Promise.all([caught(running), caught(queued)]);
       expect(errs.map((e) => e.code)).to.deep.equal([ErrorCodes.WORKER_FAILED, ErrorCodes.WORKER_FAILED]);
       await destroying;
     });
@@ -229,7 +221,7 @@ describe('workers/pool', () => {
       const running = pool.run(job);
       const closing = pool.close();
       await pool.destroy();
-      expect((await rejection(running)).code).to.equal(ErrorCodes.WORKER_FAILED);
+      expect((await caught(running)).code).to.equal(ErrorCodes.WORKER_FAILED);
       await closing;
     });
 
@@ -247,13 +239,6 @@ describe('workers/pool', () => {
   });
 
   describe('helpers', () => {
-    it('defaultThreadCount leaves one core free, never below one thread', () => {
-      expect(defaultThreadCount(1)).to.equal(1);
-      expect(defaultThreadCount(2)).to.equal(1);
-      expect(defaultThreadCount(8)).to.equal(7);
-      expect(defaultThreadCount()).to.be.at.least(1);
-    });
-
     it('resolveWorkerFile picks the .ts worker from source and the .js worker from dist', () => {
       expect(resolveWorkerFile('file:///app/src/workers/pool.ts')).to.equal('/app/src/workers/compress.worker.ts');
       expect(resolveWorkerFile('file:///app/dist/workers/pool.js')).to.equal('/app/dist/workers/compress.worker.js');

@@ -1,15 +1,15 @@
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes } from '../../../src/errors.js';
 import { prepareSpool, spoolFileName } from '../../../src/workers/spool-dir.js';
-import { caughtTvmError } from '../../support/tvm-errors.js';
+import { caught } from '../../support/caught.js';
+import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 describe('workers/spool-dir', () => {
   let root: string;
-  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'tvm-spool-'))));
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  beforeEach(() => (root = tempDir('tvm-spool-')));
+  afterEach(() => removeDir(root));
 
   it('names spool files after the row id and the codec', () => {
     expect([spoolFileName(7, 'gzip'), spoolFileName(8, 'zstd'), spoolFileName(9, 'none')]).to.deep.equal(['7.gz', '8.zst', '9.raw']);
@@ -34,7 +34,7 @@ describe('workers/spool-dir', () => {
     mkdirSync(join(root, 'logs'));
     writeFileSync(join(root, 'logs', '1.gz'), 'a log that must survive');
     symlinkSync(join(root, 'logs'), join(root, 'spool'));
-    const e = await caughtTvmError(prepareSpool(join(root, 'spool')));
+    const e = await caught(prepareSpool(join(root, 'spool')));
     expect(e.code).to.equal(ErrorCodes.STATE_UNAVAILABLE);
     expect(e.message).to.include('symbolic link');
     expect(readdirSync(join(root, 'logs'))).to.deep.equal(['1.gz']);

@@ -1,20 +1,11 @@
 import { expect } from 'chai';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { alarmDefinitions, ensureAlarms } from '../../../../src/sinks/cloudwatch/alarms.js';
 import { probeCloudWatch } from '../../../../src/sinks/cloudwatch/healthcheck.js';
-import { createCloudWatchClient } from '../../../../src/sinks/cloudwatch/client.js';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
-import { netError, serviceError } from './helpers.js';
-
-async function rejection(p: Promise<unknown>): Promise<TvmError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as TvmError;
-  }
-  throw new Error('expected a rejection');
-}
+import { caught } from '../../../support/caught.js';
+import { netError, serviceError, useCloudWatchMock } from './helpers.js';
 
 const base = { vehicleId: 'vehicle-7', namespace: 'TVM/Upload' };
 
@@ -22,15 +13,7 @@ describe('cloudwatch/alarms', () => {
   let cw: AwsClientStub<CloudWatchClient>;
   let client: CloudWatchClient;
 
-  before(() => {
-    cw = mockClient(CloudWatchClient);
-    client = createCloudWatchClient({ region: 'us-east-1', profile: null }, {}, { credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }).client;
-  });
-  after(() => {
-    cw.restore();
-    client.destroy();
-  });
-  beforeEach(() => cw.reset());
+  useCloudWatchMock((m) => ({ cw, client } = m));
 
   it('defines TVM-LowUpload-<vehicle_id> exactly like the reference, treating missing data as breaching', () => {
     expect(alarmDefinitions(base)).to.deep.equal([
@@ -136,14 +119,14 @@ describe('cloudwatch/alarms', () => {
 
   it('reports failures as classified CloudWatch errors naming the operation', async () => {
     cw.on(DescribeAlarmsCommand).rejects(serviceError('AccessDenied', 403));
-    const denied = await rejection(ensureAlarms(client, base));
+    const denied = await caught(ensureAlarms(client, base));
     expect(denied).to.include({ code: ErrorCodes.CLOUDWATCH, retriability: 'operator' });
     expect(denied.message).to.match(/^DescribeAlarms: /);
 
     cw.reset();
     cw.on(DescribeAlarmsCommand).resolves({});
     cw.on(PutMetricAlarmCommand).rejects(serviceError('LimitExceeded', 400));
-    const limited = await rejection(ensureAlarms(client, base));
+    const limited = await caught(ensureAlarms(client, base));
     expect(limited).to.include({ code: ErrorCodes.CLOUDWATCH, retriability: 'retriable' });
     expect(limited.message).to.match(/^PutMetricAlarm: /);
   });

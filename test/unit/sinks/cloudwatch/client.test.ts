@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCloudWatchClient, resolveCloudWatchEndpoint } from '../../../../src/sinks/cloudwatch/client.js';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
+import { tempDir, removeDir } from '../../../support/temp-dir.js';
 
 const s3 = { region: 'eu-west-1', profile: null };
 const creds = { credentials: { accessKeyId: 'a', secretAccessKey: 'b' } };
@@ -50,7 +50,7 @@ describe('cloudwatch/client', () => {
   });
 
   it('loads AWS_CA_BUNDLE and fails clearly when it cannot be read', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tvm-cw-ca-'));
+    const dir = tempDir('tvm-cw-ca-');
     try {
       const ca = join(dir, 'ca.pem');
       writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n');
@@ -65,7 +65,7 @@ describe('cloudwatch/client', () => {
       expect((err as TvmError).code).to.equal(ErrorCodes.CONFIG_INVALID);
       expect((err as TvmError).message).to.contain('missing.pem');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     }
   });
 });

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { statfsDiskProbe, usedPercent, type StatfsLike } from '../../../../src/sinks/cloudwatch/disk-probe.js';
+import { tempDir, removeDir } from '../../../support/temp-dir.js';
 
 const enoent = (p: string): Error => Object.assign(new Error(`ENOENT: ${p}`), { code: 'ENOENT' });
 
@@ -51,13 +50,13 @@ describe('cloudwatch/disk-probe', () => {
   });
 
   it('reads a real filesystem with the default statfs', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tvm-cw-disk-'));
+    const dir = tempDir('tvm-cw-disk-');
     try {
       const v = statfsDiskProbe(join(dir, 'not', 'yet'))();
       expect(v).to.be.a('number');
       expect(v!).to.be.within(0, 100);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeDir(dir);
     }
   });
 });

@@ -1,34 +1,49 @@
 /**
- * Shared set-up for the CloudWatch sink tests: a capturing logger, an in-memory outbox with the
- * OutboxRepo contract (plus fault injection), virtual timers that also let pending promises run,
- * a resolved Config, and SDK-shaped errors.
+ * Shared set-up for the CloudWatch sink tests: the SDK client mocked per describe block, a
+ * capturing logger, an in-memory outbox with the OutboxRepo contract (plus fault injection),
+ * virtual timers that also let pending promises run, a resolved Config, and SDK-shaped errors.
  */
-import { CloudWatchServiceException } from '@aws-sdk/client-cloudwatch';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { CloudWatchClient, CloudWatchServiceException } from '@aws-sdk/client-cloudwatch';
+import { createCloudWatchClient } from '../../../../src/sinks/cloudwatch/client.js';
 import type { Config } from '../../../../src/config/types.js';
 import type { MetricDatum, OutboxEntry } from '../../../../src/state/types.js';
-import { createLogger, type Logger } from '../../../../src/telemetry/logger.js';
 import type { MetricsOutbox } from '../../../../src/sinks/cloudwatch/metrics-sink.js';
 import { ManualTimers } from '../../../support/fakes.js';
+import { capturingLogger, type CapturedLogger } from '../../../support/capturing-logger.js';
+
+export interface CloudWatchMock {
+  /** The stub every CloudWatchClient sends through while the describe block runs. */
+  readonly cw: AwsClientStub<CloudWatchClient>;
+  /** A client built by the production factory (test credentials), answering through `cw`. */
+  readonly client: CloudWatchClient;
+}
+
+/**
+ * Mocks the CloudWatch SDK for the calling describe block: created in before() (never at load
+ * time, where it would mock the client for every other file), reset before each test, restored
+ * after. `use` receives the stub and client once they exist.
+ */
+export function useCloudWatchMock(use: (mock: CloudWatchMock) => void): void {
+  let mock: CloudWatchMock | null = null;
+  before(() => {
+    const cw = mockClient(CloudWatchClient);
+    const { client } = createCloudWatchClient({ region: 'us-east-1', profile: null }, {}, { credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    mock = { cw, client };
+    use(mock);
+  });
+  after(() => {
+    mock?.cw.restore();
+    mock?.client.destroy();
+  });
+  beforeEach(() => mock?.cw.reset());
+}
 
 export const DAY = 86_400_000;
 /** 2026-11-30T00:00:00Z: a realistic epoch so 14-day rules behave as in production. */
 export const T0 = Date.UTC(2026, 10, 30, 0, 0, 0);
 
-export interface CapturedLogger {
-  readonly logger: Logger;
-  readonly lines: Array<Record<string, unknown>>;
-  matching(re: RegExp): Array<Record<string, unknown>>;
-}
-
-export function capturingLogger(): CapturedLogger {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({
-    level: 'debug',
-    pretty: false,
-    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
-  });
-  return { logger, lines, matching: (re) => lines.filter((l) => re.test(String(l.msg))) };
-}
+export { capturingLogger, type CapturedLogger };
 
 /** Lets queued promise callbacks and I/O callbacks run. */
 export async function settle(turns = 5): Promise<void> {

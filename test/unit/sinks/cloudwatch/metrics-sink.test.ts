@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { CloudWatchClient, PutMetricDataCommand, type PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import { createCloudWatchClient } from '../../../../src/sinks/cloudwatch/client.js';
 import { MetricsPublisher, type PublisherOptions } from '../../../../src/sinks/cloudwatch/metrics-sink.js';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
-import { AsyncTimers, DAY, MemoryOutbox, T0, capturingLogger, netError, points, serviceError, settle, type CapturedLogger } from './helpers.js';
+import { AsyncTimers, DAY, MemoryOutbox, T0, capturingLogger, netError, points, serviceError, settle, type CapturedLogger, useCloudWatchMock } from './helpers.js';
 
 describe('cloudwatch/metrics-sink (publisher)', () => {
   let cw: AwsClientStub<CloudWatchClient>;
@@ -14,16 +13,8 @@ describe('cloudwatch/metrics-sink (publisher)', () => {
   let log: CapturedLogger;
   let publisher: MetricsPublisher;
 
-  before(() => {
-    cw = mockClient(CloudWatchClient);
-    client = createCloudWatchClient({ region: 'us-east-1', profile: null }, {}, { credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }).client;
-  });
-  after(() => {
-    cw.restore();
-    client.destroy();
-  });
+  useCloudWatchMock((m) => ({ cw, client } = m));
   beforeEach(() => {
-    cw.reset();
     outbox = new MemoryOutbox();
     timers = new AsyncTimers(T0);
     log = capturingLogger();

@@ -1,8 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
@@ -11,11 +8,11 @@ import {
   type PutMetricDataCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchSink, type CloudWatchSinkOptions } from '../../../../src/sinks/cloudwatch/sink.js';
-import { createCloudWatchClient } from '../../../../src/sinks/cloudwatch/client.js';
 import { openStateStore, type StateStore } from '../../../../src/state/store.js';
 import { Telemetry, type TelemetryEvent } from '../../../../src/telemetry/events.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
-import { AsyncTimers, MemoryOutbox, T0, capturingLogger, netError, serviceError, settle, testConfig, type CapturedLogger } from './helpers.js';
+import { AsyncTimers, MemoryOutbox, T0, capturingLogger, netError, serviceError, settle, testConfig, type CapturedLogger, useCloudWatchMock } from './helpers.js';
+import { tempDir, removeDir } from '../../../support/temp-dir.js';
 
 const MIN = 60_000;
 
@@ -33,19 +30,11 @@ describe('cloudwatch/sink (CloudWatchSink)', () => {
   let log: CapturedLogger;
   let sink: CloudWatchSink | null;
 
-  before(() => {
-    cw = mockClient(CloudWatchClient);
-    client = createCloudWatchClient({ region: 'us-east-1', profile: null }, {}, { credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }).client;
-  });
-  after(() => {
-    cw.restore();
-    client.destroy();
-  });
+  useCloudWatchMock((m) => ({ cw, client } = m));
   beforeEach(() => {
-    cw.reset();
     cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
     cw.on(PutMetricAlarmCommand).resolves({});
-    dir = mkdtempSync(join(tmpdir(), 'tvm-cw-sink-'));
+    dir = tempDir('tvm-cw-sink-');
     store = openStateStore({ dir, logger: silentLogger() });
     telemetry = new Telemetry(silentLogger());
     // 30 s into a minute, so the first tick comes after 30 s, then every 60 s.
@@ -56,7 +45,7 @@ describe('cloudwatch/sink (CloudWatchSink)', () => {
   afterEach(async () => {
     await sink?.close();
     store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   });
 
   function make(over: Partial<CloudWatchSinkOptions> = {}): CloudWatchSink {

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
 import { join } from 'node:path';
 import type { MultipartProgress } from '../../../../src/state/types.js';
 import { abortOrphans, abortStaleUploads, DEFAULT_STALE_MS } from '../../../../src/sinks/s3/abort-stale.js';
-import { FakeMultipartStore, offlineClient, s3Error, tempDir, writeFile } from '../fixtures.js';
+import { FakeMultipartStore, s3Error, tempDir, writeFile, useS3Mock } from '../fixtures.js';
 import { PROOF } from '../../state/helpers.js';
 
 const NOW = Date.UTC(2024, 6, 1);
@@ -17,16 +17,8 @@ describe('sinks/s3/abortStaleUploads', () => {
   let mock: AwsStub<any, any, any>;
   const logged: string[] = [];
   const logger = { info: (_o: unknown, m: string) => logged.push(m), warn: (_o: unknown, m: string) => logged.push(m) } as never;
-  before(() => {
-    client = offlineClient();
-    mock = mockClient(client);
-  });
-  after(() => {
-    mock.restore();
-    client.destroy();
-  });
+  useS3Mock((m) => ({ client, mock } = m));
   beforeEach(() => {
-    mock.reset();
     logged.length = 0;
   });
 
@@ -99,16 +91,8 @@ describe('sinks/s3/abortOrphans', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let mock: AwsStub<any, any, any>;
   const t = tempDir();
-  before(() => {
-    client = offlineClient();
-    mock = mockClient(client);
-  });
-  after(() => {
-    mock.restore();
-    client.destroy();
-    t.cleanup();
-  });
-  beforeEach(() => mock.reset());
+  useS3Mock((m) => ({ client, mock } = m));
+  after(() => t.cleanup());
 
   const progress = (fileId: number, uploadPath: string, createdAt: number): MultipartProgress => ({
     fileId, uploadId: `up-${fileId}`, objectKey: `k${fileId}`, partSize: 5, uploadPath, sourceSha256: 's', proof: PROOF, createdAt, parts: [],

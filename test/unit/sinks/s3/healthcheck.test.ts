@@ -1,23 +1,15 @@
 import { expect } from 'chai';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import { ErrorCodes, type ErrorCode } from '../../../../src/errors.js';
 import { probeBucket } from '../../../../src/sinks/s3/healthcheck.js';
-import { offlineClient, s3Error, sysError } from '../fixtures.js';
+import { s3Error, sysError, useS3Mock } from '../fixtures.js';
 
 describe('sinks/s3/healthcheck probeBucket', () => {
   let client: S3Client;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let mock: AwsStub<any, any, any>;
-  before(() => {
-    client = offlineClient();
-    mock = mockClient(client);
-  });
-  after(() => {
-    mock.restore();
-    client.destroy();
-  });
-  beforeEach(() => mock.reset());
+  useS3Mock((m) => ({ client, mock } = m));
 
   it('is ok when listing the date folders under the vehicle prefix succeeds (what the least-privilege policy allows)', async () => {
     mock.on(ListObjectsV2Command).resolves({});

@@ -5,15 +5,15 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, HeadObjectCommand,
   ListPartsCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import { ErrorCodes } from '../../../../src/errors.js';
 import { md5Base64ToHex, multipartEtag } from '../../../../src/sinks/s3/etag.js';
 import { MAX_PARTS, planParts, type MultipartStore } from '../../../../src/sinks/s3/multipart.js';
 import type { MultipartRepo } from '../../../../src/state/multipart-repo.js';
 import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
-import { caughtTvmError } from '../../../support/tvm-errors.js';
-import { FakeMultipartStore, offlineClient, proofFor, resultFor, s3Error, seededBytes, sysError, tempDir, TEST_ENCODING, writeFile } from '../fixtures.js';
+import { caught } from '../../../support/caught.js';
+import { FakeMultipartStore, proofFor, resultFor, s3Error, seededBytes, sysError, tempDir, TEST_ENCODING, writeFile, useS3Mock } from '../fixtures.js';
 
 // Compile-time contract: the state layer's repository is usable as the uploader's store.
 const _repoIsAStore = (r: MultipartRepo): MultipartStore => r;
@@ -28,8 +28,6 @@ async function readAll(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const caught = caughtTvmError;
-
 describe('sinks/s3 multipart upload', () => {
   let client: S3Client;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -43,16 +41,11 @@ describe('sinks/s3 multipart upload', () => {
   let inFlight = 0;
   let maxInFlight = 0;
 
+  useS3Mock((m) => ({ client, mock } = m));
   before(() => {
-    client = offlineClient();
-    mock = mockClient(client);
     path = writeFile(t.dir, 'big.gz', bytes);
   });
-  after(() => {
-    mock.restore();
-    client.destroy();
-    t.cleanup();
-  });
+  after(() => t.cleanup());
 
   /** A well-behaved server: parts are hashed from the streamed body, like S3 does. */
   function serveHappy(): void {

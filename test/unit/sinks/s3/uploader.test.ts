@@ -5,17 +5,15 @@ import { join } from 'node:path';
 import {
   AbortMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
 import { md5Base64ToHex } from '../../../../src/sinks/s3/etag.js';
 import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
-import { caughtTvmError } from '../../../support/tvm-errors.js';
-import { FakeMultipartStore, offlineClient, proofFor, resultFor, s3Error, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../fixtures.js';
+import { caught } from '../../../support/caught.js';
+import { FakeMultipartStore, proofFor, resultFor, s3Error, seededBytes, tempDir, TEST_ENCODING, writeFile, useS3Mock } from '../fixtures.js';
 
 const s3 = { storageClass: 'GLACIER_IR', serverSideEncryption: 'AES256' as const, kmsKeyId: null };
-
-const caught = caughtTvmError;
 
 describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
   let client: S3Client;
@@ -25,17 +23,11 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
   let path: string;
   const bytes = seededBytes(10_000, 9);
 
+  useS3Mock((m) => ({ client, mock } = m));
   before(() => {
-    client = offlineClient();
-    mock = mockClient(client);
     path = writeFile(t.dir, 'one.gz', bytes);
   });
-  after(() => {
-    mock.restore();
-    client.destroy();
-    t.cleanup();
-  });
-  beforeEach(() => mock.reset());
+  after(() => t.cleanup());
 
   const uploader = (store = new FakeMultipartStore()): S3Uploader =>
     new S3Uploader({ client, bucket: 'logs', s3, partSize: 1024 * 1024, partConcurrency: 2, multipart: store, logger: silentLogger() });

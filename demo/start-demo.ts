@@ -2,13 +2,14 @@
  * `npm start`: the real daemon against an embedded S3-compatible endpoint (s3rver) on loopback,
  * so a new checkout runs end to end with no AWS account. Writes var/demo/config.yaml (the same
  * format a vehicle uses), starts s3rver storing objects under var/demo/s3, then runs
- * `tvm-upload run` in this process until Ctrl-C.
+ * `tvm-upload run` in this process until Ctrl-C. Lives beside perf/, outside src/, because it needs
+ * the dev dependency s3rver: nothing the package ships imports it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import S3rver from 's3rver';
-import { runCommand } from '../cli/run.js';
-import { processIo } from '../cli/io.js';
+import { runCommand } from '../src/cli/run.js';
+import { processIo } from '../src/cli/io.js';
 
 const root = resolve(process.env.TVM_DEMO_DIR ?? 'var/demo');
 const port = Number(process.env.TVM_DEMO_S3_PORT ?? 4568);

@@ -1,0 +1,66 @@
+/**
+ * The one daemon config the in-process and child-process daemon tests start from, in the
+ * reference's `config.yaml` format: watched directories under a temp root, S3 at a test endpoint,
+ * the legacy queue/registry files beside them, uploads scheduled at 02:00 (so only the start-up scan,
+ * the watcher and upload-now send anything), deletion off, CloudWatch and the HTTP endpoint off, and
+ * state under `<root>/state`. A test states only what it is about, as overrides merged into that base.
+ *
+ * Not for config validation tests: those write their YAML by hand (test/unit/config/helpers.ts),
+ * since there the exact text is the subject.
+ */
+import { stringify } from 'yaml';
+import { patched } from './patch.js';
+
+/** A config value or nested section; arrays replace, objects merge, `undefined` removes the key (see patch.ts). */
+export type ConfigTree = { readonly [key: string]: unknown };
+
+export interface DaemonConfigOptions {
+  /** Temp root: state in `<root>/state`, legacy files in `<root>/legacy`, default logs in `<root>/logs`. */
+  readonly root: string;
+  /** The S3 endpoint URL (s3rver, moto, a fault proxy). Omit for real AWS. */
+  readonly endpoint?: string;
+  readonly bucket?: string;
+  readonly vehicleId?: string;
+  /** `log_directories`; default one `ros` source at `<root>/logs`. */
+  readonly directories?: ReadonlyArray<ConfigTree>;
+  /** Merged into the base, section by section (see ConfigTree). */
+  readonly overrides?: ConfigTree;
+}
+
+export const TEST_BUCKET = 'tvm-test-bucket';
+
+/** The reference config's three sources under `<root>/logs`: ros (all files), terminal (*.log), syslog (syslog*, top level only). */
+export function referenceDirectories(root: string): ConfigTree[] {
+  return [
+    { path: `${root}/logs/ros`, source: 'ros' },
+    { path: `${root}/logs/terminal`, source: 'terminal', pattern: '*.log' },
+    { path: `${root}/logs/syslog`, source: 'syslog', recursive: false, pattern: 'syslog*' },
+  ];
+}
+
+/** The config as a plain object, before YAML: for tests that change it further. */
+export function daemonConfig(o: DaemonConfigOptions): ConfigTree {
+  const base: ConfigTree = {
+    vehicle_id: o.vehicleId ?? 'test-vehicle',
+    log_directories: o.directories ?? [{ path: `${o.root}/logs`, source: 'ros' }],
+    s3: { bucket: o.bucket ?? TEST_BUCKET, region: 'us-east-1', endpoint: o.endpoint },
+    upload: {
+      schedule: '02:00',
+      file_stable_seconds: 1,
+      queue_file: `${o.root}/legacy/queue.json`,
+      processed_files_registry: { registry_file: `${o.root}/legacy/processed_files.json` },
+      scan_existing_files: { enabled: true, max_age_days: 3 },
+      part_size_mb: 5,
+    },
+    deletion: { after_upload: { enabled: false }, age_based: { enabled: false } },
+    disk: { reserved_gb: 1 },
+    monitoring: { cloudwatch_enabled: false, http: { enabled: false } },
+    state_dir: `${o.root}/state`,
+  };
+  return patched(base, o.overrides ?? {});
+}
+
+/** The config as `config.yaml` text, for `parseConfig` or a file the CLI reads. */
+export function daemonConfigYaml(o: DaemonConfigOptions): string {
+  return stringify(daemonConfig(o));
+}
