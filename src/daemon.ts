@@ -32,7 +32,8 @@ import { cloudWatchChanged, reloadAlarmOptions, replaceCloudWatchSink } from './
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UploadGate } from './schedule/upload-gate.js';
 import { metaPassLog } from './schedule/passes.js';
-import { Dispatcher, type Timers, realTimers, stateRetryDelayMs } from './pipeline/dispatcher.js';
+import { Dispatcher, stateRetryDelayMs } from './pipeline/dispatcher.js';
+import { realClock, type Clock, type TimerHandle } from './clock/clock.js';
 import { Intake } from './pipeline/intake.js';
 import { createUploadJob } from './pipeline/upload-job.js';
 import type { WatcherBackend } from './pipeline/watch-source.js';
@@ -57,7 +58,8 @@ export interface DaemonOptions {
   readonly config: Config;
   readonly logger: Logger;
   readonly env?: NodeJS.ProcessEnv;
-  readonly timers?: Timers;
+  /** Time and timers of every component; default: the real clock. */
+  readonly clock?: Clock;
   readonly watcher?: WatcherBackend;
   /** Telemetry to emit into (so listeners can attach before start-up uploads begin). */
   readonly telemetry?: Telemetry;
@@ -115,13 +117,12 @@ export class Daemon {
   private statusService: StatusService | null = null;
   private passes: UploadPasses | null = null;
   private closing: Promise<void> | null = null;
-  private readonly intervals: NodeJS.Timeout[] = [];
+  private readonly intervals: TimerHandle[] = [];
   private deletion: DeletionScheduler | null = null;
   private deletionProbes: DeletionProbes = {};
-  private deletionTimers: Timers = realTimers;
-  private now: () => number = Date.now;
+  private clock: Clock = realClock;
   /** Pending retries of failed housekeeping tasks (at most one per task). */
-  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly retries = new Set<TimerHandle>();
   /** A reload replacing the CloudWatch sink; close waits for it so the sink it closes is the last one. */
   private metricsSwap: Promise<void> = Promise.resolve();
 
@@ -145,8 +146,8 @@ export class Daemon {
 
   static async start(o: DaemonOptions): Promise<Daemon> {
     const { config, logger } = o;
-    const timers = o.timers ?? realTimers;
-    const now = (): number => timers.now();
+    const clock = o.clock ?? realClock;
+    const now = (): number => clock.now();
     const startedAt = now();
     const telemetry = o.telemetry ?? new Telemetry(logger);
     setGuardLogger(logger);
@@ -183,7 +184,7 @@ export class Daemon {
         ...(o.s3Credentials ? { credentials: o.s3Credentials } : {}),
       });
       const partSize = config.upload.partSizeMb * 1024 * 1024;
-      const throttle = new Throttle({ bytesPerSecond: config.upload.bandwidth.maxBytesPerSecond });
+      const throttle = new Throttle({ bytesPerSecond: config.upload.bandwidth.maxBytesPerSecond, clock });
       const uploader = new S3Uploader({
         client,
         bucket: config.s3.bucket,
@@ -204,7 +205,7 @@ export class Daemon {
         budgetStore: store.meta,
         throttle,
         logger,
-        timers,
+        timers: clock,
         onChange: (_decision, tightened) => {
           const n = tightened ? dispatcher.revoke('the link policy no longer allows this priority') : 0;
           if (n > 0) logger.info({ files: n }, 'interrupted uploads the link policy no longer allows; they resume when it does');
@@ -216,7 +217,7 @@ export class Daemon {
         stallMs: () => (daemonRef?.currentConfig ?? config).upload.stallTimeoutSeconds * 1000,
         onBytes: (n) => link.recordBytes(n),
         onStall: () => telemetry.emit({ type: 'upload.stalled', timeoutSeconds: (daemonRef?.currentConfig ?? config).upload.stallTimeoutSeconds }),
-        timers,
+        timers: clock,
       });
       const markers = new MarkerBook(store.db, store.meta, now);
       telemetry.on((e) => {
@@ -232,7 +233,7 @@ export class Daemon {
       // is not a service start and leaves alarm creation to the daemon. Nor is a reload a start.
       const buildMetrics: LiveParts['buildMetrics'] = (cfg, events, alarms) =>
         new CloudWatchSink({
-          telemetry: events, outbox: store.outbox, config: cfg, logger, ...(o.env ? { env: o.env } : {}), timers,
+          telemetry: events, outbox: store.outbox, config: cfg, logger, ...(o.env ? { env: o.env } : {}), timers: clock,
           ...(once ? { alarms: false, recordStartup: false } : alarms ? { alarms, recordStartup: false } : {}),
         });
       const live: LiveParts = { throttle, link, retry: RetryPolicy.fromConfig(config.upload), now, buildMetrics };
@@ -280,7 +281,7 @@ export class Daemon {
         gate,
         concurrency: config.upload.concurrency,
         job,
-        timers,
+        timers: clock,
         onError: (err, rec) => logger.error({ err, path: rec.path }, 'internal error while processing a file'),
         health,
         admit: () => link.admit(),
@@ -293,7 +294,7 @@ export class Daemon {
         onQueued: () => dispatcher.wake(),
         marked: (mtimeMs) => markers.marked(mtimeMs),
         verifyRemote: () => recovering,
-        now,
+        clock,
         health,
         ...(o.watcher ? { watcher: o.watcher } : {}),
         ...(o.onRecent ? { onRecent: o.onRecent } : {}),
@@ -333,8 +334,9 @@ export class Daemon {
         store.meta.delete(RECOVERY_PENDING_KEY);
         recovering = false;
       }
+      daemon.clock = clock;
       daemon.startHousekeeping(now);
-      daemon.startDeletion(timers, o.deletionProbes ?? {});
+      daemon.startDeletion(o.deletionProbes ?? {});
       logger.info(
         { vehicleId: config.vehicleId, bucket: config.s3.bucket, directories: config.logDirectories.map((d) => d.path) },
         'tvm-upload running',
@@ -379,7 +381,7 @@ export class Daemon {
     if (this.deletion !== null && deletionInputsChanged(before, after)) {
       // The policies read their config when built: rebuild them (a running pass finishes first).
       await this.deletion.close();
-      if (!this.closing) this.startDeletion(this.deletionTimers, this.deletionProbes);
+      if (!this.closing) this.startDeletion(this.deletionProbes);
     }
     this.dispatcher.wake();
     await this.intake.applyConfig(after);
@@ -484,7 +486,7 @@ export class Daemon {
   deletionStatus(): Promise<DeletionStatus> {
     const dry = buildDeletion({
       config: this.config, db: this.store.db, dbPath: this.store.dbPath, enqueue: () => undefined,
-      telemetry: this.telemetry, logger: this.logger, now: this.now, dryRun: true, ...this.deletionProbes,
+      telemetry: this.telemetry, logger: this.logger, now: () => this.clock.now(), dryRun: true, ...this.deletionProbes,
     });
     return deletionStatus(dry.pass);
   }
@@ -516,8 +518,8 @@ export class Daemon {
   close(deadlineMs = this.config.upload.shutdownDeadlineSeconds * 1000): Promise<void> {
     this.closing ??= (async () => {
       this.health.degrade('pipeline', 'the daemon is shutting down');
-      for (const t of this.intervals) clearInterval(t);
-      for (const t of this.retries) clearTimeout(t);
+      for (const t of this.intervals) this.clock.clearInterval(t);
+      for (const t of this.retries) this.clock.clearTimeout(t);
       this.intake.close();
       await this.deletion?.close();
       await this.statusService?.close();
@@ -535,19 +537,17 @@ export class Daemon {
     return this.closing;
   }
 
-  private startDeletion(timers: Timers, probes: DeletionProbes): void {
-    this.now = () => timers.now();
-    this.deletionTimers = timers;
+  private startDeletion(probes: DeletionProbes): void {
     this.deletionProbes = probes;
     const { repo, pass } = buildDeletion({
       config: this.config, db: this.store.db, dbPath: this.store.dbPath,
       enqueue: (input, at) => {
         if (this.store.files.enqueue(input, at) === 'queued') this.dispatcher.wake();
       },
-      telemetry: this.telemetry, logger: this.logger, now: this.now, dryRun: false, ...probes,
+      telemetry: this.telemetry, logger: this.logger, now: () => this.clock.now(), dryRun: false, ...probes,
     });
     this.deletion = new DeletionScheduler({
-      pass, timers, telemetry: this.telemetry, logger: this.logger,
+      pass, timers: this.clock, telemetry: this.telemetry, logger: this.logger,
       intervalMs: this.config.disk.checkIntervalSeconds * 1000,
       pruneAudit: (cutoff) => repo.pruneAudit(cutoff),
       health: this.health,
@@ -581,11 +581,11 @@ export class Daemon {
         this.health.degrade(`housekeeping.${name}`, `${name} failed (${err instanceof Error ? err.message : String(err)})`);
         if (pending) return;
         pending = true;
-        const t = setTimeout(() => {
+        const t = this.clock.setTimeout(() => {
           this.retries.delete(t);
           pending = false;
           run();
-        }, stateRetryDelayMs(failures)).unref();
+        }, stateRetryDelayMs(failures));
         this.retries.add(t);
       }
     };
@@ -637,7 +637,7 @@ export class Daemon {
       depth();
       this.emitLinkState();
     };
-    this.intervals.push(setInterval(prune, HOUR).unref(), setInterval(sample, 15_000).unref(), setInterval(abortStale, 24 * HOUR).unref());
+    this.intervals.push(this.clock.setInterval(prune, HOUR), this.clock.setInterval(sample, 15_000), this.clock.setInterval(abortStale, 24 * HOUR));
   }
 }
 
