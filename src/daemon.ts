@@ -20,7 +20,8 @@ import { CompressPool } from './workers/pool.js';
 import { prepareSpool } from './workers/spool-dir.js';
 import { SpoolBudget } from './workers/spool-budget.js';
 import { S3Sink } from './sinks/s3/sink.js';
-import { RetryPolicy, OperatorAlerts, classify } from './sinks/retry.js';
+import { RetryPolicy, OperatorAlerts } from './sinks/retry.js';
+import { classify } from './sinks/s3/classify.js';
 import { Throttle } from './sinks/throttle.js';
 import { CloudWatchSink, type SinkAlarmOptions } from './sinks/cloudwatch/sink.js';
 import { cloudWatchChanged, reloadAlarmOptions, replaceCloudWatchSink } from './sinks/cloudwatch/replace.js';
@@ -171,10 +172,9 @@ export class Daemon {
         compress: (j, signal) => pool.run(j, signal),
         upload: (req) => s3.upload(req),
         objectKey: (rec, codec) => s3.objectKey(rec, codec),
-        retryDelayMs: (attempts, err) => live.retry.nextDelayMs(attempts, err),
+        retry: { decide: (failure) => live.retry.decide(failure) }, // a reload replaces live.retry
         compression: config.upload.compression,
         partSize: s3.partSize,
-        stableMs: config.upload.fileStableSeconds * 1000,
         keysKnownSince: () => Math.max(now() - retentionMs, resumed.rebuiltAt),
         spool: new SpoolBudget({ dir: spoolDir, reserveBytes: config.disk.reservedGb * 1024 ** 3, health, ...(o.spoolUsage ? { usage: o.spoolUsage } : {}) }),
       });
@@ -203,7 +203,7 @@ export class Daemon {
           if (store.files.enqueue(input, at) === 'queued') dispatcher.wake();
         },
       });
-      const live: LiveParts = { throttle, link, retry: RetryPolicy.fromConfig(config.upload), clock, now, passes, deletion, buildMetrics };
+      const live: LiveParts = { throttle, link, retry: RetryPolicy.fromConfig(config.upload, undefined, classify), clock, now, passes, deletion, buildMetrics };
       const metrics = buildMetrics(config, telemetry);
       const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, s3, live, health);
       daemonRef = daemon;
@@ -271,7 +271,7 @@ export class Daemon {
     this.gate.apply(after.upload, this.live.now());
     // max_mbps, the timetable and the link policy together decide the throttle's rate.
     await this.live.link.apply(after);
-    this.live.retry = RetryPolicy.fromConfig(after.upload);
+    this.live.retry = RetryPolicy.fromConfig(after.upload, undefined, classify);
     for (const w of after.warnings) this.logger.warn(w);
     await this.statusService?.applyConfig(after);
     if (cloudWatchChanged(before, after)) {

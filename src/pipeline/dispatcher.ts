@@ -32,13 +32,14 @@ export interface DispatchQueue {
   release(id: number): void;
 }
 
-export type Job = (record: FileRecord, signal: AbortSignal) => Promise<void>;
+/** What the dispatcher runs for each claimed row (the upload job, pipeline/upload-job.ts); it records its own outcome. */
+export type FileTask = (record: FileRecord, signal: AbortSignal) => Promise<void>;
 
 export interface DispatcherOptions {
   readonly queue: DispatchQueue;
   readonly gate: UploadGate;
   readonly concurrency: number;
-  readonly job: Job;
+  readonly job: FileTask;
   readonly timers?: Clock;
   readonly onError: (err: unknown, record: FileRecord) => void;
   /**

@@ -24,7 +24,7 @@ import { classifyCloudWatchError } from './classify.js';
 import { createCloudWatchClient } from './client.js';
 import { statfsDiskProbe, type DiskProbe } from './disk-probe.js';
 import { datum } from './encode.js';
-import { MetricsPublisher, type CloudWatchSend, type FlushResult, type MetricsOutbox, type PublisherStatus } from './metrics-sink.js';
+import { MetricsPublisher, type CloudWatchSend, type FlushResult, type MetricsOutbox, type PublisherStatus } from './metrics-publisher.js';
 
 /** Alarm creation is retried after successful publishes at most this many times in all. */
 const ALARM_ATTEMPTS = 5;

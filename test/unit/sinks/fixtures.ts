@@ -124,7 +124,7 @@ export function offlineClient(): S3Client {
   return createS3Client(s3, {}, { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } }).client;
 }
 
-/** The codec level and library version the unit tests' jobs claim (ObjectJob.encoding). */
+/** The codec level and library version the unit tests' jobs claim (ObjectSpec.encoding). */
 export const TEST_ENCODING = { level: 6, version: 'zlib test' } as const;
 
 /** The multipart resume proof of `result` compressed with `encoding`. */

@@ -7,7 +7,7 @@ import { CloudWatchServiceException } from '@aws-sdk/client-cloudwatch';
 import type { Config } from '../../../../src/config/types.js';
 import type { MetricDatum, OutboxEntry } from '../../../../src/state/types.js';
 import { createLogger, type Logger } from '../../../../src/telemetry/logger.js';
-import type { MetricsOutbox } from '../../../../src/sinks/cloudwatch/metrics-sink.js';
+import type { MetricsOutbox } from '../../../../src/sinks/cloudwatch/metrics-publisher.js';
 import { ManualTimers } from '../../../support/fakes.js';
 
 export const DAY = 86_400_000;
