@@ -15,6 +15,9 @@ import type { Subscription } from 'rxjs';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Telemetry } from '../telemetry/events.js';
+import { catalogOnly, RetryPolicy } from '../sinks/retry.js';
+import { classifyFsSignals } from '../sinks/fs-errors.js';
+import { errorSignals } from '../sinks/error-chain.js';
 import { watchDirectory, type WatcherBackend, type WatchEvent } from './watch-source.js';
 
 export interface DirectoryWatchesOptions {
@@ -42,8 +45,15 @@ export class DirectoryWatches {
   private readonly rootIds = new Map<number, string>();
   private readonly checking = new Set<number>();
   private rootCheck: TimerHandle | null = null;
+  /** Failed watch attempts per slot since it was last watched (the retry policy's attempt number). */
+  private readonly failures = new Map<number, number>();
+  private readonly retry: RetryPolicy;
 
-  constructor(private readonly o: DirectoryWatchesOptions) {}
+  constructor(private readonly o: DirectoryWatchesOptions) {
+    // Every `retryWatchSeconds`, never less (random 1: no jitter), whatever failed; never given up.
+    const every = o.retryWatchSeconds;
+    this.retry = new RetryPolicy({ baseSeconds: every, maxSeconds: every, maxAttempts: 1 }, () => 1, { classify: classifyWatchError });
+  }
 
   /**
    * (Re)watches one directory. `create`: make a missing directory (at start-up, like the
@@ -63,14 +73,17 @@ export class DirectoryWatches {
       if (this.closed || this.o.pathAt(dirIndex) !== path) return this.unwatch(dirIndex);
       this.rootIds.set(dirIndex, id);
       this.watching.add(dirIndex);
+      this.failures.delete(dirIndex);
     } catch (err) {
       this.unwatch(dirIndex);
       if (this.closed || this.o.pathAt(dirIndex) !== path) return;
       this.o.telemetry.emit({ type: 'watch.error', dir: path, message: describeError(err) });
+      const attempt = (this.failures.get(dirIndex) ?? 0) + 1;
+      this.failures.set(dirIndex, attempt);
       const t = this.o.clock.setTimeout(() => {
         this.retries.delete(dirIndex);
         void this.rewatch(dirIndex, true);
-      }, this.o.retryWatchSeconds * 1000);
+      }, this.retry.decide({ attempt, error: err }).delayMs);
       this.retries.set(dirIndex, t);
     }
   }
@@ -130,6 +143,11 @@ async function rootIdentity(path: string): Promise<string> {
   const st = await stat(path);
   if (!st.isDirectory()) throw Object.assign(new Error(`${path} is not a directory`), { code: 'ENOTDIR' });
   return `${st.dev}:${st.ino}`;
+}
+
+/** A directory that cannot be watched: the file-system rules, else the error as it is. */
+function classifyWatchError(err: unknown): ReturnType<typeof catalogOnly> {
+  return classifyFsSignals(err, errorSignals(err), {}) ?? catalogOnly(err);
 }
 
 /** An error as one line, its code first when the message does not already say it. */
