@@ -8,9 +8,10 @@ import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { ManualTimers } from '../../support/fakes.js';
 
-/** Lets the awaited mkdir/stat/subscribe of a watch attempt finish. */
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+/** Waits (generously: the machine may be loaded) for the awaited mkdir/stat/subscribe of a watch attempt. */
+const until = async (cond: () => boolean, what: string): Promise<void> => {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
 };
 
 describe('pipeline/directory-watches', () => {
@@ -45,14 +46,14 @@ describe('pipeline/directory-watches', () => {
     const s = setup((n) => errors[n - 1] ?? null);
     await s.w.watch(0);
     for (let n = 1; n <= 3; n++) {
+      await until(() => s.clock.scheduled === 1, `retry ${n} to be armed`);
       expect(s.attempts(), `attempt ${n}`).to.equal(n);
       s.clock.advance(59_999);
-      await settle();
       expect(s.attempts(), 'not before the period').to.equal(n);
       s.clock.advance(1);
-      await settle();
+      await until(() => s.attempts() === n + 1, `attempt ${n + 1}`);
     }
-    expect(s.attempts()).to.equal(4);
+    await until(() => s.rescans.length === 1, 'the rescan once watched');
     expect(s.rescans).to.deep.equal([0]);
     expect(s.clock.scheduled, 'no retry once watched').to.equal(0);
     expect(s.events.filter((e) => e.type === 'watch.error')).to.have.length(3);

@@ -68,6 +68,15 @@ describe('sinks/s3/S3Sink', () => {
     expect(decorate.calledOnce).to.equal(true);
   });
 
+  it('uploads a file sent as is with its metadata unchanged when nothing decorates it', async () => {
+    const result = resultFor(path, 5 * 1024 * 1024, { codec: 'none' });
+    mock.on(PutObjectCommand).resolves({ ETag: `"${md5Base64ToHex(result.outputMd5)}"` });
+    await sink().upload({ record: { id: 4, path, mtimeMs: 1 }, key: 'vehicle-7/2024-06-30/ros/one.log', result, verifyRemote: false, signal: new AbortController().signal });
+    const input = mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    expect(input.Metadata).to.not.have.property('marker');
+    expect(input.Metadata).to.include({ [META.codec]: 'none' });
+  });
+
   it('aborts stale multipart uploads under the vehicle prefix, keeping those the state store still tracks', async () => {
     const store = new TrackedStore();
     store.tracked = ['ours'];
