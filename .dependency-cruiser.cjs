@@ -59,22 +59,9 @@ module.exports = {
     {
       name: 'sinks-import-no-pipeline',
       severity: 'error',
-      comment:
-        'A sink is driven by the pipeline and knows nothing of it. Known violation: the Timers type still lives in ' +
-        'pipeline/dispatcher.ts; issue-15b moves it to src/clock/ and then removes this pathNot.',
-      from: {
-        path: '^src/sinks/',
-        // issue-15b: Timers/realTimers move from pipeline/dispatcher.ts to src/clock/.
-        pathNot: '^src/sinks/(transfer-watch|cloudwatch/sink|cloudwatch/metrics-sink)[.]ts$',
-      },
+      comment: 'A sink is driven by the pipeline and knows nothing of it (timers come from src/clock/).',
+      from: { path: '^src/sinks/' },
       to: { path: '^src/pipeline/' },
-    },
-    {
-      name: 'sinks-timers-only-from-pipeline',
-      severity: 'error',
-      comment: 'The three files excused above may take Timers from pipeline/dispatcher.ts and nothing else from the pipeline.',
-      from: { path: '^src/sinks/(transfer-watch|cloudwatch/sink|cloudwatch/metrics-sink)[.]ts$' },
-      to: { path: '^src/pipeline/', pathNot: '^src/pipeline/dispatcher[.]ts$' },
     },
     {
       name: 'cli-opens-state-through-src-state',

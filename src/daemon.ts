@@ -5,107 +5,66 @@
  *
  *   Intake (watch, scan, stabilize) ─► FileRepo (SQLite queue) ─► Dispatcher ─► upload job
  *                                                                    │  compress (piscina)
- *                                                                    └► upload (S3Uploader)
+ *                                                                    └► upload (S3Sink)
+ *
+ * Periodic chores (registry retention, queue gauge, stale multipart aborts) are housekeeping.ts.
  */
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
-import { Telemetry, type QueueByPriority } from './telemetry/events.js';
+import { Telemetry } from './telemetry/events.js';
 import { setGuardLogger } from './process-guards.js';
-import { openStateStore, RECOVERY_PENDING_KEY, STATE_REBUILT_AT_KEY, type StateStore } from './state/store.js';
-import { TOMBSTONE_RETENTION_MS } from './state/file-repo.js';
-import { importLegacy } from './state/legacy-import.js';
+import { openStateStore, RECOVERY_PENDING_KEY, type StateStore } from './state/store.js';
+import { resumeState } from './state/resume.js';
 import { CompressPool } from './workers/pool.js';
-import { codecVersion } from './workers/codec-version.js';
 import { prepareSpool } from './workers/spool-dir.js';
 import { SpoolBudget } from './workers/spool-budget.js';
-import type { DiskUsage } from './disk/usage.js';
-import { createS3Client } from './sinks/s3/client.js';
-import { S3Uploader } from './sinks/s3/uploader.js';
-import { buildObjectKey } from './sinks/s3/object-key.js';
-import { buildObjectMetadata, contentTypeFor } from './sinks/s3/metadata.js';
-import { RetryPolicy, OperatorAlerts, classify } from './sinks/retry.js';
+import { S3Sink } from './sinks/s3/sink.js';
+import { RetryPolicy, OperatorAlerts } from './sinks/retry.js';
+import { classify } from './sinks/s3/classify.js';
 import { Throttle } from './sinks/throttle.js';
-import { abortStaleUploads } from './sinks/s3/abort-stale.js';
 import { CloudWatchSink, type SinkAlarmOptions } from './sinks/cloudwatch/sink.js';
 import { cloudWatchChanged, reloadAlarmOptions, replaceCloudWatchSink } from './sinks/cloudwatch/replace.js';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { UploadGate } from './schedule/upload-gate.js';
 import { metaPassLog } from './schedule/passes.js';
-import { Dispatcher, type Timers, realTimers, stateRetryDelayMs } from './pipeline/dispatcher.js';
+import { Dispatcher } from './pipeline/dispatcher.js';
+import { realClock, type Clock } from './clock/clock.js';
+import { Housekeeping } from './housekeeping.js';
 import { Intake } from './pipeline/intake.js';
 import { createUploadJob } from './pipeline/upload-job.js';
-import type { WatcherBackend } from './pipeline/watch-source.js';
 import { lstatSource } from './pipeline/stat-probe.js';
-import type { FileRecord } from './state/types.js';
 import { planReload, type ReloadPlan } from './config/reload-plan.js';
-import { buildDeletion, type DeletionProbes } from './deletion/build.js';
-import { DeletionScheduler } from './deletion/scheduler.js';
+import { DeletionService } from './deletion/service.js';
+import { PassRunner } from './pipeline/pass-runner.js';
+import type { DaemonOptions, DaemonStatus } from './daemon-options.js';
 import type { PassReport } from './deletion/pass.js';
-import { deletionStatus, type DeletionStatus } from './deletion/status.js';
+import type { DeletionStatus } from './deletion/status.js';
 import { Health } from './telemetry/health.js';
 import type { StatusReport } from './telemetry/status-report.js';
 import { StatusService } from './telemetry/status-service.js';
 import { StateReader } from './state/state-reader.js';
 import { UploadPasses } from './telemetry/upload-pass.js';
 import { LinkController, type LinkStatus } from './link/link-controller.js';
-import { RequestedPasses } from './deletion/requests.js';
 import { liveLinkStatusFields, type LinkStatusFields } from './link/status-fields.js';
 import { TransferWatch } from './sinks/transfer-watch.js';
 import { MarkerBook } from './priority/marker-book.js';
 import { queueByPriority, usesPriorities } from './priority/queue-stats.js';
 
-export interface DaemonOptions {
-  readonly config: Config;
-  readonly logger: Logger;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly timers?: Timers;
-  readonly watcher?: WatcherBackend;
-  /** Telemetry to emit into (so listeners can attach before start-up uploads begin). */
-  readonly telemetry?: Telemetry;
-  /** How the spool's free space is measured (tests inject a full disk); default: statfs. */
-  readonly spoolUsage?: (path: string) => Promise<DiskUsage>;
-  /** Explicit S3 credentials (tests); default: the AWS credential chain. */
-  readonly s3Credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** Aborted when a stop is requested during start-up: the start-up scan is cut short. */
-  readonly signal?: AbortSignal;
-  /** Disk and file-system probes of the deletion policies (tests: a fake "disk full" statfs). */
-  readonly deletionProbes?: DeletionProbes;
-  /**
-   * `once`: the standalone `upload-now` — no watchers, endpoint or housekeeping; the gate is
-   * always open (schedule and operational hours do not apply); `runOnce()` scans and drains.
-   */
-  readonly mode?: 'daemon' | 'once';
-  /** One-shot mode: files the scan finds still changing (not eligible yet). */
-  readonly onRecent?: (file: { path: string; size: number; mtimeMs: number }) => void;
-}
-
-/** One-shot retries: a file gets this many attempts within the pass… */
-export const ONE_SHOT_ATTEMPTS = 3;
-/** …as long as its next attempt is due within this horizon (a longer backoff ends the pass). */
-export const ONE_SHOT_RETRY_HORIZON_MS = 30_000;
-
-export interface DaemonStatus {
-  readonly queued: number;
-  readonly inFlight: number;
-  readonly uploaded: number;
-  readonly active: number;
-  /** Link, policy restriction, rate and cellular budget (upload.links); link null when not configured. */
-  readonly link?: LinkStatus;
-  /** Queued files and bytes per priority, when priorities, links or markers are configured. */
-  readonly queueByPriority?: QueueByPriority;
-}
-
 const HOUR = 3_600_000;
 /** How long the CloudWatch sink may spend sending its backlog at shutdown or before a reload replaces it. */
 const METRICS_FLUSH_MS = 5_000;
 
-/** The components a reload changes in place (the rest read `Daemon.config` at use). */
+export type { DaemonOptions, DaemonStatus } from './daemon-options.js';
+
+/** The components a reload changes in place (the rest read `Daemon.config` at use), and the daemon's helpers. */
 interface LiveParts {
   readonly throttle: Throttle;
   readonly link: LinkController;
   retry: RetryPolicy;
+  readonly clock: Clock;
   readonly now: () => number;
+  readonly passes: PassRunner;
+  readonly deletion: DeletionService;
   /** A CloudWatch sink for `config` (at start, and again when a reload changes monitoring.*). */
   readonly buildMetrics: (config: Config, telemetry: Pick<Telemetry, 'on'>, alarms?: SinkAlarmOptions) => CloudWatchSink;
 }
@@ -115,15 +74,9 @@ export class Daemon {
   /** Why the daemon is degraded, if it is (logged, /metrics, /healthz 503). */
   readonly health: Health;
   private statusService: StatusService | null = null;
-  private passes: UploadPasses | null = null;
+  private passRecords: UploadPasses | null = null;
   private closing: Promise<void> | null = null;
-  private readonly intervals: NodeJS.Timeout[] = [];
-  private deletion: DeletionScheduler | null = null;
-  private deletionProbes: DeletionProbes = {};
-  private deletionTimers: Timers = realTimers;
-  private now: () => number = Date.now;
-  /** Pending retries of failed housekeeping tasks (at most one per task). */
-  private readonly retries = new Set<NodeJS.Timeout>();
+  private housekeeping: Housekeeping | null = null;
   /** A reload replacing the CloudWatch sink; close waits for it so the sink it closes is the last one. */
   private metricsSwap: Promise<void> = Promise.resolve();
 
@@ -137,7 +90,7 @@ export class Daemon {
     private readonly gate: UploadGate,
     telemetry: Telemetry,
     private metrics: CloudWatchSink,
-    private readonly s3: S3Client,
+    private readonly s3: S3Sink,
     private readonly live: LiveParts,
     health: Health,
   ) {
@@ -147,8 +100,8 @@ export class Daemon {
 
   static async start(o: DaemonOptions): Promise<Daemon> {
     const { config, logger } = o;
-    const timers = o.timers ?? realTimers;
-    const now = (): number => timers.now();
+    const clock = o.clock ?? realClock;
+    const now = (): number => clock.now();
     const startedAt = now();
     const telemetry = o.telemetry ?? new Telemetry(logger);
     setGuardLogger(logger);
@@ -157,56 +110,28 @@ export class Daemon {
 
     const store = openStateStore({ dir: config.stateDir, logger, now });
     try {
-      const legacy = importLegacy(store, {
-        queueFile: config.upload.queueFile,
-        registryFile: config.upload.processedFilesRegistry.registryFile,
-        logDirectories: config.logDirectories,
-        now: startedAt,
-        logger,
-        retentionDays: config.upload.processedFilesRegistry.retentionDays,
-      });
-      if (!legacy.alreadyDone && (legacy.imported.queued > 0 || legacy.imported.uploaded > 0 || legacy.imported.tombstones > 0)) {
-        logger.info({ ...legacy.imported }, 'imported the Python daemon\'s queue and registry');
-      }
-      let recovering = store.meta.get(RECOVERY_PENDING_KEY) !== null;
-      const rebuiltAt = Number(store.meta.get(STATE_REBUILT_AT_KEY) ?? Number.NEGATIVE_INFINITY);
+      const resumed = resumeState(store, config, logger, startedAt);
+      let recovering = resumed.recovering;
       const retentionMs = config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
-      const reset = store.files.resetInFlight();
-      if (reset > 0) logger.info({ files: reset }, 'resuming uploads interrupted by the last shutdown');
       // The spool is a cache (compression is deterministic): start from an empty one, which also
       // removes .partial files left by a crash mid-compression. Only our own files are removed.
       const spoolDir = join(config.stateDir, 'spool');
       const foreign = await prepareSpool(spoolDir);
       if (foreign.length > 0) logger.warn({ dir: spoolDir, files: foreign.slice(0, 20), count: foreign.length }, 'spool holds files tvm-upload did not write; left in place');
 
-      const { client } = createS3Client(config.s3, o.env ?? process.env, {
-        maxSockets: config.upload.concurrency * config.upload.partConcurrency + 1,
-        logger,
+      const throttle = new Throttle({ bytesPerSecond: config.upload.bandwidth.maxBytesPerSecond, clock });
+      const markers = new MarkerBook(store.db, store.meta, now);
+      const s3 = new S3Sink({
+        config, env: o.env ?? process.env, logger, throttle, multipart: store.multipart, now,
+        decorate: (metadata, mtimeMs) => markers.withMarker(metadata, mtimeMs),
         ...(o.s3Credentials ? { credentials: o.s3Credentials } : {}),
-      });
-      const partSize = config.upload.partSizeMb * 1024 * 1024;
-      const throttle = new Throttle({ bytesPerSecond: config.upload.bandwidth.maxBytesPerSecond });
-      const uploader = new S3Uploader({
-        client,
-        bucket: config.s3.bucket,
-        s3: config.s3,
-        partSize,
-        partConcurrency: config.upload.partConcurrency,
-        throttle,
-        multipart: store.multipart,
-        logger,
-        conditionalWrites: config.s3.conditionalWrites,
       });
       // The dispatcher never has more than `concurrency` jobs out, so a pool that holds that many
       // (running + queued) never refuses one; the pool's own bound stays a second fence.
       const pool = new CompressPool({ threads: config.upload.workers, maxQueue: Math.max(config.upload.concurrency, config.upload.workers), logger });
       let daemonRef: Daemon | null = null;
       const link = new LinkController({
-        config,
-        budgetStore: store.meta,
-        throttle,
-        logger,
-        timers,
+        config, budgetStore: store.meta, throttle, logger, timers: clock,
         onChange: (_decision, tightened) => {
           const n = tightened ? dispatcher.revoke('the link policy no longer allows this priority') : 0;
           if (n > 0) logger.info({ files: n }, 'interrupted uploads the link policy no longer allows; they resume when it does');
@@ -218,9 +143,8 @@ export class Daemon {
         stallMs: () => (daemonRef?.currentConfig ?? config).upload.stallTimeoutSeconds * 1000,
         onBytes: (n) => link.recordBytes(n),
         onStall: () => telemetry.emit({ type: 'upload.stalled', timeoutSeconds: (daemonRef?.currentConfig ?? config).upload.stallTimeoutSeconds }),
-        timers,
+        timers: clock,
       });
-      const markers = new MarkerBook(store.db, store.meta, now);
       telemetry.on((e) => {
         if (e.type === 'file.failed') link.probeSoon();
         if (e.type !== 'file.queued') return;
@@ -234,10 +158,9 @@ export class Daemon {
       // is not a service start and leaves alarm creation to the daemon. Nor is a reload a start.
       const buildMetrics: LiveParts['buildMetrics'] = (cfg, events, alarms) =>
         new CloudWatchSink({
-          telemetry: events, outbox: store.outbox, config: cfg, logger, ...(o.env ? { env: o.env } : {}), timers,
+          telemetry: events, outbox: store.outbox, config: cfg, logger, ...(o.env ? { env: o.env } : {}), timers: clock,
           ...(once ? { alarms: false, recordStartup: false } : alarms ? { alarms, recordStartup: false } : {}),
         });
-      const live: LiveParts = { throttle, link, retry: RetryPolicy.fromConfig(config.upload), now, buildMetrics };
       const alerts = new OperatorAlerts(logger);
       // The one-shot ignores schedule and operational hours: a start-up drain that never ends
       // (startupComplete is a daemon-mode step) keeps its gate open for the whole pass.
@@ -246,68 +169,50 @@ export class Daemon {
         : new UploadGate(config.upload, startedAt, { passLog: metaPassLog(store.meta), startupPending: true });
 
       const job = createUploadJob({
-        files: store.files,
-        keys: store.keys,
+        files: store.files, keys: store.keys, alerts, telemetry, stat: lstatSource, now, spoolDir, classify,
         compress: (j, signal) => pool.run(j, signal),
-        upload: (req) =>
-          uploader.upload({
-            fileId: req.record.id,
-            key: req.key,
-            result: req.result,
-            metadata: markers.withMarker(buildObjectMetadata({ vehicleId: config.vehicleId, path: req.record.path, result: req.result }), req.record.mtimeMs),
-            contentType: contentTypeFor(req.key),
-            verifyRemote: req.verifyRemote,
-            replaces: req.replaces,
-            signal: req.signal,
-            encoding: { level: req.result.codec === 'none' ? 0 : config.upload.compression.level, version: codecVersion(req.result.codec) },
-          }),
-        objectKey: (rec: FileRecord, codec) =>
-          buildObjectKey({ vehicleId: config.vehicleId, source: rec.source, relPath: rec.relPath, mtimeMs: rec.mtimeMs, codec }),
-        classify,
-        retryDelayMs: (attempts, err) => live.retry.nextDelayMs(attempts, err),
-        alerts,
-        telemetry,
-        stat: lstatSource,
-        now,
-        spoolDir,
+        upload: (req) => s3.upload(req),
+        objectKey: (rec, codec) => s3.objectKey(rec, codec),
+        retry: { decide: (failure) => live.retry.decide(failure) }, // a reload replaces live.retry
         compression: config.upload.compression,
-        partSize,
-        stableMs: config.upload.fileStableSeconds * 1000,
-        keysKnownSince: () => Math.max(now() - retentionMs, rebuiltAt),
+        partSize: s3.partSize,
+        keysKnownSince: () => Math.max(now() - retentionMs, resumed.rebuiltAt),
         spool: new SpoolBudget({ dir: spoolDir, reserveBytes: config.disk.reservedGb * 1024 ** 3, health, ...(o.spoolUsage ? { usage: o.spoolUsage } : {}) }),
       });
 
       const dispatcher = new Dispatcher({
-        queue: store.files,
-        gate,
-        concurrency: config.upload.concurrency,
-        job,
-        timers,
+        queue: store.files, gate, concurrency: config.upload.concurrency, job, timers: clock, health, admit: () => link.admit(),
         onError: (err, rec) => logger.error({ err, path: rec.path }, 'internal error while processing a file'),
-        health,
-        admit: () => link.admit(),
       });
       const intake = new Intake({
-        config,
-        files: store.files,
-        telemetry,
-        logger,
+        config, files: store.files, telemetry, logger, clock, health,
         onQueued: () => dispatcher.wake(),
         marked: (mtimeMs) => markers.marked(mtimeMs),
         verifyRemote: () => recovering,
-        now,
-        health,
         ...(o.watcher ? { watcher: o.watcher } : {}),
         ...(o.onRecent ? { onRecent: o.onRecent } : {}),
       });
+      const passes = new PassRunner({
+        files: store.files, gate, intake, dispatcher, logger,
+        reader: () => StateReader.over(store.db, store.dbPath),
+        passes: () => daemonRef?.passRecords ?? null,
+        closing: () => daemonRef?.closing != null,
+      });
+      const deletion = new DeletionService({
+        db: store.db, dbPath: store.dbPath, telemetry, logger, clock, health, probes: o.deletionProbes ?? {},
+        enqueue: (input, at) => {
+          if (store.files.enqueue(input, at) === 'queued') dispatcher.wake();
+        },
+      });
+      const live: LiveParts = { throttle, link, retry: RetryPolicy.fromConfig(config.upload, undefined, classify), clock, now, passes, deletion, buildMetrics };
       const metrics = buildMetrics(config, telemetry);
-      const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, client, live, health);
+      const daemon = new Daemon(config, logger, store, pool, dispatcher, intake, gate, telemetry, metrics, s3, live, health);
       daemonRef = daemon;
       try {
         await link.start();
         const statusService = new StatusService({ config, store, telemetry, health: daemon.health, logger, now, deletion: () => daemon.deletionStatus(), extra: () => daemon.linkStatusFields() });
         daemon.statusService = statusService;
-        daemon.passes = new UploadPasses(store.meta, { pid: process.pid, oneShot: once, now });
+        daemon.passRecords = new UploadPasses(store.meta, { pid: process.pid, oneShot: once, now });
         metrics.start();
         if (once) return daemon;
         await statusService.startEndpoint();
@@ -335,8 +240,8 @@ export class Daemon {
         store.meta.delete(RECOVERY_PENDING_KEY);
         recovering = false;
       }
-      daemon.startHousekeeping(now);
-      daemon.startDeletion(timers, o.deletionProbes ?? {});
+      daemon.startHousekeeping();
+      deletion.start(config);
       logger.info(
         { vehicleId: config.vehicleId, bucket: config.s3.bucket, directories: config.logDirectories.map((d) => d.path) },
         'tvm-upload running',
@@ -367,7 +272,7 @@ export class Daemon {
     this.gate.apply(after.upload, this.live.now());
     // max_mbps, the timetable and the link policy together decide the throttle's rate.
     await this.live.link.apply(after);
-    this.live.retry = RetryPolicy.fromConfig(after.upload);
+    this.live.retry = RetryPolicy.fromConfig(after.upload, undefined, classify);
     for (const w of after.warnings) this.logger.warn(w);
     await this.statusService?.applyConfig(after);
     if (cloudWatchChanged(before, after)) {
@@ -378,11 +283,7 @@ export class Daemon {
       });
       await this.metricsSwap;
     }
-    if (this.deletion !== null && deletionInputsChanged(before, after)) {
-      // The policies read their config when built: rebuild them (a running pass finishes first).
-      await this.deletion.close();
-      if (!this.closing) this.startDeletion(this.deletionTimers, this.deletionProbes);
-    }
+    await this.live.deletion.apply(before, after);
     this.dispatcher.wake();
     await this.intake.applyConfig(after);
     this.dispatcher.wake();
@@ -393,80 +294,19 @@ export class Daemon {
    * Trigger an upload pass now: rescan every tree and drain the whole queue. Resolves when the
    * pass is over; its start and end are recorded for `upload-now` following it from outside.
    */
-  async uploadNow(): Promise<void> {
-    const seq = this.beginPass();
-    this.retryWaiting();
-    this.gate.triggerPass();
-    await this.intake.scanAll('rescan', null);
-    this.dispatcher.wake();
-    await this.dispatcher.whenIdle();
-    this.endPass(seq);
+  uploadNow(): Promise<void> {
+    return this.live.passes.uploadNow();
   }
 
-  /**
-   * The one-shot pass (mode `once`): scan every tree (max_age_days applies), upload everything
-   * eligible, retry a failed file while its next attempt is due soon (ONE_SHOT_ATTEMPTS within
-   * ONE_SHOT_RETRY_HORIZON_MS), then return. The caller reports from the store and closes.
-   */
-  async runOnce(): Promise<{ startedAt: number }> {
-    const startedAt = Date.now();
-    const seq = this.beginPass();
-    this.retryWaiting();
-    this.dispatcher.wake();
-    await this.intake.scanExisting(true);
-    const reader = StateReader.over(this.store.db, this.store.dbPath);
-    for (;;) {
-      this.dispatcher.wake();
-      await this.dispatcher.whenIdle();
-      if (this.closing) return { startedAt };
-      const retryAt = reader.nextRetryAt(ONE_SHOT_ATTEMPTS);
-      if (retryAt === null || retryAt - Date.now() > ONE_SHOT_RETRY_HORIZON_MS) break;
-      await new Promise((r) => setTimeout(r, Math.max(0, retryAt - Date.now()) + 5));
-    }
-    this.endPass(seq);
-    return { startedAt };
+  /** The one-shot pass (mode `once`, pipeline/pass-runner.ts). The caller reports from the store and closes. */
+  runOnce(): Promise<{ startedAt: number }> {
+    return this.live.passes.runOnce();
   }
 
-  /** A pass asked for by hand tries files waiting for a retry (or parked for a day) now. */
-  private retryWaiting(): void {
-    try {
-      const n = this.store.files.retryAllNow();
-      if (n > 0) this.logger.info({ files: n }, 'upload pass: files waiting for a retry are tried now');
-    } catch (err) {
-      this.logger.warn({ err }, 'cannot make waiting files due now; they keep their retry time');
-    }
-  }
-
-  /** Pass bookkeeping never stops a pass: a store that refuses the write shows in /healthz. */
-  private beginPass(): number {
-    try {
-      return this.passes?.begin() ?? 0;
-    } catch (err) {
-      this.logger.warn({ err }, 'cannot record the start of the upload pass');
-      return 0;
-    }
-  }
-
-  private endPass(seq: number): void {
-    try {
-      this.passes?.finish(seq);
-    } catch (err) {
-      this.logger.warn({ err }, 'cannot record the end of the upload pass');
-    }
-  }
-
-  /**
-   * Runs the deletion policies now (SIGUSR2). False while no deletion policy is wired in to take
-   * the request; the deletion module sets `onDeletionPass`.
-   */
+  /** Runs the deletion policies now (SIGUSR2), logging the outcome. False before they run. */
   requestDeletionPass(): boolean {
-    if (this.onDeletionPass === null) return false;
-    this.onDeletionPass();
-    return true;
+    return this.live.deletion.request();
   }
-
-  /** Hook for the deletion policies: what SIGUSR2 runs. */
-  onDeletionPass: (() => void) | null = null;
 
   /** Resolves once nothing is queued-and-eligible or in flight. */
   whenIdle(): Promise<void> {
@@ -478,17 +318,12 @@ export class Daemon {
    * deleted; the integrator connects SIGUSR2 (`tvm-upload cleanup` with a daemon running) to it.
    */
   runDeletionPass(): Promise<PassReport> {
-    if (this.deletion === null) return Promise.reject(new Error('the daemon is not running'));
-    return this.deletion.runNow();
+    return this.live.deletion.runNow();
   }
 
   /** The deletion part of status: disk usage per filesystem, bytes deletable now, last pass. */
   deletionStatus(): Promise<DeletionStatus> {
-    const dry = buildDeletion({
-      config: this.config, db: this.store.db, dbPath: this.store.dbPath, enqueue: () => undefined,
-      telemetry: this.telemetry, logger: this.logger, now: this.now, dryRun: true, ...this.deletionProbes,
-    });
-    return deletionStatus(dry.pass);
+    return this.live.deletion.status(this.config);
   }
 
   /** The status report (`status --json`, `/status`, the page). */
@@ -508,7 +343,7 @@ export class Daemon {
   /** The link, budget, bandwidth and priority figures /status adds to the status report (the same shape `status` reads from the store). */
   linkStatusFields(): LinkStatusFields {
     const queue = usesPriorities(this.config) ? queueByPriority(this.store.files.queuedByPriority()) : null;
-    return liveLinkStatusFields(this.live.link.status(), queue, this.now());
+    return liveLinkStatusFields(this.live.link.status(), queue, this.live.now());
   }
 
   /**
@@ -518,10 +353,9 @@ export class Daemon {
   close(deadlineMs = this.config.upload.shutdownDeadlineSeconds * 1000): Promise<void> {
     this.closing ??= (async () => {
       this.health.degrade('pipeline', 'the daemon is shutting down');
-      for (const t of this.intervals) clearInterval(t);
-      for (const t of this.retries) clearTimeout(t);
+      this.housekeeping?.close();
       this.intake.close();
-      await this.deletion?.close();
+      await this.live.deletion.close();
       await this.statusService?.close();
       const aborted = await this.dispatcher.close(deadlineMs);
       if (aborted > 0) this.logger.warn({ files: aborted }, 'shutdown deadline reached; interrupted uploads resume on the next start');
@@ -529,71 +363,12 @@ export class Daemon {
       await this.metrics.flush(Math.min(deadlineMs, METRICS_FLUSH_MS));
       await this.metrics.close();
       await this.pool.close();
-      this.s3.destroy();
+      this.s3.close();
       this.live.link.close(); // after the uploads: their last bytes are in the budget it saves
       this.store.close();
       this.logger.info('tvm-upload stopped');
     })();
     return this.closing;
-  }
-
-  private startDeletion(timers: Timers, probes: DeletionProbes): void {
-    this.now = () => timers.now();
-    this.deletionTimers = timers;
-    this.deletionProbes = probes;
-    const { repo, pass } = buildDeletion({
-      config: this.config, db: this.store.db, dbPath: this.store.dbPath,
-      enqueue: (input, at) => {
-        if (this.store.files.enqueue(input, at) === 'queued') this.dispatcher.wake();
-      },
-      telemetry: this.telemetry, logger: this.logger, now: this.now, dryRun: false, ...probes,
-    });
-    this.deletion = new DeletionScheduler({
-      pass, timers, telemetry: this.telemetry, logger: this.logger,
-      intervalMs: this.config.disk.checkIntervalSeconds * 1000,
-      pruneAudit: (cutoff) => repo.pruneAudit(cutoff),
-      health: this.health,
-    });
-    this.deletion.start();
-    // SIGUSR2 (and `cleanup` with a daemon running) asks for a pass now; it is recorded so
-    // that the waiting `cleanup` finds its pass.
-    const requested = new RequestedPasses(repo, this.now, this.logger);
-    this.onDeletionPass = () => {
-      requested.run(() => this.runDeletionPass()).then(
-        (r) => this.logger.info({ deleted: r.deletedCount, bytes: r.deletedBytes }, 'deletion pass requested by signal finished'),
-        (err: unknown) => this.logger.warn({ err }, 'deletion pass requested by signal failed'),
-      );
-    };
-  }
-
-  /**
-   * Runs a housekeeping task so that a thrown error (a state store refusing writes) never escapes
-   * a timer: Health says `housekeeping.<name>` is degraded, the task is tried again after a capped
-   * backoff (besides its own period), and the first success clears it.
-   */
-  private guarded(name: string, task: () => void): () => void {
-    let failures = 0;
-    let pending = false;
-    const run = (): void => {
-      if (this.closing !== null) return;
-      try {
-        task();
-        failures = 0;
-        this.health.recover(`housekeeping.${name}`);
-      } catch (err) {
-        failures++;
-        this.health.degrade(`housekeeping.${name}`, `${name} failed (${err instanceof Error ? err.message : String(err)})`);
-        if (pending) return;
-        pending = true;
-        const t = setTimeout(() => {
-          this.retries.delete(t);
-          pending = false;
-          run();
-        }, stateRetryDelayMs(failures)).unref();
-        this.retries.add(t);
-      }
-    };
-    return run;
   }
 
   /** Link gauges (CurrentLink, CellularBytesUsed): only while upload.links is configured. */
@@ -603,51 +378,14 @@ export class Daemon {
     this.telemetry.emit({ type: 'link.state', link: s.link, cellularBytesUsed: s.budget?.usedBytes ?? 0 });
   }
 
-  private startHousekeeping(now: () => number): void {
-    const retentionMs = this.config.upload.processedFilesRegistry.retentionDays * 24 * HOUR;
-    const prune = this.guarded('registry retention', (): void => {
-      const removed = this.store.files.pruneUploaded(now() - retentionMs, now());
-      const keys = this.store.keys.prune(now() - retentionMs);
-      this.store.files.expireTombstones(now() - TOMBSTONE_RETENTION_MS);
-      if (removed > 0 || keys > 0) this.logger.info({ removed, keys }, 'registry retention: forgot old uploaded files and object keys');
+  private startHousekeeping(): void {
+    this.housekeeping = new Housekeeping({
+      clock: this.live.clock, health: this.health, logger: this.logger, telemetry: this.telemetry, store: this.store,
+      config: () => this.config,
+      abortStale: () => this.s3.abortStale(),
+      afterQueueDepth: () => this.statusService?.checkHealth(),
+      afterSample: () => this.emitLinkState(),
     });
-    prune();
-    const depth = this.guarded('queue depth', (): void => {
-      const q = StateReader.over(this.store.db, this.store.dbPath).queue();
-      const byPriority = usesPriorities(this.config) ? queueByPriority(this.store.files.queuedByPriority()) : undefined;
-      this.telemetry.emit({
-        type: 'queue.depth', queued: q.queued, inFlight: q.inFlight, oldestQueuedAt: q.oldestPendingAt, bytesPending: q.bytesPending,
-        ...(byPriority === undefined ? {} : { byPriority }),
-      });
-      this.statusService?.checkHealth();
-    });
-    depth();
-    this.emitLinkState();
-    // Multipart uploads this daemon no longer tracks (file gone, progress lost with a rebuilt
-    // database) would otherwise be billed forever: abort ours older than a week, daily.
-    const abortStale = this.guarded('stale upload cleanup', (): void => {
-      const tracked = new Set(this.store.multipart.listAll().map((p) => p.uploadId));
-      void abortStaleUploads({
-        client: this.s3,
-        bucket: this.config.s3.bucket,
-        prefix: `${this.config.vehicleId}/`,
-        keep: (id) => tracked.has(id),
-        now,
-        logger: this.logger,
-      }).catch((err: unknown) => this.logger.warn({ err }, 'could not list stale multipart uploads'));
-    });
-    abortStale();
-    const sample = (): void => {
-      depth();
-      this.emitLinkState();
-    };
-    this.intervals.push(setInterval(prune, HOUR).unref(), setInterval(sample, 15_000).unref(), setInterval(abortStale, 24 * HOUR).unref());
+    this.housekeeping.start();
   }
-}
-
-/** True when a reload changes what the deletion policies were built from. */
-function deletionInputsChanged(a: Config, b: Config): boolean {
-  const pick = (c: Config): string =>
-    JSON.stringify([c.deletion, c.disk, c.logDirectories, c.upload.fileStableSeconds]);
-  return pick(a) !== pick(b);
 }

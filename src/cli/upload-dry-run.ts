@@ -12,7 +12,7 @@ import { open } from 'node:fs/promises';
 import type { Config } from '../config/types.js';
 import { FileFilter } from '../pipeline/file-filter.js';
 import { scanDirectory } from '../pipeline/scan.js';
-import { sameMtime } from '../pipeline/intake.js';
+import { sameMtime } from '../state/identity.js';
 import { buildObjectKey } from '../sinks/s3/object-key.js';
 import type { StateReader } from '../state/state-reader.js';
 import { storeReasonBeforeSample } from '../workers/sniff.js';

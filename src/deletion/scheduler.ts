@@ -11,7 +11,7 @@
  *
  * It knows the clock and the order of requests, nothing of files: pass.ts does the work.
  */
-import type { Timers } from '../pipeline/dispatcher.js';
+import type { Clock } from '../clock/clock.js';
 import type { Telemetry } from '../telemetry/events.js';
 import type { Health } from '../telemetry/health.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -25,7 +25,7 @@ export const AUDIT_RETENTION_MS = 365 * 24 * 3_600_000;
 export interface DeletionSchedulerOptions {
   readonly pass: PassDeps;
   readonly intervalMs: number;
-  readonly timers: Timers;
+  readonly timers: Clock;
   readonly telemetry: Pick<Telemetry, 'on'>;
   readonly logger: Logger;
   readonly pruneAudit: (cutoffMs: number) => number;

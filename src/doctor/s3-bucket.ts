@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { errorSignals } from '../sinks/error-chain.js';
-import { classify } from '../sinks/retry.js';
+import { classify } from '../sinks/s3/classify.js';
 import { probeBucket } from '../sinks/s3/healthcheck.js';
 import { fail, pass, type DoctorContext, type DoctorStep, type StepOutcome } from './step.js';
 

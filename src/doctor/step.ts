@@ -11,7 +11,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/types.js';
 import type { DiskUsageIo } from '../disk/usage.js';
-import type { CloudWatchSend } from '../sinks/cloudwatch/metrics-sink.js';
+import type { CloudWatchSend } from '../sinks/cloudwatch/metrics-publisher.js';
 import type { ServerDates } from './server-date.js';
 
 export type StepStatus = 'pass' | 'fail' | 'skip';

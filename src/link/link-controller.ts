@@ -12,7 +12,7 @@
  */
 import type { Config } from '../config/types.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { Timers } from '../pipeline/dispatcher.js';
+import type { Clock } from '../clock/clock.js';
 import type { PriorityRank } from '../priority/priority.js';
 import { CellularBudget, type BudgetStore } from './cellular-budget.js';
 import { InterfaceMap, type LinkKind } from './link-kind.js';
@@ -36,7 +36,7 @@ export interface LinkControllerOptions {
   readonly budgetStore: BudgetStore;
   readonly throttle: RateTarget;
   readonly logger: Logger;
-  readonly timers: Timers;
+  readonly timers: Clock;
   /** The decision changed: `tightened` when something allowed before no longer is. */
   readonly onChange: (decision: LinkDecision, tightened: boolean) => void;
   readonly io?: ProbeIo;

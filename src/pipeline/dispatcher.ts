@@ -21,6 +21,7 @@ import type { FileRecord } from '../state/types.js';
 import type { UploadGate } from '../schedule/upload-gate.js';
 import type { Health } from '../telemetry/health.js';
 import type { PriorityRank } from '../priority/priority.js';
+import { realClock, type Clock } from '../clock/clock.js';
 
 export interface DispatchQueue {
   claimNext(
@@ -31,30 +32,15 @@ export interface DispatchQueue {
   release(id: number): void;
 }
 
-export type Job = (record: FileRecord, signal: AbortSignal) => Promise<void>;
-
-export interface Timers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realTimers: Timers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** What the dispatcher runs for each claimed row (the upload job, pipeline/upload-job.ts); it records its own outcome. */
+export type FileTask = (record: FileRecord, signal: AbortSignal) => Promise<void>;
 
 export interface DispatcherOptions {
   readonly queue: DispatchQueue;
   readonly gate: UploadGate;
   readonly concurrency: number;
-  readonly job: Job;
-  readonly timers?: Timers;
+  readonly job: FileTask;
+  readonly timers?: Clock;
   readonly onError: (err: unknown, record: FileRecord) => void;
   /**
    * The least urgent priority that may be sent now (the link policy), or null = nothing may.
@@ -77,7 +63,7 @@ const MAX_SLEEP_MS = 60_000;
 
 export class Dispatcher {
   private readonly inFlight = new Map<string, { record: FileRecord; abort: AbortController; done: Promise<void> }>();
-  private readonly timers: Timers;
+  private readonly timers: Clock;
   private timer: unknown = null;
   private timerAt = Infinity;
   private closing = false;
@@ -90,7 +76,7 @@ export class Dispatcher {
   private readonly parked = new Map<number, number>();
 
   constructor(private readonly o: DispatcherOptions) {
-    this.timers = o.timers ?? realTimers;
+    this.timers = o.timers ?? realClock;
   }
 
   get active(): number {

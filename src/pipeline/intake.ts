@@ -10,6 +10,8 @@
  * Scans feed files that are already quiet straight to the queue, so a backlog of a million old
  * files never sits in memory; only files still changing are tracked by the stability operator.
  *
+ * Keeping each directory watched (retries, roots deleted or replaced) is directory-watches.ts.
+ *
  * A reload (`applyConfig`) changes the watched directories live: each directory keeps its slot
  * (directory-changes.ts); a removed one is unwatched and whatever of it is still stabilizing or
  * being scanned is dropped at `record`, which checks every file against the current rules.
@@ -18,9 +20,9 @@
  * makes it hold files in memory: the scan stops, Health says `intake` is degraded, and a full
  * rescan runs again after a capped backoff; the first rescan that records everything clears it.
  */
-import { mkdir, lstat, stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Subject, asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Subject, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Config } from '../config/types.js';
 import type { EnqueueInput, EnqueueOutcome, FileRecord } from '../state/types.js';
 import type { Telemetry } from '../telemetry/events.js';
@@ -33,7 +35,11 @@ import { realStatProbe, type StatProbe } from './stat-probe.js';
 import { stateRetryDelayMs } from './dispatcher.js';
 import { ScanCoalescer, type ScanKind } from './scan-coalescer.js';
 import type { Health } from '../telemetry/health.js';
-import { watchDirectory, parcelBackend, type WatcherBackend, type WatchEvent } from './watch-source.js';
+import { parcelBackend, type WatcherBackend, type WatchEvent } from './watch-source.js';
+import { DirectoryWatches, describeError as describe } from './directory-watches.js';
+import { sameMtime } from '../state/identity.js';
+import { realClock, type Clock } from '../clock/clock.js';
+import { clockScheduler } from '../clock/rx-scheduler.js';
 
 export interface IntakeFiles {
   enqueue(input: EnqueueInput, now: number): EnqueueOutcome;
@@ -52,9 +58,11 @@ export interface IntakeOptions {
   /** Called after files were queued. */
   readonly onQueued: () => void;
   readonly probe?: StatProbe;
+  /** Default: the real clock. Its time and timers drive the rescan, the retries and stabilize. */
+  readonly clock?: Clock;
+  /** The RxJS scheduler of stabilize and the rescan loop; default: one over `clock`. */
   readonly scheduler?: SchedulerLike;
   readonly watcher?: WatcherBackend;
-  readonly now?: () => number;
   /** Seconds between attempts to watch a directory that failed. */
   readonly retryWatchSeconds?: number;
   /** Milliseconds between checks that each watched root is still the directory watched (0 = off). */
@@ -80,21 +88,15 @@ export class Intake {
   private filter: FileFilter;
   private slots: DirectorySlots;
   private upload: IntakeConfig['upload'];
-  private scheduler: SchedulerLike = asyncScheduler;
+  private readonly scheduler: SchedulerLike;
   private readonly candidates = new Subject<Candidate>();
   private readonly subs: Subscription[] = [];
-  private readonly watching = new Set<number>();
+  private readonly watches: DirectoryWatches;
   private readonly now: () => number;
   private readonly stableMs: number;
   private rescanTimer: Subscription | null = null;
   private closed = false;
   private readonly reportedNames = new Set<string>();
-  /** Per watched directory: its one watcher subscription, its one pending retry, its root's identity. */
-  private readonly watchSubs = new Map<number, Subscription>();
-  private readonly watchRetries = new Map<number, NodeJS.Timeout>();
-  private readonly rootIds = new Map<number, string>();
-  private readonly checking = new Set<number>();
-  private rootCheck: NodeJS.Timeout | null = null;
   /** Per watched directory: its scans, serialised and coalesced. */
   private readonly scanners = new Map<number, ScanCoalescer>();
   /** Failed state writes since the last scan that recorded everything; a retry rescan is pending while > 0. */
@@ -105,20 +107,33 @@ export class Intake {
     this.slots = o.config.logDirectories;
     this.upload = o.config.upload;
     this.filter = new FileFilter(this.slots);
-    this.now = o.now ?? Date.now;
+    const clock = o.clock ?? realClock;
+    this.now = () => clock.now();
+    this.scheduler = o.scheduler ?? clockScheduler(clock);
     this.stableMs = o.config.upload.fileStableSeconds * 1000;
+    this.watches = new DirectoryWatches({
+      clock,
+      watcher: o.watcher ?? parcelBackend,
+      telemetry: o.telemetry,
+      logger: o.logger,
+      retryWatchSeconds: o.retryWatchSeconds ?? 60,
+      rootCheckMs: o.rootCheckMs ?? 2000,
+      pathAt: (i) => this.slots[i]?.path ?? null,
+      slotCount: () => this.slots.length,
+      onEvent: (e) => this.onEvent(e),
+      rescan: (i) => this.scanDir('rescan', i, null),
+    });
   }
 
   /** Starts watching every directory, then runs the startup scan. Resolves when the scan is done. */
   async start(): Promise<void> {
-    const scheduler = (this.scheduler = this.o.scheduler ?? asyncScheduler);
     this.subs.push(
       this.candidates
-        .pipe(stabilize({ stableMs: this.stableMs, probe: this.o.probe ?? realStatProbe, scheduler }))
+        .pipe(stabilize({ stableMs: this.stableMs, probe: this.o.probe ?? realStatProbe, scheduler: this.scheduler }))
         .subscribe((ready) => this.record(ready)),
     );
-    await Promise.all(this.slots.map((_, i) => this.watch(i)));
-    this.startRootCheck();
+    await Promise.all(this.slots.map((_, i) => this.watches.watch(i)));
+    this.watches.startRootCheck();
     await this.scanExisting();
     this.armRescan();
   }
@@ -136,11 +151,11 @@ export class Intake {
     this.upload = config.upload;
     this.filter = new FileFilter(this.slots);
     for (const i of plan.removed) {
-      this.unwatch(i);
+      this.watches.unwatch(i);
       this.scanners.delete(i); // a scan of it still running ends at its next file (record drops them)
     }
     if (rescanChanged) this.armRescan();
-    await Promise.all(plan.added.map((i) => this.watch(i)));
+    await Promise.all(plan.added.map((i) => this.watches.watch(i)));
     const notBefore = this.startupNotBefore();
     await Promise.all([...plan.added, ...plan.rescan].map((i) => this.scanDir('startup', i, notBefore)));
   }
@@ -198,87 +213,9 @@ export class Intake {
     this.closed = true;
     this.rescanTimer?.unsubscribe();
     this.stateRetry?.unsubscribe();
-    if (this.rootCheck !== null) clearInterval(this.rootCheck);
-    for (const t of this.watchRetries.values()) clearTimeout(t);
-    for (const s of this.watchSubs.values()) s.unsubscribe();
+    this.watches.close();
     for (const s of this.subs) s.unsubscribe();
     this.candidates.complete();
-  }
-
-  /**
-   * (Re)watches one directory: at most one subscription and one pending retry per directory, so
-   * failed attempts never pile up. `create`: make a missing directory (at start-up, like the
-   * reference); a root deleted later is only re-watched once something recreates it.
-   */
-  private async watch(dirIndex: number, create = true): Promise<void> {
-    const dir = this.slots[dirIndex];
-    if (!dir || this.closed) return;
-    this.unwatch(dirIndex);
-    try {
-      if (create) await mkdir(dir.path, { recursive: true });
-      const id = await rootIdentity(dir.path);
-      const { events$, ready } = watchDirectory(dirIndex, dir.path, this.o.watcher ?? parcelBackend);
-      this.watchSubs.set(dirIndex, events$.subscribe({ next: (e) => this.onEvent(e), error: () => undefined }));
-      await ready;
-      // Closed, or the directory was removed by a reload meanwhile.
-      if (this.closed || this.slots[dirIndex]?.path !== dir.path) return this.unwatch(dirIndex);
-      this.rootIds.set(dirIndex, id);
-      this.watching.add(dirIndex);
-    } catch (err) {
-      this.unwatch(dirIndex);
-      if (this.closed || this.slots[dirIndex]?.path !== dir.path) return;
-      this.o.telemetry.emit({ type: 'watch.error', dir: dir.path, message: describe(err) });
-      const t = setTimeout(() => {
-        this.watchRetries.delete(dirIndex);
-        void this.rewatch(dirIndex, true);
-      }, (this.o.retryWatchSeconds ?? 60) * 1000);
-      t.unref();
-      this.watchRetries.set(dirIndex, t);
-    }
-  }
-
-  /** Watches again and rescans: files created while nothing watched are found. */
-  private async rewatch(dirIndex: number, create: boolean): Promise<void> {
-    await this.watch(dirIndex, create);
-    if (this.watching.has(dirIndex)) await this.scanDir('rescan', dirIndex, null);
-  }
-
-  private unwatch(dirIndex: number): void {
-    this.watching.delete(dirIndex);
-    this.rootIds.delete(dirIndex);
-    this.watchSubs.get(dirIndex)?.unsubscribe();
-    this.watchSubs.delete(dirIndex);
-    const retry = this.watchRetries.get(dirIndex);
-    if (retry !== undefined) clearTimeout(retry);
-    this.watchRetries.delete(dirIndex);
-  }
-
-  /**
-   * A watched root deleted (`rosclean purge`) or replaced leaves its OS watch on a dead inode:
-   * every few seconds each root is lstat-ed; a changed identity drops the old watch, and once a
-   * directory is back at that path it is watched again and rescanned.
-   */
-  private startRootCheck(): void {
-    const every = this.o.rootCheckMs ?? 2000;
-    if (every <= 0) return;
-    this.rootCheck = setInterval(() => {
-      this.slots.forEach((dir, i) => {
-        if (!dir || this.checking.has(i) || this.watchRetries.has(i) || this.closed) return;
-        this.checking.add(i);
-        void rootIdentity(dir.path)
-          .catch(() => null)
-          .then(async (id) => {
-            if (id !== null && id === this.rootIds.get(i)) return;
-            if (this.watching.has(i)) {
-              this.o.logger.warn({ dir: dir.path }, 'watched directory was deleted or replaced; watching it again once it exists');
-              this.unwatch(i);
-            }
-            if (id !== null) await this.rewatch(i, false);
-          })
-          .finally(() => this.checking.delete(i));
-      });
-    }, every);
-    this.rootCheck.unref();
   }
 
   private onEvent(e: WatchEvent): void {
@@ -362,7 +299,7 @@ export class Intake {
     this.stateFailures++;
     this.o.health?.degrade('intake', `new files cannot be recorded in the state database (${describe(err)})`);
     if (this.stateRetry !== null || this.closed) return;
-    this.stateRetry = (this.o.scheduler ?? asyncScheduler).schedule(() => {
+    this.stateRetry = this.scheduler.schedule(() => {
       this.stateRetry = null;
       void this.scanAll('rescan', null);
     }, stateRetryDelayMs(this.stateFailures));
@@ -398,22 +335,4 @@ export class Intake {
     this.o.onQueued();
     return true;
   }
-}
-
-/** dev:ino of a watched root (stat: a root configured as a symbolic link to a directory is fine). */
-async function rootIdentity(path: string): Promise<string> {
-  const st = await stat(path);
-  if (!st.isDirectory()) throw Object.assign(new Error(`${path} is not a directory`), { code: 'ENOTDIR' });
-  return `${st.dev}:${st.ino}`;
-}
-
-function describe(err: unknown): string {
-  const code = err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
-  const msg = err instanceof Error ? err.message : String(err);
-  return code && !msg.includes(code) ? `${code}: ${msg}` : msg;
-}
-
-/** Identities are compared at microsecond precision (the state store keeps integer microseconds). */
-export function sameMtime(a: number, b: number): boolean {
-  return Math.round(a * 1000) === Math.round(b * 1000);
 }

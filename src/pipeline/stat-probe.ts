@@ -4,7 +4,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import { ErrorCodes, TvmError, systemCode } from '../errors.js';
-import { classify } from '../sinks/retry.js';
+import { classify } from '../sinks/s3/classify.js';
 
 export interface FileStat {
   readonly size: number;

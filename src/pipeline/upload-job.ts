@@ -16,6 +16,9 @@ import type { IssuedKey, IssueInput, StoredKey } from '../state/key-repo.js';
 import { validateObjectKey } from '../sinks/s3/object-key.js';
 import { spoolFileName } from '../workers/spool-dir.js';
 import type { SourceStat } from './stat-probe.js';
+import type { Failure, RetryDecision } from '../sinks/retry.js';
+
+export { PERMANENT_RETRY_MS } from '../sinks/retry.js';
 
 export interface UploadRequest {
   readonly record: FileRecord;
@@ -48,8 +51,8 @@ export interface UploadJobDeps {
   readonly upload: (req: UploadRequest) => Promise<{ skipped: boolean; bytesSent: number }>;
   readonly objectKey: (record: FileRecord, codec: Codec) => string;
   readonly classify: (err: unknown) => TvmError;
-  /** Delay before the next attempt, given the attempt count after this failure. */
-  readonly retryDelayMs: (attempts: number, err: TvmError) => number;
+  /** The retry policy (sinks/retry.ts): what every failure leads to, and after how long. */
+  readonly retry: { decide(failure: Failure): RetryDecision };
   /** Told about every failure and every success, to log operator-class problems once. */
   readonly alerts?: { failure(err: TvmError): void; success(): void };
   readonly telemetry: Telemetry;
@@ -59,8 +62,6 @@ export interface UploadJobDeps {
   readonly spoolDir: string;
   readonly compression: { codec: Codec; level: number; skipExtensions: readonly string[] };
   readonly partSize: number;
-  /** Quiet period: a file that changed is looked at again after this long. */
-  readonly stableMs: number;
   /**
    * Epoch ms since which the key records are complete: keys issued earlier may have been pruned
    * (registry retention) or lost (state rebuilt after corruption). A file whose date folder may
@@ -73,9 +74,6 @@ export interface UploadJobDeps {
 
 /** Margin for the date folder: a local day starts up to ~26 h before an mtime in it (zones, DST). */
 const DATE_MARGIN_MS = 2 * 24 * 3600 * 1000;
-
-/** How long a file that failed permanently waits before it is tried again (it may have been renamed or fixed). */
-export const PERMANENT_RETRY_MS = 24 * 3600 * 1000;
 
 /** Taken keys skipped within one attempt before it fails (and is retried with backoff). */
 export const MAX_TAKEN_KEYS_PER_ATTEMPT = 8;
@@ -153,20 +151,16 @@ export function createUploadJob(d: UploadJobDeps) {
       const err = d.classify(raw);
       // ENOENT may come from the spool, a credentials file or anything else: the row is only
       // forgotten when the source itself is gone now; otherwise it is a retriable failure.
-      if (err.code === ErrorCodes.FILE_VANISHED && (await sourceGone(d, record.path))) {
+      // Permanent errors stay queued (never dropped silently) but are looked at once a day.
+      const gone = err.code === ErrorCodes.FILE_VANISHED && (await sourceGone(d, record.path));
+      const decision = d.retry.decide({ attempt: record.attempts + 1, error: err, sourceGone: gone });
+      if (decision.action === 'remove') {
         d.files.remove(record.id);
         d.telemetry.emit({ type: 'file.vanished', path: record.path });
         return;
       }
-      const changed = err.code === ErrorCodes.FILE_CHANGED;
-      // Permanent errors (a name that cannot be a key, an object too large) will not heal by
-      // retrying: the file stays queued (never dropped silently) but is looked at once a day,
-      // instead of being re-compressed and re-logged at every backoff step.
-      const delay = changed
-        ? Math.max(d.stableMs, 1000)
-        : err.retriability === 'permanent'
-          ? PERMANENT_RETRY_MS
-          : d.retryDelayMs(record.attempts + 1, err);
+      const changed = decision.action === 'restabilize';
+      const delay = decision.delayMs;
       const after = d.files.markFailed(record.id, { error: err.message, code: err.code, nextAttemptAt: d.now() + delay });
       if (changed) {
         d.telemetry.emit({ type: 'file.changed', path: record.path });

@@ -1,7 +1,9 @@
 /**
- * THE retry policy: the one place that decides whether a failure is retriable, permanent or
- * needs an operator, and how long to wait before the next attempt. Stages never sleep-and-retry
- * on their own; they ask `RetryPolicy.decide()` and persist the answer (attempts, next time).
+ * THE retry policy: the one place that decides what a failure leads to — retry, restabilize (the
+ * input changed), remove (the input is gone) or park (retrying soon cannot help) — and how long to
+ * wait. Stages never sleep-and-retry on their own; they ask `RetryPolicy.decide()` and persist the
+ * answer (attempts, next time). Errors are classified once, by the classifier the sink passes in
+ * (s3/classify.ts for uploads), so this file imports no sink.
  *
  * Backoff is capped exponential with full jitter: delay = random() × min(max, base × 2^(n−1)).
  * Operator-class errors (missing bucket, denied access, bad credentials) wait at least
@@ -9,9 +11,8 @@
  * `maxSeconds` intervals: retried forever, never dropped.
  */
 import type { UploadConfig } from '../config/types.js';
-import { ErrorCodes, TvmError, type ErrorCode, type Retriability } from '../errors.js';
-import { errorSignals, type ErrorSignals } from './error-chain.js';
-import { classifyS3Signals, type S3ErrorContext } from './s3/classify.js';
+import { ErrorCodes, TvmError } from '../errors.js';
+import { errorSignals } from './error-chain.js';
 
 export { OperatorAlerts } from './operator-alerts.js';
 
@@ -23,109 +24,6 @@ export interface BackoffPolicy {
 
 /** Operator-class errors wait at least this long (or maxSeconds if that is shorter). */
 export const OPERATOR_FLOOR_SECONDS = 300;
-
-export type ClassifyContext = S3ErrorContext & { readonly path?: string };
-
-const FS_RULES: Record<string, { code: ErrorCode; retriability: Retriability; what: string; hint: string }> = {
-  ENOENT: {
-    code: ErrorCodes.FILE_VANISHED,
-    retriability: 'retriable',
-    what: 'disappeared before it could be uploaded',
-    hint: 'the file is picked up again if it reappears; a missing spool file is recompressed',
-  },
-  EACCES: {
-    code: ErrorCodes.FILE_UNREADABLE,
-    retriability: 'operator',
-    what: 'cannot be read (permission denied)',
-    hint: 'give the tvm-upload user read access to the log directory',
-  },
-  EPERM: {
-    code: ErrorCodes.FILE_UNREADABLE,
-    retriability: 'operator',
-    what: 'cannot be read (operation not permitted)',
-    hint: 'give the tvm-upload user read access to the log directory',
-  },
-  EISDIR: {
-    code: ErrorCodes.FILE_UNREADABLE,
-    retriability: 'permanent',
-    what: 'is a directory',
-    hint: 'only regular files are uploaded',
-  },
-  EIO: {
-    code: ErrorCodes.FILE_UNREADABLE,
-    retriability: 'retriable',
-    what: 'cannot be read (I/O error)',
-    hint: 'check the disk holding the logs',
-  },
-  ELOOP: {
-    code: ErrorCodes.FILE_UNREADABLE,
-    retriability: 'operator',
-    what: 'cannot be reached (too many levels of symbolic links)',
-    hint: 'a symbolic-link loop in the path; fix the links in the log directory',
-  },
-  EMFILE: {
-    code: ErrorCodes.FILE_UNREADABLE,
-    retriability: 'retriable',
-    what: 'cannot be opened (too many open files)',
-    hint: 'raise the open-file limit (LimitNOFILE) or lower upload.concurrency',
-  },
-  ENOSPC: {
-    code: ErrorCodes.DISK_FULL,
-    retriability: 'retriable',
-    what: 'cannot be processed: the disk is full',
-    hint: 'free space on the spool/state filesystem',
-  },
-};
-
-function classifyFs(err: unknown, signals: ErrorSignals, ctx: ClassifyContext): TvmError | null {
-  const sys = signals.codes.find((c) => c in FS_RULES);
-  if (sys === undefined) return null;
-  const rule = FS_RULES[sys]!;
-  const path = ctx.path ?? findPath(err) ?? ctx.key ?? '?';
-  const details: Record<string, unknown> = { path, syscallCode: sys };
-  if (ctx.bucket !== undefined) details.bucket = ctx.bucket;
-  if (ctx.key !== undefined) details.key = ctx.key;
-  return new TvmError(rule.code, `${path} ${rule.what}`, {
-    cause: err,
-    retriability: rule.retriability,
-    details,
-    hint: rule.hint,
-  });
-}
-
-function findPath(err: unknown): string | undefined {
-  for (let e = err, i = 0; e && typeof e === 'object' && i < 8; e = (e as { cause?: unknown }).cause, i++) {
-    const p = (e as { path?: unknown }).path;
-    if (typeof p === 'string') return p;
-  }
-  return undefined;
-}
-
-/**
- * Turns any failure into a catalog error. TvmErrors (also when wrapped) pass through; S3 and
- * network failures are classified by s3/classify.ts; file-system errors map to FILE_* or DISK_FULL;
- * anything else is INTERNAL and retried (a bug must not lose a file).
- */
-export function classify(err: unknown, ctx: ClassifyContext = {}): TvmError {
-  if (err instanceof TvmError) return err;
-  const signals = errorSignals(err);
-  if (signals.tvm !== undefined) return signals.tvm;
-  const s3 = classifyS3Signals(err, signals, ctx);
-  if (s3 !== null) return s3;
-  const fs = classifyFs(err, signals, ctx);
-  if (fs !== null) return fs;
-  const message = signals.messages[0] ?? String(err);
-  const details: Record<string, unknown> = {};
-  if (ctx.bucket !== undefined) details.bucket = ctx.bucket;
-  if (ctx.key !== undefined) details.key = ctx.key;
-  if (ctx.path !== undefined) details.path = ctx.path;
-  return new TvmError(ErrorCodes.INTERNAL, `unexpected error${ctx.key ? ` uploading ${ctx.key}` : ''}: ${message}`, {
-    cause: err,
-    retriability: 'retriable',
-    details,
-    hint: 'retried with backoff; please report this error with the log line',
-  });
-}
 
 /**
  * Milliseconds to wait after failed attempt number `attempt` (1-based) before the next one.
@@ -144,34 +42,77 @@ export function nextDelayMs(attempt: number, policy: BackoffPolicy, err: TvmErro
   return jittered;
 }
 
+/** What to do with a failed unit of work (a file's upload, a watch, a publish). */
+export type RetryAction =
+  /** Try again after `delayMs` (capped exponential backoff with full jitter). */
+  | 'retry'
+  /** The input changed while it was read: look at it again once it has been quiet. */
+  | 'restabilize'
+  /** The input itself is gone: forget it (nothing to retry). */
+  | 'remove'
+  /** Retrying soon cannot help (permanent error, or attempts exhausted): wait long, never drop. */
+  | 'park';
+
 export interface RetryDecision {
-  readonly error: TvmError;
-  /** False for permanent errors: retrying cannot help. */
-  readonly retry: boolean;
-  /** Wait before the next attempt (0 when not retried). */
+  readonly action: RetryAction;
+  /** Wait before the next attempt (0 for remove). */
   readonly delayMs: number;
-  /** True once attempts are exhausted: the file waits maxSeconds between tries. */
-  readonly parked: boolean;
+  /** Why, in words for the log. */
+  readonly reason: string;
+  /** The failure as a catalog error (classified once, by the classifier the policy was given). */
+  readonly error: TvmError;
+}
+
+export interface Failure {
+  /** 1-based number of the attempt that failed. */
+  readonly attempt: number;
+  readonly error: unknown;
+  /** The caller checked that the source itself is gone (a FILE_VANISHED error alone may be the spool's). */
+  readonly sourceGone?: boolean;
+}
+
+/** Turns any thrown value into a catalog error; each sink passes its own (e.g. s3/classify.ts). */
+export type Classifier = (err: unknown) => TvmError;
+
+export interface RetryRules {
+  readonly classify?: Classifier;
+  /** Quiet period before a changed input is looked at again (upload.file_stable_seconds); at least 1 s. */
+  readonly settleMs?: number;
+}
+
+/** How long a failure that retrying cannot heal waits (the file may have been renamed or fixed meanwhile). */
+export const PERMANENT_RETRY_MS = 24 * 3600 * 1000;
+
+/** Without a sink's classifier: catalog errors (also wrapped) as they are, anything else INTERNAL and retried. */
+export function catalogOnly(err: unknown): TvmError {
+  if (err instanceof TvmError) return err;
+  const signals = errorSignals(err);
+  return signals.tvm ?? new TvmError(ErrorCodes.INTERNAL, `unexpected error: ${signals.messages[0] ?? String(err)}`, { cause: err, retriability: 'retriable' });
 }
 
 export class RetryPolicy {
   readonly backoff: BackoffPolicy;
   private readonly random: () => number;
+  private readonly classifier: Classifier;
+  private readonly settleMs: number;
 
-  constructor(backoff: BackoffPolicy, random: () => number = Math.random) {
+  constructor(backoff: BackoffPolicy, random: () => number = Math.random, rules: RetryRules = {}) {
     if (!(backoff.baseSeconds >= 0) || !(backoff.maxSeconds >= 0) || !(backoff.maxAttempts >= 1)) {
       throw new TvmError(ErrorCodes.INTERNAL, `invalid retry policy ${JSON.stringify(backoff)}`, { retriability: 'permanent' });
     }
     this.backoff = { ...backoff };
     this.random = random;
+    this.classifier = rules.classify ?? catalogOnly;
+    this.settleMs = Math.max(rules.settleMs ?? 0, 1000);
   }
 
-  static fromConfig(upload: Pick<UploadConfig, 'retry'>, random?: () => number): RetryPolicy {
-    return new RetryPolicy(upload.retry, random);
+  /** upload.retry's backoff, upload.file_stable_seconds as the settle time, and the sink's classifier. */
+  static fromConfig(upload: Pick<UploadConfig, 'retry'> & Partial<Pick<UploadConfig, 'fileStableSeconds'>>, random?: () => number, classify?: Classifier): RetryPolicy {
+    return new RetryPolicy(upload.retry, random, { settleMs: (upload.fileStableSeconds ?? 0) * 1000, ...(classify ? { classify } : {}) });
   }
 
-  classify(err: unknown, ctx?: ClassifyContext): TvmError {
-    return classify(err, ctx);
+  classify(err: unknown): TvmError {
+    return this.classifier(err);
   }
 
   /** nextDelayMs() with this policy and its random source. */
@@ -179,10 +120,22 @@ export class RetryPolicy {
     return nextDelayMs(attempt, this.backoff, err, this.random);
   }
 
-  /** Classifies `err` (the failure of attempt number `attempt`) and says what to do next. */
-  decide(attempt: number, err: unknown, ctx?: ClassifyContext): RetryDecision {
-    const error = classify(err, ctx);
-    if (error.retriability === 'permanent') return { error, retry: false, delayMs: 0, parked: false };
-    return { error, retry: true, delayMs: this.nextDelayMs(attempt, error), parked: attempt > this.backoff.maxAttempts };
+  /** THE decision: classifies the failure once and says what to do next, and after how long. */
+  decide(f: Failure): RetryDecision {
+    const error = this.classifier(f.error);
+    if (error.code === ErrorCodes.FILE_VANISHED && f.sourceGone === true) {
+      return { action: 'remove', delayMs: 0, reason: 'the source is gone', error };
+    }
+    if (error.code === ErrorCodes.FILE_CHANGED) {
+      return { action: 'restabilize', delayMs: this.settleMs, reason: 'it changed while it was read; looked at again once quiet', error };
+    }
+    if (error.retriability === 'permanent') {
+      return { action: 'park', delayMs: PERMANENT_RETRY_MS, reason: 'a permanent error: looked at again once a day', error };
+    }
+    const delayMs = this.nextDelayMs(f.attempt, error);
+    if (f.attempt > this.backoff.maxAttempts) {
+      return { action: 'park', delayMs, reason: `${this.backoff.maxAttempts} attempts failed: tried every ${this.backoff.maxSeconds} s`, error };
+    }
+    return { action: 'retry', delayMs, reason: `${error.retriability} error: backoff`, error };
   }
 }

@@ -9,20 +9,20 @@
  * - Chunks are cut into slices of at most 1/10 s worth (1 KiB..64 KiB): a slice never exceeds
  *   the capacity, waiting transfers take turns (FIFO) at a fine grain, and no socket sits idle
  *   long enough to hit the client's 60 s inactivity timeout.
- * - Time comes from an injected clock and timer, so tests run in virtual time.
+ * - Time comes from the injected Clock (its monotonic time and timers), so tests run in virtual time.
  * - `setRate` (a configuration reload) changes the cap for the next slice of every transfer;
  *   a stream wrapped while unlimited stays unlimited until its transfer ends.
  */
 import { Readable, Transform } from 'node:stream';
 import { ErrorCodes, TvmError } from '../errors.js';
 import type { TransferObserver } from './transfer-watch.js';
+import { realClock, type Clock } from '../clock/clock.js';
 
 export interface ThrottleOptions {
   /** Cap in bytes per second; null = unlimited (wrap is then a no-op). */
   readonly bytesPerSecond: number | null;
-  /** Milliseconds, monotonic. Default: performance.now(). */
-  readonly now?: () => number;
-  readonly setTimeout?: (fn: () => void, ms: number) => unknown;
+  /** Rates are measured on its monotonic time. Default: the real clock. */
+  readonly clock?: Pick<Clock, 'monotonic' | 'setTimeout'>;
 }
 
 export const MIN_BURST_BYTES = 256 * 1024;
@@ -43,8 +43,7 @@ export class Throttle {
   #rate: number | null = null;
   #capacity = Infinity;
   #slice = MAX_SLICE;
-  private readonly now: () => number;
-  private readonly setTimer: (fn: () => void, ms: number) => unknown;
+  private readonly clock: Pick<Clock, 'monotonic' | 'setTimeout'>;
   private tokens = 0;
   private last: number;
   private readonly waiters: Waiter[] = [];
@@ -54,9 +53,8 @@ export class Throttle {
 
   constructor(options: ThrottleOptions) {
     this.configure(options.bytesPerSecond);
-    this.now = options.now ?? (() => performance.now());
-    this.setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
-    this.last = this.now();
+    this.clock = options.clock ?? realClock;
+    this.last = this.clock.monotonic();
   }
 
   get bytesPerSecond(): number | null {
@@ -75,7 +73,7 @@ export class Throttle {
   setRate(bytesPerSecond: number | null): void {
     if (this.#rate !== null) this.refill(); // tokens earned at the old rate are kept
     this.configure(bytesPerSecond);
-    this.last = this.now();
+    this.last = this.clock.monotonic();
     this.tokens = Math.min(this.tokens, this.#capacity);
     this.timerGeneration++;
     this.timerArmed = false;
@@ -140,7 +138,7 @@ export class Throttle {
   }
 
   private refill(): void {
-    const t = this.now();
+    const t = this.clock.monotonic();
     const elapsed = Math.max(0, t - this.last);
     this.last = t;
     this.tokens = Math.min(this.capacity, this.tokens + (elapsed * (this.bytesPerSecond as number)) / 1000);
@@ -158,7 +156,7 @@ export class Throttle {
     const waitMs = Math.max(1, Math.ceil((missing * 1000) / (this.bytesPerSecond as number)));
     this.timerArmed = true;
     const generation = this.timerGeneration;
-    this.setTimer(() => {
+    this.clock.setTimeout(() => {
       if (generation !== this.timerGeneration) return; // superseded by setRate
       this.timerArmed = false;
       this.pump();

@@ -10,7 +10,7 @@
  */
 import { Transform, type Readable } from 'node:stream';
 import { ErrorCodes, TvmError } from '../errors.js';
-import type { Timers } from '../pipeline/dispatcher.js';
+import type { Clock } from '../clock/clock.js';
 
 export interface TransferObserver {
   /** Wraps one request body; `abort` cancels the request. Call release() when the request ends. */
@@ -22,7 +22,7 @@ export interface TransferWatchOptions {
   readonly stallMs: () => number;
   readonly onBytes: (bytes: number) => void;
   readonly onStall: () => void;
-  readonly timers: Timers;
+  readonly timers: Clock;
 }
 
 export class TransferWatch implements TransferObserver {

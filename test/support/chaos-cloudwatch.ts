@@ -7,7 +7,7 @@
  * made; a point may reach the server at most once per attempt that carried it.
  */
 import { GetMetricStatisticsCommand, PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { CloudWatchSend } from '../../src/sinks/cloudwatch/metrics-sink.js';
+import type { CloudWatchSend } from '../../src/sinks/cloudwatch/metrics-publisher.js';
 
 /** `${metric}@${timestampMs}`: one data point of one interval. */
 export type PointId = string;

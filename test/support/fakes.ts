@@ -1,8 +1,8 @@
 /** Small fakes shared by unit tests: a manual clock/timer set and an in-memory dispatch queue. */
-import type { Timers } from '../../src/pipeline/dispatcher.js';
+import type { Clock } from '../../src/clock/clock.js';
 import type { FileRecord } from '../../src/state/types.js';
 
-export class ManualTimers implements Timers {
+export class ManualTimers implements Clock {
   private t: number;
   private seq = 0;
   private readonly pending = new Map<number, { at: number; fn: () => void }>();
@@ -18,6 +18,28 @@ export class ManualTimers implements Timers {
     return id;
   }
   clearTimeout(h: unknown): void {
+    this.pending.delete(h as number);
+  }
+  /** Virtual time never jumps back, so it serves as the monotonic time too. */
+  monotonic(): number {
+    return this.t;
+  }
+  /** Re-arms itself under one handle, so clearInterval stops every later run. */
+  setInterval(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    const arm = (at: number): void => {
+      this.pending.set(id, {
+        at,
+        fn: () => {
+          arm(at + ms);
+          fn();
+        },
+      });
+    };
+    arm(this.t + ms);
+    return id;
+  }
+  clearInterval(h: unknown): void {
     this.pending.delete(h as number);
   }
   get scheduled(): number {

@@ -1,7 +1,7 @@
 /**
  * Turns telemetry events into one publish interval's CloudWatch data points. It only counts and
  * samples; the facade (sink.ts) decides when an interval ends and writes the points to the
- * outbox, and the publisher (metrics-sink.ts) sends them.
+ * outbox, and the publisher (metrics-publisher.ts) sends them.
  *
  * What each interval yields (timestamp = interval end):
  * - BytesUploaded, BytesSent, FileCount, FailureCount: sums over the interval, written even when

@@ -21,7 +21,7 @@ import { DescribeAlarmsCommand, PutMetricAlarmCommand, type PutMetricAlarmComman
 import { ErrorCodes, TvmError } from '../../errors.js';
 import { classifyCloudWatchError } from './classify.js';
 import { DIMENSION_NAME } from './encode.js';
-import type { CloudWatchSend } from './metrics-sink.js';
+import type { CloudWatchSend } from './metrics-publisher.js';
 
 export interface AlarmOptions {
   readonly vehicleId: string;

@@ -1,7 +1,7 @@
 /**
  * The CloudWatch client factory: the only place that constructs a `CloudWatchClient`. It picks
  * region, profile and endpoint by the same rules as the S3 client, and sets timeouts. It sends
- * nothing itself (metrics-sink.ts, alarms.ts) and does not own retries (the publisher does).
+ * nothing itself (metrics-publisher.ts, alarms.ts) and does not own retries (the publisher does).
  *
  * Choices and why:
  * - Endpoint: CloudWatch and S3 endpoints differ, so `s3.endpoint` is not used.

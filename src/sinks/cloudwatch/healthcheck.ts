@@ -8,7 +8,7 @@ import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import type { TvmError } from '../../errors.js';
 import { lowUploadAlarmName, uploadFailuresAlarmName } from './alarms.js';
 import { classifyCloudWatchError } from './classify.js';
-import type { CloudWatchSend } from './metrics-sink.js';
+import type { CloudWatchSend } from './metrics-publisher.js';
 
 export type CloudWatchProbeResult =
   | { readonly ok: true; readonly alarms: readonly string[]; readonly missingAlarms: readonly string[] }

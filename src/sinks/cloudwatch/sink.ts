@@ -14,7 +14,7 @@
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Config } from '../../config/types.js';
-import { realTimers, type Timers } from '../../pipeline/dispatcher.js';
+import { realClock, type Clock } from '../../clock/clock.js';
 import type { Telemetry } from '../../telemetry/events.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { BackoffPolicy } from '../retry.js';
@@ -24,7 +24,7 @@ import { classifyCloudWatchError } from './classify.js';
 import { createCloudWatchClient } from './client.js';
 import { statfsDiskProbe, type DiskProbe } from './disk-probe.js';
 import { datum } from './encode.js';
-import { MetricsPublisher, type CloudWatchSend, type FlushResult, type MetricsOutbox, type PublisherStatus } from './metrics-sink.js';
+import { MetricsPublisher, type CloudWatchSend, type FlushResult, type MetricsOutbox, type PublisherStatus } from './metrics-publisher.js';
 
 /** Alarm creation is retried after successful publishes at most this many times in all. */
 const ALARM_ATTEMPTS = 5;
@@ -39,7 +39,7 @@ export interface CloudWatchSinkOptions {
   /** Default: built by createCloudWatchClient from `config.s3` and `env` (and destroyed on close). */
   readonly client?: CloudWatchSend;
   readonly env?: NodeJS.ProcessEnv;
-  readonly timers?: Timers;
+  readonly timers?: Clock;
   /** Jitter source in [0, 1). */
   readonly random?: () => number;
   readonly backoff?: BackoffPolicy;
@@ -56,7 +56,7 @@ export interface CloudWatchSinkStatus extends PublisherStatus {
 }
 
 export class CloudWatchSink {
-  private readonly timers: Timers;
+  private readonly timers: Clock;
   private readonly aggregator: MetricsAggregator;
   private readonly publisher: MetricsPublisher;
   private readonly client: CloudWatchSend;
@@ -73,7 +73,7 @@ export class CloudWatchSink {
   private readonly alarmAbort = new AbortController();
 
   constructor(private readonly o: CloudWatchSinkOptions) {
-    this.timers = o.timers ?? realTimers;
+    this.timers = o.timers ?? realClock;
     const m = o.config.monitoring;
     this.intervalMs = Math.max(1, Math.round(m.publishIntervalSeconds * 1000));
     if (o.client !== undefined) {

@@ -11,7 +11,7 @@ import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client
 import type { MultipartProgress } from '../../state/types.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { errorSignals, hasAny } from '../error-chain.js';
-import { classify } from '../retry.js';
+import { classify } from './classify.js';
 
 export const DEFAULT_STALE_MS = 7 * 24 * 3600 * 1000;
 

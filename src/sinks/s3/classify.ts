@@ -3,10 +3,15 @@
  * said into one catalog code with a retriability and a hint. It reads error *signals*
  * (error-chain.ts), so wrapped and cause-chained SDK errors classify the same as bare ones,
  * on PutObject, every multipart call and HEAD alike. Returns null when nothing in the error
- * is S3- or network-specific; sinks/retry.ts then applies the generic rules.
+ * is S3- or network-specific.
+ *
+ * `classify` is the upload path's one classifier (every failure of a file's upload, from the
+ * source read to the last S3 call): it is what the daemon hands the retry policy (sinks/retry.ts,
+ * which imports no sink).
  */
 import { ErrorCodes, TvmError, type ErrorCode, type Retriability } from '../../errors.js';
-import { hasAny, type ErrorSignals } from '../error-chain.js';
+import { errorSignals, hasAny, type ErrorSignals } from '../error-chain.js';
+import { classifyFsSignals } from '../fs-errors.js';
 
 export interface S3ErrorContext {
   readonly bucket?: string;
@@ -164,4 +169,32 @@ export function classifyS3Signals(err: unknown, signals: ErrorSignals, ctx: S3Er
   if (signals.status !== undefined) details.httpStatus = signals.status;
   if (signals.requestId !== undefined) details.requestId = signals.requestId;
   return new TvmError(rule.code, message, { cause: err, retriability: rule.retriability, details, hint: rule.hint });
+}
+
+export type ClassifyContext = S3ErrorContext & { readonly path?: string };
+
+/**
+ * Turns any failure into a catalog error. TvmErrors (also when wrapped) pass through; S3 and
+ * network failures are classified by s3/classify.ts; file-system errors map to FILE_* or DISK_FULL;
+ * anything else is INTERNAL and retried (a bug must not lose a file).
+ */
+export function classify(err: unknown, ctx: ClassifyContext = {}): TvmError {
+  if (err instanceof TvmError) return err;
+  const signals = errorSignals(err);
+  if (signals.tvm !== undefined) return signals.tvm;
+  const s3 = classifyS3Signals(err, signals, ctx);
+  if (s3 !== null) return s3;
+  const fs = classifyFsSignals(err, signals, ctx);
+  if (fs !== null) return fs;
+  const message = signals.messages[0] ?? String(err);
+  const details: Record<string, unknown> = {};
+  if (ctx.bucket !== undefined) details.bucket = ctx.bucket;
+  if (ctx.key !== undefined) details.key = ctx.key;
+  if (ctx.path !== undefined) details.path = ctx.path;
+  return new TvmError(ErrorCodes.INTERNAL, `unexpected error${ctx.key ? ` uploading ${ctx.key}` : ''}: ${message}`, {
+    cause: err,
+    retriability: 'retriable',
+    details,
+    hint: 'retried with backoff; please report this error with the log line',
+  });
 }

@@ -8,7 +8,7 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ErrorCodes, TvmError } from '../../errors.js';
 import { errorSignals } from '../error-chain.js';
-import { classify } from '../retry.js';
+import { classify } from './classify.js';
 
 export type ProbeResult = { ok: true } | { ok: false; error: TvmError };
 

@@ -23,12 +23,12 @@ import type { CompletedPart, MultipartProgress, ResumeProof } from '../../state/
 import { ErrorCodes, TvmError } from '../../errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { errorSignals, hasAny } from '../error-chain.js';
-import { classify } from '../retry.js';
+import { classify } from './classify.js';
 import type { Throttle } from '../throttle.js';
 import { sendFileBody } from './body.js';
 import { etagIsMd5, verifyMultipartEtag, verifySingleEtag } from './etag.js';
 import { refusedAsTaken } from './key-taken.js';
-import { objectParams, type ObjectJob, type ObjectSettings } from './object-job.js';
+import { objectParams, type ObjectSpec, type ObjectSettings } from './object-spec.js';
 import { reconcileParts, type PartPlan } from './resume.js';
 
 export type { PartPlan } from './resume.js';
@@ -89,7 +89,7 @@ export class MultipartUpload {
   private readonly plan: PartPlan[];
   private readonly ctx: { bucket: string; key: string };
 
-  constructor(private readonly deps: MultipartDeps, private readonly job: ObjectJob) {
+  constructor(private readonly deps: MultipartDeps, private readonly job: ObjectSpec) {
     this.plan = planParts(job.result.outputSize, deps.partSize);
     this.ctx = { bucket: deps.bucket, key: job.key };
   }

@@ -17,14 +17,14 @@ import type { S3Config } from '../../config/types.js';
 import { ErrorCodes, TvmError } from '../../errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { errorSignals } from '../error-chain.js';
-import { classify } from '../retry.js';
+import { classify } from './classify.js';
 import type { Throttle } from '../throttle.js';
 import { sendFileBody } from './body.js';
 import { etagIsMd5, verifySingleEtag } from './etag.js';
 import { holdsSameSource, parseObjectMetadata } from './metadata.js';
 import { MultipartUpload, type MultipartStore } from './multipart.js';
 import { keyTaken, refusedAsTaken } from './key-taken.js';
-import { objectParams, type ObjectJob } from './object-job.js';
+import { objectParams, type ObjectSpec } from './object-spec.js';
 
 export type { MultipartStore } from './multipart.js';
 
@@ -53,7 +53,7 @@ export interface S3UploaderOptions {
   readonly conditionalWrites?: boolean;
 }
 
-export interface UploadJob extends ObjectJob {
+export interface ObjectUpload extends ObjectSpec {
   /** HEAD first and skip when the object already holds these source bytes. */
   readonly verifyRemote: boolean;
   /**
@@ -83,7 +83,7 @@ export class S3Uploader {
     this.now = opts.now ?? Date.now;
   }
 
-  async upload(job: UploadJob): Promise<UploadOutcome> {
+  async upload(job: ObjectUpload): Promise<UploadOutcome> {
     const ctx = { bucket: this.opts.bucket, key: job.key };
     try {
       if (job.result.outputSize > MAX_OBJECT_BYTES) {
@@ -131,7 +131,7 @@ export class S3Uploader {
    * none. An object holding other bytes is never overwritten: KEY_TAKEN, and the caller picks the
    * next version of the key.
    */
-  private async findExisting(job: UploadJob): Promise<string | null> {
+  private async findExisting(job: ObjectUpload): Promise<string | null> {
     let head;
     try {
       head = await this.opts.client.send(new HeadObjectCommand({ Bucket: this.opts.bucket, Key: job.key }), { abortSignal: job.signal });
@@ -155,7 +155,7 @@ export class S3Uploader {
   }
 
   /** After a skip, an upload id left by a crash is useless: abort it and drop the progress. */
-  private async forgetProgress(job: UploadJob): Promise<void> {
+  private async forgetProgress(job: ObjectUpload): Promise<void> {
     const p = await this.opts.multipart.get(job.fileId);
     if (!p) return;
     await this.opts.multipart.delete(job.fileId);
@@ -167,7 +167,7 @@ export class S3Uploader {
   }
 
   /** The spool file must still be the bytes the worker hashed (at least by size). */
-  private async checkSpool(job: UploadJob): Promise<void> {
+  private async checkSpool(job: ObjectUpload): Promise<void> {
     const st = await stat(job.result.uploadPath);
     if (st.size !== job.result.outputSize) {
       throw new TvmError(
@@ -178,7 +178,7 @@ export class S3Uploader {
     }
   }
 
-  private async putSingle(job: UploadJob): Promise<UploadOutcome> {
+  private async putSingle(job: ObjectUpload): Promise<UploadOutcome> {
     const { result } = job;
     const res = await refusedAsTaken(this.opts.bucket, job.key, () => sendFileBody<PutObjectCommand, PutObjectCommandOutput>({
       client: this.opts.client,
@@ -203,11 +203,11 @@ export class S3Uploader {
   }
 
   /** If-None-Match: * unless this write deliberately replaces an earlier content of the same file. */
-  private conditional(job: UploadJob): boolean {
+  private conditional(job: ObjectUpload): boolean {
     return this.opts.conditionalWrites === true && job.replaces === undefined;
   }
 
-  private failure(err: unknown, job: UploadJob): TvmError {
+  private failure(err: unknown, job: ObjectUpload): TvmError {
     const ctx = { bucket: this.opts.bucket, key: job.key, path: job.result.uploadPath };
     if (job.signal?.aborted) {
       return new TvmError(ErrorCodes.SHUTDOWN_TIMEOUT, `upload of s3://${this.opts.bucket}/${job.key} was interrupted`, {

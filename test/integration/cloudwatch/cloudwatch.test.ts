@@ -23,7 +23,7 @@ import { buildDeletion } from '../../../src/deletion/build.js';
 import { runDeletionPass } from '../../../src/deletion/pass.js';
 import { createCloudWatchClient } from '../../../src/sinks/cloudwatch/client.js';
 import { CloudWatchSink } from '../../../src/sinks/cloudwatch/sink.js';
-import { MetricsPublisher, type CloudWatchSend } from '../../../src/sinks/cloudwatch/metrics-sink.js';
+import { MetricsPublisher, type CloudWatchSend } from '../../../src/sinks/cloudwatch/metrics-publisher.js';
 import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';

@@ -14,7 +14,7 @@ import { parseConfig } from '../../../src/config/load.js';
 import { Daemon } from '../../../src/daemon.js';
 import { DeletionRepo } from '../../../src/deletion/deletion-repo.js';
 import type { DiskUsageIo } from '../../../src/disk/usage.js';
-import { realTimers, type Timers } from '../../../src/pipeline/dispatcher.js';
+import { realClock, type Clock } from '../../../src/clock/clock.js';
 import { openStateStore } from '../../../src/state/store.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
@@ -88,7 +88,7 @@ state_dir: ${root}/state
 `;
   }
 
-  async function start(text: string, extra: { timers?: Timers; diskIo?: DiskUsageIo } = {}): Promise<Daemon> {
+  async function start(text: string, extra: { timers?: Clock; diskIo?: DiskUsageIo } = {}): Promise<Daemon> {
     const telemetry = new Telemetry(silentLogger());
     telemetry.on((e) => events.push(e));
     daemon = await Daemon.start({
@@ -96,7 +96,7 @@ state_dir: ${root}/state
       logger: silentLogger(),
       s3Credentials: server.credentials,
       telemetry,
-      ...(extra.timers ? { timers: extra.timers } : {}),
+      ...(extra.timers ? { clock: extra.timers } : {}),
       ...(extra.diskIo ? { deletionProbes: { diskIo: extra.diskIo } } : {}),
     });
     return daemon;
@@ -146,7 +146,7 @@ state_dir: ${root}/state
     expect(existsSync(path)).to.equal(true);
     await daemon!.close(5000);
     // Restarted a day and a half later (the clock moved on while the vehicle was off).
-    const later: Timers = { ...realTimers, now: () => Date.now() + 1.5 * DAY };
+    const later: Clock = { ...realClock, now: () => Date.now() + 1.5 * DAY };
     await start(text, { timers: later });
     await until(() => !existsSync(path), 'the deferred deletion');
     const deleted = ofType('file.deleted');

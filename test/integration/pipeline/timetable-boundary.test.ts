@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { realTimers, type Timers } from '../../../src/pipeline/dispatcher.js';
+import { realClock, type Clock } from '../../../src/clock/clock.js';
 import type { Daemon } from '../../../src/daemon.js';
 import { startDaemonWithEndpoint } from '../../support/daemon-endpoint.js';
 import { heldConfigYaml } from '../../support/held-config.js';
@@ -45,10 +45,10 @@ describe('bandwidth timetable boundary in the real daemon (s3rver)', function ()
     // The boundary: a whole local minute a few minutes ahead; the daemon's clock starts 10 s before it.
     const boundary = Math.ceil((Date.now() + 5 * MIN) / MIN) * MIN;
     const offset = boundary - 10_000 - Date.now();
-    const timers: Timers = { ...realTimers, now: () => Date.now() + offset };
+    const clock: Clock = { ...realClock, now: () => Date.now() + offset };
     const upload = `  bandwidth:\n    schedule: ["${hhmm(boundary - 60 * MIN)},512k", "${hhmm(boundary)},2M"]`;
     const yaml = heldConfigYaml({ vehicleId: 'timetable', dir: root, bucket: 'tvm-timetable', endpoint: server.endpoint, upload });
-    const started = await startDaemonWithEndpoint(yaml, { s3Credentials: server.credentials, timers });
+    const started = await startDaemonWithEndpoint(yaml, { s3Credentials: server.credentials, clock });
     daemon = started.daemon;
     const rate = async (): Promise<number | null> => {
       const res = await fetch(`${started.urls[0]}/status`);
@@ -56,13 +56,13 @@ describe('bandwidth timetable boundary in the real daemon (s3rver)', function ()
     };
     const before = await rate();
     // A slow start may already be past the boundary; then the first reading is the later rate.
-    if (timers.now() < boundary) expect(before).to.equal(512 * 1024);
+    if (clock.now() < boundary) expect(before).to.equal(512 * 1024);
     const end = Date.now() + 60_000;
     let after = before;
     while (after !== 2 * 1024 * 1024 && Date.now() < end) {
       await new Promise((r) => setTimeout(r, 250));
       after = await rate();
     }
-    expect(after, `the rate in force after ${hhmm(boundary)} (daemon clock ${new Date(timers.now()).toISOString()})`).to.equal(2 * 1024 * 1024);
+    expect(after, `the rate in force after ${hhmm(boundary)} (daemon clock ${new Date(clock.now()).toISOString()})`).to.equal(2 * 1024 * 1024);
   });
 });

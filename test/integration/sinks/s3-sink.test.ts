@@ -22,13 +22,13 @@ import { abortStaleUploads } from '../../../src/sinks/s3/abort-stale.js';
 import { probeBucket } from '../../../src/sinks/s3/healthcheck.js';
 import { buildObjectMetadata, contentTypeFor, parseObjectMetadata } from '../../../src/sinks/s3/metadata.js';
 import { buildObjectKey } from '../../../src/sinks/s3/object-key.js';
-import { S3Uploader, type UploadJob } from '../../../src/sinks/s3/uploader.js';
+import { S3Uploader, type ObjectUpload } from '../../../src/sinks/s3/uploader.js';
 import { Throttle } from '../../../src/sinks/throttle.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
 import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { FakeMultipartStore, md5b64, resultFor, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../../unit/sinks/fixtures.js';
-import { classify } from '../../../src/sinks/retry.js';
+import { classify } from '../../../src/sinks/s3/classify.js';
 import { missingTool } from '../../support/tools.js';
 import { caught } from '../../support/caught.js';
 
@@ -102,7 +102,7 @@ for (const kind of ['s3rver', 'moto'] as const) {
         client, bucket: BUCKET, s3: srv!.s3Config(BUCKET), partSize: PART, partConcurrency: 3,
         multipart: new FakeMultipartStore(), logger: silentLogger(), ...over,
       });
-    const jobFor = (key: string, result: CompressResult, over: Partial<UploadJob> = {}): UploadJob => ({
+    const jobFor = (key: string, result: CompressResult, over: Partial<ObjectUpload> = {}): ObjectUpload => ({
       fileId: ++fileNo, key, result,
       metadata: buildObjectMetadata({ result, path: `/home/av/logs/${key.split('/').pop()}`, vehicleId: 'vehicle-001' }),
       contentType: contentTypeFor(key), verifyRemote: false, encoding: TEST_ENCODING, ...over,

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync, rmSync, utimesSync, symlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Intake, type IntakeFiles, type IntakeOptions, sameMtime } from '../../../src/pipeline/intake.js';
+import { Intake, type IntakeFiles, type IntakeOptions } from '../../../src/pipeline/intake.js';
+import { sameMtime } from '../../../src/state/identity.js';
 import { Health } from '../../../src/telemetry/health.js';
 import type { WatcherBackend } from '../../../src/pipeline/watch-source.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildObjectKey } from '../../../src/sinks/s3/object-key.js';
+import { RetryPolicy } from '../../../src/sinks/retry.js';
 import { createUploadJob, MAX_TAKEN_KEYS_PER_ATTEMPT, PERMANENT_RETRY_MS, type JobKeys, type UploadJobDeps, type UploadRequest } from '../../../src/pipeline/upload-job.js';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
@@ -35,6 +36,15 @@ function fakeKeys(over: Partial<JobKeys> = {}): JobKeys {
   return { issue: (i) => ({ key: i.base, stored: false, unconfirmed: false }), lastStored: () => null, markTaken: () => undefined, ...over };
 }
 
+const classify = (e: unknown): TvmError => (e instanceof TvmError ? e : new TvmError(ErrorCodes.S3_TRANSIENT, String(e)));
+
+/** The real policy's decisions with a predictable backoff: attempt n waits n seconds. */
+class LinearRetry extends RetryPolicy {
+  override nextDelayMs(attempt: number): number {
+    return attempt * 1000;
+  }
+}
+
 function setup(over: Partial<UploadJobDeps> = {}) {
   const spoolDir = tempDir('tvm-job-');
   const calls: string[] = [];
@@ -61,15 +71,14 @@ function setup(over: Partial<UploadJobDeps> = {}) {
       return { skipped: false, bytesSent: 10 };
     },
     objectKey: (r: FileRecord, codec) => `veh/2026-11-30/${r.source}/${r.relPath}${codec === 'gzip' ? '.gz' : ''}`,
-    classify: (e) => (e instanceof TvmError ? e : new TvmError(ErrorCodes.S3_TRANSIENT, String(e))),
-    retryDelayMs: (attempts) => attempts * 1000,
+    classify,
+    retry: new LinearRetry({ maxAttempts: 10, baseSeconds: 1, maxSeconds: 3600 }, Math.random, { classify, settleMs: 2000 }),
     telemetry,
     stat: () => ({ size: 10, mtimeMs: 1000 }),
     now: () => 5000,
     spoolDir,
     compression: { codec: 'gzip', level: 6, skipExtensions: [] },
     partSize: 8 * 1024 * 1024,
-    stableMs: 2000,
     keysKnownSince: () => -30 * 86_400_000,
     ...over,
   };

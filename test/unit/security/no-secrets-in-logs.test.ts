@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createLogger, type Logger } from '../../../src/telemetry/logger.js';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
-import { classify } from '../../../src/sinks/retry.js';
+import { classify } from '../../../src/sinks/s3/classify.js';
 import { createS3Client } from '../../../src/sinks/s3/client.js';
 import { parseConfig } from '../../../src/config/load.js';
 

@@ -151,7 +151,7 @@ export function useS3Mock(use: (m: S3Mock) => void): void {
   beforeEach(() => m?.mock.reset());
 }
 
-/** The codec level and library version the unit tests' jobs claim (ObjectJob.encoding). */
+/** The codec level and library version the unit tests' jobs claim (ObjectSpec.encoding). */
 export const TEST_ENCODING = { level: 6, version: 'zlib test' } as const;
 
 /** The multipart resume proof of `result` compressed with `encoding`. */

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ErrorCodes, TvmError, type ErrorCode, type Retriability } from '../../../src/errors.js';
-import { classify, nextDelayMs, RetryPolicy, OPERATOR_FLOOR_SECONDS } from '../../../src/sinks/retry.js';
+import { catalogOnly, nextDelayMs, PERMANENT_RETRY_MS, RetryPolicy, OPERATOR_FLOOR_SECONDS, type RetryRules } from '../../../src/sinks/retry.js';
+import { classify } from '../../../src/sinks/s3/classify.js';
 import { errorSignals } from '../../../src/sinks/error-chain.js';
 import { s3Error, sysError } from './fixtures.js';
 
@@ -180,22 +181,44 @@ describe('sinks/retry RetryPolicy', () => {
     expect(p.nextDelayMs(2, new TvmError(ErrorCodes.S3_TRANSIENT, 't'))).to.equal(1000);
   });
 
-  it('does not retry permanent errors', () => {
-    const p = new RetryPolicy({ maxAttempts: 3, baseSeconds: 1, maxSeconds: 30 }, () => 0.5);
-    const d = p.decide(1, s3Error('EntityTooLarge', 400), ctx);
-    expect(d).to.include({ retry: false, delayMs: 0, parked: false });
+  const policy = (rules: RetryRules = {}): RetryPolicy => new RetryPolicy({ maxAttempts: 3, baseSeconds: 1, maxSeconds: 30 }, () => 0.5, { classify, ...rules });
+
+  it('parks a permanent error for a day instead of retrying it at every backoff step', () => {
+    const d = policy().decide({ attempt: 1, error: s3Error('EntityTooLarge', 400) });
+    expect(d).to.include({ action: 'park', delayMs: PERMANENT_RETRY_MS });
     expect(d.error.code).to.equal(ErrorCodes.S3_TOO_LARGE);
+    expect(d.reason).to.match(/permanent/);
   });
 
-  it('retries transient errors with backoff and parks them after maxAttempts', () => {
-    const p = new RetryPolicy({ maxAttempts: 3, baseSeconds: 1, maxSeconds: 30 }, () => 0.5);
-    expect(p.decide(2, sysError('ECONNRESET'))).to.include({ retry: true, delayMs: 1000, parked: false });
-    expect(p.decide(4, sysError('ECONNRESET'))).to.include({ retry: true, delayMs: 30_000, parked: true });
+  it('retries transient errors with backoff and parks them at maxSeconds after maxAttempts', () => {
+    expect(policy().decide({ attempt: 2, error: sysError('ECONNRESET') })).to.include({ action: 'retry', delayMs: 1000 });
+    expect(policy().decide({ attempt: 4, error: sysError('ECONNRESET') })).to.include({ action: 'park', delayMs: 30_000 });
   });
 
-  it('classifies through the same function as classify()', () => {
-    const p = new RetryPolicy({ maxAttempts: 3, baseSeconds: 1, maxSeconds: 30 });
-    expect(p.classify(s3Error('NoSuchBucket', 404)).code).to.equal(ErrorCodes.S3_NO_SUCH_BUCKET);
+  it('removes a vanished file only when the caller saw the source gone; a vanished spool file is retried', () => {
+    const vanished = new TvmError(ErrorCodes.FILE_VANISHED, '/logs/a.log disappeared');
+    expect(policy().decide({ attempt: 1, error: vanished, sourceGone: true })).to.include({ action: 'remove', delayMs: 0 });
+    expect(policy().decide({ attempt: 1, error: vanished, sourceGone: false })).to.include({ action: 'retry', delayMs: 500 });
+  });
+
+  it('looks at a file that changed again after the quiet period, never sooner than a second', () => {
+    const changed = new TvmError(ErrorCodes.FILE_CHANGED, 'changed');
+    expect(policy({ settleMs: 5000 }).decide({ attempt: 1, error: changed })).to.include({ action: 'restabilize', delayMs: 5000 });
+    expect(policy({ settleMs: 0 }).decide({ attempt: 1, error: changed })).to.include({ action: 'restabilize', delayMs: 1000 });
+    expect(RetryPolicy.fromConfig({ retry: { maxAttempts: 3, baseSeconds: 1, maxSeconds: 30 }, fileStableSeconds: 7 }).decide({ attempt: 1, error: changed }).delayMs).to.equal(7000);
+  });
+
+  it('classifies once, through the classifier it was given', () => {
+    expect(policy().classify(s3Error('NoSuchBucket', 404)).code).to.equal(ErrorCodes.S3_NO_SUCH_BUCKET);
+    expect(policy().decide({ attempt: 1, error: s3Error('NoSuchBucket', 404) }).error.code).to.equal(ErrorCodes.S3_NO_SUCH_BUCKET);
+  });
+
+  it('without a classifier, keeps catalog errors (also wrapped) and retries anything else as internal', () => {
+    const bare = new RetryPolicy({ maxAttempts: 3, baseSeconds: 1, maxSeconds: 30 }, () => 0.5);
+    const tvm = new TvmError(ErrorCodes.S3_TRANSIENT, 't');
+    expect(bare.classify(new Error('outer', { cause: tvm }))).to.equal(tvm);
+    expect(bare.decide({ attempt: 1, error: new Error('boom') })).to.deep.include({ action: 'retry', delayMs: 500 });
+    expect(catalogOnly('boom').code).to.equal(ErrorCodes.INTERNAL);
   });
 
   it('rejects a nonsensical policy', () => {

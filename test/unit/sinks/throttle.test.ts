@@ -68,7 +68,7 @@ function consume(stream: Readable, clock: VirtualClock): { samples: Array<[numbe
 describe('sinks/Throttle', () => {
   it('grants bytes at the configured rate, starting from an empty bucket', async () => {
     const clock = new VirtualClock();
-    const t = new Throttle({ bytesPerSecond: 100_000, now: clock.now, setTimeout: clock.setTimeout });
+    const t = new Throttle({ bytesPerSecond: 100_000, clock: { monotonic: clock.now, setTimeout: clock.setTimeout } });
     let granted = false;
     void t.take(10_000).then(() => (granted = true));
     await clock.advance(99);
@@ -79,7 +79,7 @@ describe('sinks/Throttle', () => {
 
   it('serves waiters first come, first served', async () => {
     const clock = new VirtualClock();
-    const t = new Throttle({ bytesPerSecond: 10_000, now: clock.now, setTimeout: clock.setTimeout });
+    const t = new Throttle({ bytesPerSecond: 10_000, clock: { monotonic: clock.now, setTimeout: clock.setTimeout } });
     const order: string[] = [];
     void t.take(5_000).then(() => order.push('a'));
     void t.take(1_000).then(() => order.push('b'));
@@ -92,7 +92,7 @@ describe('sinks/Throttle', () => {
   it('holds a long transfer within ±10 % of the cap and never ahead of it', async () => {
     const clock = new VirtualClock();
     const rate = 1_000_000;
-    const t = new Throttle({ bytesPerSecond: rate, now: clock.now, setTimeout: clock.setTimeout });
+    const t = new Throttle({ bytesPerSecond: rate, clock: { monotonic: clock.now, setTimeout: clock.setTimeout } });
     const total = 8 * 1024 * 1024;
     const c = consume(t.wrap(source(total)), clock);
     await clock.runUntil(c.done, 60_000);
@@ -105,7 +105,7 @@ describe('sinks/Throttle', () => {
   it('shares one cap between concurrent transfers, interleaving them', async () => {
     const clock = new VirtualClock();
     const rate = 500_000;
-    const t = new Throttle({ bytesPerSecond: rate, now: clock.now, setTimeout: clock.setTimeout });
+    const t = new Throttle({ bytesPerSecond: rate, clock: { monotonic: clock.now, setTimeout: clock.setTimeout } });
     const a = consume(t.wrap(source(1_000_000)), clock);
     const b = consume(t.wrap(source(1_000_000)), clock);
     await clock.runUntil(() => a.done() && b.done(), 60_000);
@@ -116,7 +116,7 @@ describe('sinks/Throttle', () => {
 
   it('allows a burst of one second (at least 256 KiB) after being idle, not more', async () => {
     const clock = new VirtualClock();
-    const t = new Throttle({ bytesPerSecond: 1_000_000, now: clock.now, setTimeout: clock.setTimeout });
+    const t = new Throttle({ bytesPerSecond: 1_000_000, clock: { monotonic: clock.now, setTimeout: clock.setTimeout } });
     expect(t.capacity).to.equal(1_000_000);
     expect(new Throttle({ bytesPerSecond: 10_000 }).capacity).to.equal(MIN_BURST_BYTES);
     await clock.advance(10_000);
@@ -138,7 +138,7 @@ describe('sinks/Throttle', () => {
 
   it('honours backpressure: nothing is read far ahead of a stalled consumer', async () => {
     const clock = new VirtualClock();
-    const t = new Throttle({ bytesPerSecond: 10_000_000, now: clock.now, setTimeout: clock.setTimeout });
+    const t = new Throttle({ bytesPerSecond: 10_000_000, clock: { monotonic: clock.now, setTimeout: clock.setTimeout } });
     const src = source(100 * 1024 * 1024);
     const wrapped = t.wrap(src);
     wrapped.pause();
@@ -196,7 +196,7 @@ describe('sinks/Throttle', () => {
   });
   it('applies a new cap to waiting transfers, and releases them all when the cap is lifted', async () => {
     const clock = new VirtualClock();
-    const t = new Throttle({ bytesPerSecond: 1_000, now: clock.now, setTimeout: clock.setTimeout });
+    const t = new Throttle({ bytesPerSecond: 1_000, clock: { monotonic: clock.now, setTimeout: clock.setTimeout } });
     let first = false;
     void t.take(1_000).then(() => (first = true));
     await clock.advance(500);

@@ -8,7 +8,7 @@ import { CloudWatchClient, CloudWatchServiceException } from '@aws-sdk/client-cl
 import { createCloudWatchClient } from '../../../../src/sinks/cloudwatch/client.js';
 import type { Config } from '../../../../src/config/types.js';
 import type { MetricDatum, OutboxEntry } from '../../../../src/state/types.js';
-import type { MetricsOutbox } from '../../../../src/sinks/cloudwatch/metrics-sink.js';
+import type { MetricsOutbox } from '../../../../src/sinks/cloudwatch/metrics-publisher.js';
 import { ManualTimers } from '../../../support/fakes.js';
 import { capturingLogger, type CapturedLogger } from '../../../support/capturing-logger.js';
 

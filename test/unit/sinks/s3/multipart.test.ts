@@ -10,7 +10,7 @@ import { ErrorCodes } from '../../../../src/errors.js';
 import { md5Base64ToHex, multipartEtag } from '../../../../src/sinks/s3/etag.js';
 import { MAX_PARTS, planParts, type MultipartStore } from '../../../../src/sinks/s3/multipart.js';
 import type { MultipartRepo } from '../../../../src/state/multipart-repo.js';
-import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
+import { S3Uploader, type ObjectUpload } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
 import { caught } from '../../../support/caught.js';
 import { FakeMultipartStore, proofFor, resultFor, s3Error, seededBytes, sysError, tempDir, TEST_ENCODING, writeFile, useS3Mock } from '../fixtures.js';
@@ -77,7 +77,7 @@ describe('sinks/s3 multipart upload', () => {
 
   const uploader = (over: Partial<ConstructorParameters<typeof S3Uploader>[0]> = {}): S3Uploader =>
     new S3Uploader({ client, bucket: 'logs', s3, partSize: PART, partConcurrency: 2, multipart: store, logger: silentLogger(), now: () => 1_000_000, ...over });
-  const job = (over: Partial<UploadJob> = {}): UploadJob => ({
+  const job = (over: Partial<ObjectUpload> = {}): ObjectUpload => ({
     fileId: 42, key: 'v/2024-06-01/bag/run.mcap', result: resultFor(path, PART), metadata: { 'source-sha256': 'abc' },
     contentType: 'application/octet-stream', verifyRemote: false, encoding: TEST_ENCODING, ...over,
   });
@@ -275,7 +275,7 @@ describe('sinks/s3 multipart upload', () => {
 
   it('starts clean when the codec level, codec library or output bytes changed between attempts, even where ETags prove nothing (SSE-KMS)', async () => {
     const r = resultFor(path, PART);
-    const changes: Array<[string, Partial<UploadJob>]> = [
+    const changes: Array<[string, Partial<ObjectUpload>]> = [
       ['codec level', { encoding: { ...TEST_ENCODING, level: 9 } }],
       ['library version', { encoding: { ...TEST_ENCODING, version: 'zlib 9.9' } }],
       ['output sha256', { result: { ...r, outputSha256: 'b3RoZXI=' } }],

@@ -8,7 +8,7 @@ import {
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
 import { md5Base64ToHex } from '../../../../src/sinks/s3/etag.js';
-import { S3Uploader, type UploadJob } from '../../../../src/sinks/s3/uploader.js';
+import { S3Uploader, type ObjectUpload } from '../../../../src/sinks/s3/uploader.js';
 import { silentLogger } from '../../../../src/telemetry/logger.js';
 import { caught } from '../../../support/caught.js';
 import { FakeMultipartStore, proofFor, resultFor, s3Error, seededBytes, tempDir, TEST_ENCODING, writeFile, useS3Mock } from '../fixtures.js';
@@ -31,7 +31,7 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
 
   const uploader = (store = new FakeMultipartStore()): S3Uploader =>
     new S3Uploader({ client, bucket: 'logs', s3, partSize: 1024 * 1024, partConcurrency: 2, multipart: store, logger: silentLogger() });
-  const job = (over: Partial<UploadJob> = {}): UploadJob => {
+  const job = (over: Partial<ObjectUpload> = {}): ObjectUpload => {
     const result = resultFor(path, 1024 * 1024);
     return {
       fileId: 7, key: 'v/2024-06-01/ros/one.log.gz', result, metadata: { 'source-sha256': result.sourceSha256 },

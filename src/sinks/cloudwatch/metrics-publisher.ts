@@ -20,7 +20,7 @@
  */
 import { PutMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ErrorCodes, TvmError } from '../../errors.js';
-import type { Timers } from '../../pipeline/dispatcher.js';
+import type { Clock } from '../../clock/clock.js';
 import type { MetricDatum, OutboxEntry } from '../../state/types.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { OperatorAlerts } from '../operator-alerts.js';
@@ -52,7 +52,7 @@ export interface PublisherOptions {
   readonly namespace: string;
   readonly vehicleId: string;
   readonly logger: Logger;
-  readonly timers: Timers;
+  readonly timers: Clock;
   /** In [0, 1): the jitter source. */
   readonly random?: () => number;
   readonly backoff?: BackoffPolicy;
@@ -78,7 +78,7 @@ export interface FlushResult {
 type Outcome = 'empty' | 'failed' | 'aborted';
 
 export class MetricsPublisher {
-  private readonly timers: Timers;
+  private readonly timers: Clock;
   private readonly random: () => number;
   private readonly backoff: BackoffPolicy;
   private readonly limits: BatchLimits;

@@ -7,7 +7,7 @@ import type { ServerSideEncryption, StorageClass } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../config/types.js';
 import type { CompressResult } from '../../workers/protocol.js';
 
-export interface ObjectJob {
+export interface ObjectSpec {
   /** FileRecord.id: the key of persisted multipart progress. */
   readonly fileId: number;
   readonly key: string;
@@ -34,7 +34,7 @@ export interface ObjectParams {
   SSEKMSKeyId?: string;
 }
 
-export function objectParams(job: Pick<ObjectJob, 'contentType' | 'metadata'>, s3: ObjectSettings): ObjectParams {
+export function objectParams(job: Pick<ObjectSpec, 'contentType' | 'metadata'>, s3: ObjectSettings): ObjectParams {
   const p: ObjectParams = { ContentType: job.contentType, Metadata: job.metadata };
   if (s3.storageClass !== null) p.StorageClass = s3.storageClass as StorageClass;
   if (s3.serverSideEncryption !== null) p.ServerSideEncryption = s3.serverSideEncryption;

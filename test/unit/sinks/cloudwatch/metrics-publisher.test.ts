@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
 import { CloudWatchClient, PutMetricDataCommand, type PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
-import { MetricsPublisher, type PublisherOptions } from '../../../../src/sinks/cloudwatch/metrics-sink.js';
+import { MetricsPublisher, type PublisherOptions } from '../../../../src/sinks/cloudwatch/metrics-publisher.js';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
 import { AsyncTimers, DAY, MemoryOutbox, T0, capturingLogger, netError, points, serviceError, settle, type CapturedLogger, useCloudWatchMock } from './helpers.js';
 
-describe('cloudwatch/metrics-sink (publisher)', () => {
+describe('cloudwatch/metrics-publisher', () => {
   let cw: AwsClientStub<CloudWatchClient>;
   let client: CloudWatchClient;
   let outbox: MemoryOutbox;
