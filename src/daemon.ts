@@ -44,7 +44,7 @@ import type { StatusReport } from './telemetry/status-report.js';
 import { StatusService } from './telemetry/status-service.js';
 import { StateReader } from './state/state-reader.js';
 import { UploadPasses } from './telemetry/upload-pass.js';
-import { LinkController, type LinkStatus } from './link/link-controller.js';
+import { LinkController } from './link/link-controller.js';
 import { liveLinkStatusFields, type LinkStatusFields } from './link/status-fields.js';
 import { TransferWatch } from './sinks/transfer-watch.js';
 import { MarkerBook } from './priority/marker-book.js';
