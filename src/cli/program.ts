@@ -2,18 +2,19 @@
  * The command line: `run` (default), `check-config` (alias: the reference's `--test-config`
  * flag), `status`, `upload-now`. Parses arguments with commander and dispatches; each command
  * returns its exit code. Usage errors exit 2 with commander's one-line message.
+ *
+ * Each command's module is imported when that command runs, not before: `--help` and
+ * `check-config` must not pay for the AWS SDK, RxJS, piscina and prom-client that `run` needs
+ * (≈ 40 MiB and 300 ms of start-up on a vehicle's CPU; docs/PERFORMANCE.md, "Start-up").
  */
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version.js';
-import { checkConfigCommand } from './check-config.js';
-import { doctorCommand } from './doctor.js';
-import { runCommand } from './run.js';
-import { statusCommand } from './status.js';
-import { uploadNowCommand } from './upload-now.js';
-import { cleanupCommand } from './cleanup.js';
-import { markCommand } from './mark.js';
 import { EXIT_CONFIG, EXIT_OK } from './exit-codes.js';
 import type { CliIo } from './io.js';
+import { loadModule } from '../lazy-module.js';
+
+/** A command's module, loaded when the command runs (see above). */
+const command = <T>(name: string): Promise<T> => loadModule<T>(new URL(`./${name}.js`, import.meta.url));
 
 export const DEFAULT_CONFIG = '/etc/tvm-upload/config.yaml';
 
@@ -38,8 +39,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--test-config', 'validate the configuration and exit (same as check-config)')
     .action(async (opts: { config: string; logLevel?: string; testConfig?: boolean }) => {
       code = opts.testConfig
-        ? await checkConfigCommand(io, { config: opts.config })
-        : await runCommand(io, { config: opts.config, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
+        ? await (await command<typeof import('./check-config.js')>('check-config')).checkConfigCommand(io, { config: opts.config })
+        : await (await command<typeof import('./run.js')>('run')).runCommand(io, { config: opts.config, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
     });
 
   program
@@ -48,7 +49,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(configOption())
     .option('--probe', 'also check that the bucket is reachable with the configured credentials')
     .action(async (opts: { config: string; probe?: boolean }) => {
-      code = await checkConfigCommand(io, opts);
+      code = await (await command<typeof import('./check-config.js')>('check-config')).checkConfigCommand(io, opts);
     });
 
   program
@@ -57,7 +58,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(configOption())
     .option('--json', 'machine-readable output')
     .action(async (opts: { config: string; json?: boolean }) => {
-      code = await statusCommand(io, opts);
+      code = await (await command<typeof import('./status.js')>('status')).statusCommand(io, opts);
     });
 
   program
@@ -68,7 +69,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--json', 'print one summary object')
     .option('--no-wait', 'with a daemon running: only ask it for a pass, do not wait for the result')
     .action(async (opts: { config: string; dryRun?: boolean; json?: boolean; wait?: boolean }) => {
-      code = await uploadNowCommand(io, opts);
+      code = await (await command<typeof import('./upload-now.js')>('upload-now')).uploadNowCommand(io, opts);
     });
 
   program
@@ -77,7 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(configOption())
     .option('--json', 'machine-readable output')
     .action(async (opts: { config: string; json?: boolean }) => {
-      code = await doctorCommand(io, opts);
+      code = await (await command<typeof import('./doctor.js')>('doctor')).doctorCommand(io, opts);
     });
 
   program
@@ -87,7 +88,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--dry-run', 'change nothing: print what would be deleted')
     .option('--json', 'machine-readable output')
     .action(async (opts: { config: string; dryRun?: boolean; json?: boolean }) => {
-      code = await cleanupCommand(io, opts);
+      code = await (await command<typeof import('./cleanup.js')>('cleanup')).cleanupCommand(io, opts);
     });
 
   program
@@ -98,7 +99,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--before <duration>', 'how far back the window reaches (e.g. 90s, 10m, 2h)', '10m')
     .option('--after <duration>', 'how far ahead the window reaches', '5m')
     .action(async (opts: { config: string; reason?: string; before: string; after: string }) => {
-      code = await markCommand(io, opts);
+      code = await (await command<typeof import('./mark.js')>('mark')).markCommand(io, opts);
     });
 
   try {
