@@ -19,8 +19,10 @@ export async function checkConfigCommand(io: CliIo, opts: { config: string; prob
     io.out(runtimeLine(currentNodeSupport()));
     if (!opts.probe) return EXIT_OK;
     // Loaded only for the probe: validating a file must not pay for the AWS SDK.
-    const { createS3Client } = await loadModule<typeof import('../sinks/s3/client.js')>(new URL('../sinks/s3/client.js', import.meta.url));
-    const { probeBucket } = await loadModule<typeof import('../sinks/s3/healthcheck.js')>(new URL('../sinks/s3/healthcheck.js', import.meta.url));
+    /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS branch of loadModule (lazy-module.ts) */
+    const { createS3Client } = await loadModule(() => require('../sinks/s3/client.js'), () => import('../sinks/s3/client.js'));
+    const { probeBucket } = await loadModule(() => require('../sinks/s3/healthcheck.js'), () => import('../sinks/s3/healthcheck.js'));
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const { client } = createS3Client(config.s3, io.env);
     try {
       const r = await probeBucket(client, config.s3.bucket, { prefix: `${config.vehicleId}/` });

@@ -13,8 +13,17 @@ import { EXIT_CONFIG, EXIT_OK } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { loadModule } from '../lazy-module.js';
 
-/** A command's module, loaded when the command runs (see above). */
-const command = <T>(name: string): Promise<T> => loadModule<T>(new URL(`./${name}.js`, import.meta.url));
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS branch of loadModule (lazy-module.ts) */
+const load = {
+  checkConfig: () => loadModule(() => require('./check-config.js'), () => import('./check-config.js')),
+  run: () => loadModule(() => require('./run.js'), () => import('./run.js')),
+  status: () => loadModule(() => require('./status.js'), () => import('./status.js')),
+  uploadNow: () => loadModule(() => require('./upload-now.js'), () => import('./upload-now.js')),
+  doctor: () => loadModule(() => require('./doctor.js'), () => import('./doctor.js')),
+  cleanup: () => loadModule(() => require('./cleanup.js'), () => import('./cleanup.js')),
+  mark: () => loadModule(() => require('./mark.js'), () => import('./mark.js')),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const DEFAULT_CONFIG = '/etc/tvm-upload/config.yaml';
 
@@ -39,8 +48,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--test-config', 'validate the configuration and exit (same as check-config)')
     .action(async (opts: { config: string; logLevel?: string; testConfig?: boolean }) => {
       code = opts.testConfig
-        ? await (await command<typeof import('./check-config.js')>('check-config')).checkConfigCommand(io, { config: opts.config })
-        : await (await command<typeof import('./run.js')>('run')).runCommand(io, { config: opts.config, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
+        ? await (await load.checkConfig()).checkConfigCommand(io, { config: opts.config })
+        : await (await load.run()).runCommand(io, { config: opts.config, ...(opts.logLevel ? { logLevel: opts.logLevel } : {}) });
     });
 
   program
@@ -49,7 +58,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(configOption())
     .option('--probe', 'also check that the bucket is reachable with the configured credentials')
     .action(async (opts: { config: string; probe?: boolean }) => {
-      code = await (await command<typeof import('./check-config.js')>('check-config')).checkConfigCommand(io, opts);
+      code = await (await load.checkConfig()).checkConfigCommand(io, opts);
     });
 
   program
@@ -58,7 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(configOption())
     .option('--json', 'machine-readable output')
     .action(async (opts: { config: string; json?: boolean }) => {
-      code = await (await command<typeof import('./status.js')>('status')).statusCommand(io, opts);
+      code = await (await load.status()).statusCommand(io, opts);
     });
 
   program
@@ -69,7 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--json', 'print one summary object')
     .option('--no-wait', 'with a daemon running: only ask it for a pass, do not wait for the result')
     .action(async (opts: { config: string; dryRun?: boolean; json?: boolean; wait?: boolean }) => {
-      code = await (await command<typeof import('./upload-now.js')>('upload-now')).uploadNowCommand(io, opts);
+      code = await (await load.uploadNow()).uploadNowCommand(io, opts);
     });
 
   program
@@ -78,7 +87,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(configOption())
     .option('--json', 'machine-readable output')
     .action(async (opts: { config: string; json?: boolean }) => {
-      code = await (await command<typeof import('./doctor.js')>('doctor')).doctorCommand(io, opts);
+      code = await (await load.doctor()).doctorCommand(io, opts);
     });
 
   program
@@ -88,7 +97,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--dry-run', 'change nothing: print what would be deleted')
     .option('--json', 'machine-readable output')
     .action(async (opts: { config: string; dryRun?: boolean; json?: boolean }) => {
-      code = await (await command<typeof import('./cleanup.js')>('cleanup')).cleanupCommand(io, opts);
+      code = await (await load.cleanup()).cleanupCommand(io, opts);
     });
 
   program
@@ -99,7 +108,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--before <duration>', 'how far back the window reaches (e.g. 90s, 10m, 2h)', '10m')
     .option('--after <duration>', 'how far ahead the window reaches', '5m')
     .action(async (opts: { config: string; reason?: string; before: string; after: string }) => {
-      code = await (await command<typeof import('./mark.js')>('mark')).markCommand(io, opts);
+      code = await (await load.mark()).markCommand(io, opts);
     });
 
   try {
