@@ -5,7 +5,8 @@
  *
  * Each command's module is imported when that command runs, not before: `--help` and
  * `check-config` must not pay for the AWS SDK, RxJS, piscina and prom-client that `run` needs
- * (≈ 40 MiB and 300 ms of start-up on a vehicle's CPU; docs/PERFORMANCE.md, "Start-up").
+ * (measured: `--help` 93 → 46 MiB and 0.63 → 0.10 CPU-s; docs/PERFORMANCE.md, "Memory and
+ * start-up changes").
  */
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version.js';

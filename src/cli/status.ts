@@ -21,7 +21,7 @@ async function readDeletionStatus(config: Config, db: StateReader['db'], dbPath:
   try {
     const logger = silentLogger();
     // Events of a dry run read for a report go nowhere: a no-op emitter, so `status` does not
-    // load prom-client for a registry it would throw away (docs/PERFORMANCE.md, "Start-up").
+    // load prom-client for a registry it would throw away (docs/PERFORMANCE.md, "Memory and start-up changes").
     const dry = buildDeletion({ config, db, dbPath, enqueue: () => undefined, telemetry: { emit: () => undefined }, logger, now: Date.now, dryRun: true });
     return await deletionStatus(dry.pass);
   } catch (err) {

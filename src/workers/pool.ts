@@ -35,8 +35,8 @@ export interface CompressPoolOptions {
 
 /**
  * Threads start on the first job and retire after this much idleness: an idle isolate holds
- * ≈ 13 MiB (docs/PERFORMANCE.md), a vehicle that is not uploading should not pay for it, and a
- * thread starts in ≈ 30 ms, nothing against a burst of files that arrives every few minutes.
+ * ≈ 13 MiB (docs/PERFORMANCE.md), a vehicle that is not uploading should not pay for it, and
+ * starting a thread again costs one module load, paid once per burst of files rather than per file.
  */
 export const IDLE_RETIRE_MS = 30_000;
 
