@@ -1,6 +1,7 @@
 /**
  * "Lean" deployment settings the memory analysis in docs/PERFORMANCE.md tests: not configuration
- * keys but how the process is started (they would go into the systemd unit). V8 otherwise sizes
+ * keys but how the process is started (the systemd unit sets the first and the last since issue 16;
+ * the primary runs here still use Node's defaults, so they stay comparable with older runs). V8 otherwise sizes
  * its heap from the machine's memory and lets garbage pile up long before collecting it (the
  * live main-thread heap stays near 21 MiB while its peak passes 150 MiB); glibc gives every
  * thread its own malloc arena, which keeps freed native memory resident.

@@ -5,11 +5,10 @@
  */
 import { loadConfig } from '../config/load.js';
 import { summarizeConfig } from '../config/summary.js';
-import { createS3Client } from '../sinks/s3/client.js';
-import { probeBucket } from '../sinks/s3/healthcheck.js';
 import { currentNodeSupport, runtimeLine } from '../runtime/node-support.js';
 import { EXIT_OK, EXIT_RUNTIME } from './exit-codes.js';
 import { reportError, type CliIo } from './io.js';
+import { loadModule } from '../lazy-module.js';
 
 export async function checkConfigCommand(io: CliIo, opts: { config: string; probe?: boolean }): Promise<number> {
   try {
@@ -19,6 +18,11 @@ export async function checkConfigCommand(io: CliIo, opts: { config: string; prob
     // Printed, not an error: an old runtime still uploads, but the operator must hear about it.
     io.out(runtimeLine(currentNodeSupport()));
     if (!opts.probe) return EXIT_OK;
+    // Loaded only for the probe: validating a file must not pay for the AWS SDK.
+    /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS branch of loadModule (lazy-module.ts) */
+    const { createS3Client } = await loadModule(() => require('../sinks/s3/client.js'), () => import('../sinks/s3/client.js'));
+    const { probeBucket } = await loadModule(() => require('../sinks/s3/healthcheck.js'), () => import('../sinks/s3/healthcheck.js'));
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const { client } = createS3Client(config.s3, io.env);
     try {
       const r = await probeBucket(client, config.s3.bucket, { prefix: `${config.vehicleId}/` });

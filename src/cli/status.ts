@@ -13,7 +13,6 @@ import { formatBytes, formatDuration } from './format.js';
 import type { Config } from '../config/types.js';
 import { buildDeletion } from '../deletion/build.js';
 import { deletionStatus, formatDeletionStatus } from '../deletion/status.js';
-import { Telemetry } from '../telemetry/events.js';
 import type { DeletionReport } from '../telemetry/status-report.js';
 import { silentLogger } from '../telemetry/logger.js';
 
@@ -21,7 +20,9 @@ import { silentLogger } from '../telemetry/logger.js';
 async function readDeletionStatus(config: Config, db: StateReader['db'], dbPath: string): Promise<DeletionReport> {
   try {
     const logger = silentLogger();
-    const dry = buildDeletion({ config, db, dbPath, enqueue: () => undefined, telemetry: new Telemetry(logger), logger, now: Date.now, dryRun: true });
+    // Events of a dry run read for a report go nowhere: a no-op emitter, so `status` does not
+    // load prom-client for a registry it would throw away (docs/PERFORMANCE.md, "Memory and start-up changes").
+    const dry = buildDeletion({ config, db, dbPath, enqueue: () => undefined, telemetry: { emit: () => undefined }, logger, now: Date.now, dryRun: true });
     return await deletionStatus(dry.pass);
   } catch (err) {
     // A database from before the deletion schema (the daemon has not run this version yet).

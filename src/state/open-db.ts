@@ -26,6 +26,9 @@ class QuickCheckFailed extends Error {}
  * errors propagate unmapped. The files are renamed *before* the connection closes: closing the
  * last connection checkpoints and deletes the -wal, and the WAL is worth keeping for forensics.
  */
+/** SQLite page cache per connection, KiB (docs/PERFORMANCE.md, memory formula). */
+export const SQLITE_CACHE_KIB = 2048;
+
 export function openDatabase(dbPath: string, now: () => number, steps?: readonly Migration[]): Database.Database {
   // Opening only creates or opens the file; pages are first read by the statements below.
   const db = new Database(dbPath, { timeout: 5000 });
@@ -43,6 +46,11 @@ export function openDatabase(dbPath: string, now: () => number, steps?: readonly
     db.pragma('busy_timeout = 5000');
     // After a checkpoint, shrink a WAL that grew during a burst back to at most 64 MiB.
     db.pragma('journal_size_limit = 67108864');
+    // The page cache, bounded here rather than by a build-time default (negative = KiB): it
+    // is a term of the memory formula (docs/PERFORMANCE.md). The hot pages are the queue's
+    // indexes and the rows a claim touches; a smaller cache would re-read them from the OS
+    // page cache on every claim of a large backlog.
+    db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
     const check = String(db.pragma('quick_check', { simple: true }));
     if (check !== 'ok') throw new QuickCheckFailed(`quick_check: ${summariseCheck(check)}`);
     migrate(db, dbPath, steps);

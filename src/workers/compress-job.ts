@@ -5,7 +5,7 @@
  *
  *   store:     source ─► StreamHasher(sha256, md5, part md5s)            uploadPath = source
  *   compress:  source ─► HashTap(sha256) ─► codec ─► HashTap(sha256, md5, part md5s) ─► .partial
- *              (fsync, rename)                                           uploadPath = outputPath
+ *              (rename; no fsync: the spool is a cache)                  uploadPath = outputPath
  *
  * Memory per job is bounded by the stream buffers (a few READ_CHUNK_BYTES), the 1 MiB sample and
  * the codec state, whatever the file size. Failures are thrown as JobFailure; the worker entry

@@ -26,9 +26,27 @@ export interface CompressPoolOptions {
   /** Jobs accepted beyond the running ones (default threads × 2). */
   readonly maxQueue?: number;
   readonly logger: Logger;
+  /** A thread idle this long is retired; the next job starts a new one (default IDLE_RETIRE_MS). */
+  readonly idleTimeoutMs?: number;
   /** Worker module to load instead of compress.worker.{ts,js}; test fixtures use it. */
   readonly workerFile?: string;
 }
+
+/**
+ * Threads start on the first job and retire after this much idleness: an idle isolate holds
+ * ≈ 13 MiB (docs/PERFORMANCE.md), a vehicle that is not uploading should not pay for it, and
+ * starting a thread again costs one module load, paid once per burst of files rather than per file.
+ */
+export const IDLE_RETIRE_MS = 30_000;
+
+/**
+ * Heap limits per compression thread. The worker's own JavaScript heap is small (job metadata,
+ * hashes; the stream chunks, samples and codec state are native memory, outside these limits),
+ * so a tight young generation keeps V8 from growing it to tens of MiB of garbage between
+ * collections, and a thread that runs away dies alone (its job fails as WORKER_FAILED and is
+ * retried) instead of taking the vehicle's memory.
+ */
+export const WORKER_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } as const;
 
 /** compress.worker.ts beside this module when it runs from source (tsx), .js when built. */
 export function resolveWorkerFile(moduleUrl: string = import.meta.url): string {
@@ -66,6 +84,12 @@ export class CompressPool {
   readonly #piscina: Piscina<CompressJob, WorkerReply>;
   readonly #logger: Logger;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /**
+   * Aborts the jobs waiting in piscina's queue when the thread started for them dies before it
+   * is ready (a bad worker file): piscina then neither starts another thread nor fails the
+   * queued tasks, so without this they would wait forever. Replaced after each use.
+   */
+  #stranded = new AbortController();
   #closing: Promise<void> | null = null;
   #destroying: Promise<void> | null = null;
 
@@ -78,8 +102,10 @@ export class CompressPool {
     this.#logger = options.logger;
     this.#piscina = new Piscina<CompressJob, WorkerReply>({
       filename: this.workerFile,
-      minThreads: this.threads,
+      minThreads: 0,
       maxThreads: this.threads,
+      idleTimeout: options.idleTimeoutMs ?? IDLE_RETIRE_MS,
+      resourceLimits: WORKER_RESOURCE_LIMITS,
       // Our own fence (hasCapacity) keeps piscina's queue within this bound.
       maxQueue: this.maxQueue,
       // With the default 'sync', an idle worker blocks in Atomics.wait: its event loop stops, so
@@ -92,7 +118,16 @@ export class CompressPool {
     // be thrown on the main thread and kill the daemon.
     this.#piscina.on('error', (err: unknown) => {
       this.#logger.error({ err, workerFile: this.workerFile }, 'compression worker pool error');
+      if (this.#piscina.threads.length === 0 && this.#piscina.queueSize > 0) {
+        this.#stranded.abort(err);
+        this.#stranded = new AbortController();
+      }
     });
+  }
+
+  /** Threads alive now: 0 until the first job, and again once they have idled IDLE_RETIRE_MS. */
+  get liveThreads(): number {
+    return this.#piscina.threads.length;
   }
 
   /** Jobs accepted and not yet settled (running or queued). */
@@ -132,9 +167,11 @@ export class CompressPool {
 
   async #execute(job: CompressJob, signal: AbortSignal | undefined): Promise<CompressResult> {
     let reply: WorkerReply;
+    const stranded = this.#stranded.signal;
     try {
-      reply = await this.#piscina.run(job, { signal: signal ?? null });
+      reply = await this.#piscina.run(job, { signal: signal ? AbortSignal.any([signal, stranded]) : stranded });
     } catch (err) {
+      if (stranded.aborted) throw crashToError(stranded.reason, job);
       if (isAbort(err)) throw err;
       throw crashToError(err, job);
     }

@@ -1,8 +1,13 @@
 /**
- * The compressed output of one job, written crash-safely: bytes go to `<outputPath>.partial`,
- * which is fsynced and then renamed onto `outputPath`, so a reader never sees a half-written
- * output under the final name. `discard()` removes the .partial file on any failure. Output-side
- * errors are classified here (ENOSPC → DISK_FULL).
+ * The compressed output of one job: bytes go to `<outputPath>.partial`, which is renamed onto
+ * `outputPath` once complete, so a reader never sees a half-written output under the final name.
+ * `discard()` removes the .partial file on any failure. Output-side errors are classified here
+ * (ENOSPC → DISK_FULL).
+ *
+ * No fsync: the spool is a cache that start-up empties (spool-dir.ts) and compression is
+ * deterministic, so no spool file is ever read after a crash; what must survive one (the
+ * multipart progress and its resume proof) is in SQLite. An fsync per file was a disk flush on
+ * the vehicle's storage for every log uploaded, for bytes nobody would read back.
  */
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -42,14 +47,11 @@ export class SpoolFile {
     }
   }
 
-  /** A sink for stream.pipeline; its final() fsyncs, so a finished pipeline means durable bytes. */
+  /** A sink for stream.pipeline; a finished pipeline means every byte was written (not flushed: see above). */
   writable(): Writable {
     return new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
         this.#writeAll(chunk).then(() => callback(), (err: unknown) => callback(outputFailure(err, this.partialPath)));
-      },
-      final: (callback) => {
-        this.#handle.sync().then(() => callback(), (err: unknown) => callback(outputFailure(err, this.partialPath)));
       },
     });
   }

@@ -56,6 +56,13 @@ describe('packaging/tvm-upload.service', () => {
     expect(fs.statSync(path.join(ROOT, 'bin/tvm-upload.js')).mode & 0o111, 'bin/tvm-upload.js must be executable').to.not.equal(0);
   });
 
+  it('starts node with the lean memory settings, which the environment file may override', () => {
+    const env = unit.get('Service.Environment') ?? [];
+    expect(env).to.include('NODE_OPTIONS=--max-semi-space-size=1');
+    expect(env).to.include('MALLOC_ARENA_MAX=2');
+    expect(text.indexOf('EnvironmentFile='), 'the operator file comes after, so it wins').to.be.greaterThan(text.indexOf('NODE_OPTIONS='));
+  });
+
   it('does not restart on a configuration error and never stops restarting otherwise', () => {
     // always, not on-failure: systemd counts an exit by SIGHUP or with 0 as clean.
     expect(one('Service.Restart')).to.equal('always');

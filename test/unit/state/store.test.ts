@@ -9,7 +9,7 @@ import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../src/state/migrations.js';
 import { DB_FILE, RECOVERY_PENDING_KEY, STATE_REBUILT_AT_KEY, type StateStore } from '../../../src/state/store.js';
 import { LOCK_FILE } from '../../../src/state/lock.js';
-import { summariseCheck } from '../../../src/state/open-db.js';
+import { SQLITE_CACHE_KIB, summariseCheck } from '../../../src/state/open-db.js';
 import { capturingLogger, input, open, removeDir, tempDir } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,6 +63,7 @@ describe('state store', () => {
       expect(store.db.pragma('synchronous', { simple: true })).to.equal(1);
       expect(store.db.pragma('foreign_keys', { simple: true })).to.equal(1);
       expect(store.db.pragma('busy_timeout', { simple: true })).to.equal(5000);
+      expect(store.db.pragma('cache_size', { simple: true }), 'the page cache is bounded in KiB').to.equal(-SQLITE_CACHE_KIB);
       expect(store.db.pragma('user_version', { simple: true })).to.equal(SCHEMA_VERSION);
       expect(store.recovered).to.equal(null);
     });

@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { decompress as zstdDecompress } from 'zstd-napi';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import { CompressPool, resolveWorkerFile, workerExecArgv } from '../../../src/workers/pool.js';
+import { CompressPool, WORKER_RESOURCE_LIMITS, resolveWorkerFile, workerExecArgv } from '../../../src/workers/pool.js';
 import { caught } from '../../support/caught.js';
 import { digestsOf, fileDigests, jobFor, logLikeText, makeTempDir, removeDir } from './helpers.js';
 
@@ -143,6 +143,25 @@ describe('workers/pool', () => {
     const err = await caught(pool.run(await jobFor(await source('e.log'), join(dir, 'e.gz'))));
     expect(err.code).to.equal(ErrorCodes.WORKER_FAILED);
     expect(err.message).to.contain('no-such.worker.js');
+  });
+
+  it('starts no thread until the first job, and retires a thread that stays idle', async () => {
+    const pool = makePool({ threads: 2, idleTimeoutMs: 200 });
+    expect(pool.liveThreads, 'no isolate before any work').to.equal(0);
+    const r = await pool.run(await jobFor(await source('idle.log'), join(dir, 'idle.gz')));
+    expect(r.kind).to.equal('compressed');
+    expect(pool.liveThreads).to.be.greaterThan(0);
+    for (let i = 0; i < 300 && pool.liveThreads > 0; i++) await new Promise((res) => setTimeout(res, 50));
+    expect(pool.liveThreads, 'the idle thread was retired').to.equal(0);
+    // A retired pool still serves: the next job starts a thread again.
+    expect((await pool.run(await jobFor(await source('again.log'), join(dir, 'again.gz')))).kind).to.equal('compressed');
+  });
+
+  it('runs its threads under heap limits', async () => {
+    const pool = makePool({ workerFile: FIXTURE });
+    const r = await pool.run(await jobFor(await source('report-limits'), join(dir, 'limits.gz')));
+    expect(r.kind).to.equal('compressed');
+    expect((r as unknown as { resourceLimits: Record<string, number> }).resourceLimits).to.include(WORKER_RESOURCE_LIMITS);
   });
 
   it('logs a worker that crashes between jobs instead of throwing, and keeps serving', async () => {
