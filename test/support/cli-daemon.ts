@@ -4,7 +4,7 @@
  * file writer, and a daemon started through bin/tvm-upload.js exactly as systemd starts it.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { BIN, DaemonProcess } from './daemon-process.js';
 import { childEnv } from './child-env.js';
 
@@ -28,8 +28,11 @@ export interface CliConfig {
 }
 
 export function writeCliConfig(file: string, c: CliConfig): void {
+  // Replaced atomically (written beside it, then renamed), as configuration management does: a
+  // reload signalled while the file is rewritten must read the old or the new one, never half.
+  const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(
-    file,
+    tmp,
     `vehicle_id: ${c.vehicleId ?? 'cli-proc'}
 log_directories:
 ${c.directories.join('\n')}
@@ -43,6 +46,7 @@ monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
 state_dir: ${c.dir}/state
 `,
   );
+  renameSync(tmp, file);
 }
 
 /** `tvm-upload run --config <file>` through bin/, the way the systemd unit runs it. */
