@@ -3,12 +3,15 @@
 // SIGUSR1 must never open the inspector, a SIGHUP never kill the process). See src/signals.ts.
 import './early-signals.js';
 import { runCli } from './cli/program.js';
+import { handleBrokenPipe } from './cli/broken-pipe.js';
 import { processIo, reportError } from './cli/io.js';
 import { installProcessGuards } from './process-guards.js';
 
 installProcessGuards();
+const argv = process.argv.slice(2);
+handleBrokenPipe(process.stdout, { daemon: argv[0] === 'run', exit: () => process.exit(Number(process.exitCode ?? 0)) });
 
-runCli(process.argv.slice(2), processIo).then(
+runCli(argv, processIo).then(
   (code) => {
     process.exitCode = code;
     // Give stdout a moment to flush, then leave even if a stray handle (SDK sockets) lingers.
