@@ -79,6 +79,10 @@ describe('deletion safety (property)', function () {
     await fc.assert(
       fc.asyncProperty(fc.tuple(dirSpec, dirSpec), fc.array(fileSpec, { minLength: 2, maxLength: 14 }), policySpec, async (dirs, files, policy) => {
         const root = tempDir('tvm-prop-');
+        // The state database lives outside the measured tree: the fake disk's usage is the
+        // baseline plus the log files only, so the audit rows a pass writes (its WAL growing)
+        // cannot carry usage over a threshold mid-pass and blur what the assertions compare.
+        const stateRoot = tempDir('tvm-prop-state-');
         try {
           const logDirs = [join(root, 'd0'), join(root, 'd1')];
           const outside = join(root, 'outside');
@@ -99,7 +103,7 @@ upload: {schedule: "01:00", file_stable_seconds: 60}
 deletion:
 ${del}
 disk: {reserved_gb: 0.0001, warning_threshold: 0.5, critical_threshold: 0.8}
-state_dir: ${join(root, 'state')}
+state_dir: ${join(stateRoot, 'state')}
 `,
             { env: {} },
           );
@@ -170,6 +174,7 @@ state_dir: ${join(root, 'state')}
           if (dirs.every((d) => !d.allowDeletion)) expect(report.deletedCount).to.equal(0);
         } finally {
           removeDir(root);
+          removeDir(stateRoot);
         }
       }),
       { numRuns: 60 },
