@@ -33,12 +33,15 @@ function report(folders) {
       failed = true;
       continue;
     }
-    const counts = tally(JSON.parse(fs.readFileSync(file, 'utf8')));
+    const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const counts = tally(report);
+    // A run over some files of a folder leaves only those in the file: say how many were measured.
+    const files = Object.keys(report.files ?? {}).length;
     const { detected, valid, percent } = score(counts);
     const below = percent < threshold;
     failed ||= below;
     process.stdout.write(
-      `src/${folder}: ${percent.toFixed(1)} % (${detected}/${valid}: killed ${counts.Killed}, timeout ${counts.Timeout}, ` +
+      `src/${folder} (${files} files): ${percent.toFixed(1)} % (${detected}/${valid}: killed ${counts.Killed}, timeout ${counts.Timeout}, ` +
         `survived ${counts.Survived}, no coverage ${counts.NoCoverage}; compile errors ${counts.CompileError})` +
         (below ? ` — under ${threshold} %` : '') +
         '\n',
