@@ -1,5 +1,5 @@
 # Test targets users know; each maps to an npm script (see docs/TESTING.md).
-.PHONY: test-quick test-integration test-local test-all test-coverage test-e2e lint typecheck build perf deb
+.PHONY: test-quick test-integration test-local test-all test-coverage test-e2e test-mutation lint typecheck build perf deb
 
 test-quick:       ## unit tier only (fakes, no servers), seconds; .mocharc.unit.json
 	npm run test:unit
@@ -18,6 +18,9 @@ test-coverage:    ## coverage report (HTML in coverage/, text summary on stdout)
 
 test-e2e:         ## e2e tier, real AWS; needs TVM_E2E_BUCKET (+ AWS_REGION / AWS_PROFILE); .mocharc.e2e.json
 	npm run test:e2e
+
+test-mutation:    ## Stryker over the core folders, one at a time, incremental (Node 24 when this Node is older); FOLDERS="schedule state" for some
+	npm run test:mutation -- $(FOLDERS)
 
 lint:
 	npm run lint

@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import security from 'eslint-plugin-security';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'var/**', 'perf/results/**'] },
+  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'var/**', 'perf/results/**', '.tmp/**', '.stryker-tmp/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   security.configs.recommended,
