@@ -221,6 +221,18 @@ describe('sinks/retry RetryPolicy', () => {
     expect(catalogOnly('boom').code).to.equal(ErrorCodes.INTERNAL);
   });
 
+  it('parks the error classes it was told to, at once and with the backoff delay', () => {
+    const denied = s3Error('AccessDenied', 403);
+    const parking = policy({ parks: ['permanent', 'operator'] }).decide({ attempt: 1, error: denied });
+    expect(parking).to.include({ action: 'park', delayMs: 30_000 });
+    expect(parking.reason).to.match(/operator-class/);
+    expect(policy().decide({ attempt: 1, error: denied }).action).to.equal('retry');
+  });
+
+  it('backs a permanent error off like any other when told that nothing parks', () => {
+    expect(policy({ parks: [] }).decide({ attempt: 2, error: s3Error('EntityTooLarge', 400) })).to.include({ action: 'retry', delayMs: 1000 });
+  });
+
   it('rejects a nonsensical policy', () => {
     expect(() => new RetryPolicy({ maxAttempts: 0, baseSeconds: 1, maxSeconds: 30 })).to.throw(TvmError);
     expect(() => new RetryPolicy({ maxAttempts: 3, baseSeconds: -1, maxSeconds: 30 })).to.throw(TvmError);
