@@ -8,10 +8,13 @@
  * Backoff is capped exponential with full jitter: delay = random() × min(max, base × 2^(n−1)).
  * Operator-class errors (missing bucket, denied access, bad credentials) wait at least
  * min(max, 300 s) so a misconfiguration never spins. After `maxAttempts` a file is parked at
- * `maxSeconds` intervals: retried forever, never dropped.
+ * `maxSeconds` intervals: retried forever, never dropped. No delay exceeds the claim's clock-jump
+ * horizon (state/fair-claim.ts): a retry time further ahead than that is read as a wall clock set
+ * back and made due at once, so a longer wait would silently become no wait at all.
  */
 import type { UploadConfig } from '../config/types.js';
 import { ErrorCodes, TvmError, type Retriability } from '../errors.js';
+import { MAX_RETRY_HORIZON_MS } from '../state/fair-claim.js';
 import { errorSignals } from './error-chain.js';
 
 export { OperatorAlerts } from './operator-alerts.js';
@@ -76,7 +79,7 @@ export type Classifier = (err: unknown) => TvmError;
 
 export interface RetryRules {
   readonly classify?: Classifier;
-  /** Quiet period before a changed input is looked at again (upload.file_stable_seconds); at least 1 s. */
+  /** Quiet period before a changed input is looked at again (upload.file_stable_seconds); 1 s to MAX_RETRY_HORIZON_MS. */
   readonly settleMs?: number;
   /**
    * Error classes that park at once: retrying soon cannot help them. Default ['permanent'] (parked
@@ -104,13 +107,14 @@ export class RetryPolicy {
   private readonly parks: ReadonlySet<Retriability>;
 
   constructor(backoff: BackoffPolicy, random: () => number = Math.random, rules: RetryRules = {}) {
-    if (!(backoff.baseSeconds >= 0) || !(backoff.maxSeconds >= 0) || !(backoff.maxAttempts >= 1)) {
+    const tooLong = backoff.maxSeconds * 1000 > MAX_RETRY_HORIZON_MS;
+    if (!(backoff.baseSeconds >= 0) || !(backoff.maxSeconds >= 0) || tooLong || !(backoff.maxAttempts >= 1)) {
       throw new TvmError(ErrorCodes.INTERNAL, `invalid retry policy ${JSON.stringify(backoff)}`, { retriability: 'permanent' });
     }
     this.backoff = { ...backoff };
     this.random = random;
     this.classifier = rules.classify ?? catalogOnly;
-    this.settleMs = Math.max(rules.settleMs ?? 0, 1000);
+    this.settleMs = Math.min(Math.max(rules.settleMs ?? 0, 1000), MAX_RETRY_HORIZON_MS);
     this.parks = new Set(rules.parks ?? ['permanent']);
   }
 
