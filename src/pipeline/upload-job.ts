@@ -9,7 +9,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes, type TvmError } from '../errors.js';
 import type { Codec } from '../config/types.js';
-import type { CompressJob, CompressResult } from '../workers/protocol.js';
+import type { CompressRequest, CompressResult } from '../workers/protocol.js';
 import type { FileRecord } from '../state/types.js';
 import type { Telemetry } from '../telemetry/events.js';
 import type { IssuedKey, IssueInput, StoredKey } from '../state/key-repo.js';
@@ -47,7 +47,7 @@ export interface JobKeys {
 export interface UploadJobDeps {
   readonly files: JobFiles;
   readonly keys: JobKeys;
-  readonly compress: (job: CompressJob, signal: AbortSignal) => Promise<CompressResult>;
+  readonly compress: (job: CompressRequest, signal: AbortSignal) => Promise<CompressResult>;
   readonly upload: (req: UploadRequest) => Promise<{ skipped: boolean; bytesSent: number }>;
   readonly objectKey: (record: FileRecord, codec: Codec) => string;
   readonly classify: (err: unknown) => TvmError;

@@ -8,10 +8,13 @@
  * Backoff is capped exponential with full jitter: delay = random() × min(max, base × 2^(n−1)).
  * Operator-class errors (missing bucket, denied access, bad credentials) wait at least
  * min(max, 300 s) so a misconfiguration never spins. After `maxAttempts` a file is parked at
- * `maxSeconds` intervals: retried forever, never dropped.
+ * `maxSeconds` intervals: retried forever, never dropped. No delay exceeds the claim's clock-jump
+ * horizon (state/fair-claim.ts): a retry time further ahead than that is read as a wall clock set
+ * back and made due at once, so a longer wait would silently become no wait at all.
  */
 import type { UploadConfig } from '../config/types.js';
-import { ErrorCodes, TvmError } from '../errors.js';
+import { ErrorCodes, TvmError, type Retriability } from '../errors.js';
+import { MAX_RETRY_HORIZON_MS } from '../state/fair-claim.js';
 import { errorSignals } from './error-chain.js';
 
 export { OperatorAlerts } from './operator-alerts.js';
@@ -76,8 +79,14 @@ export type Classifier = (err: unknown) => TvmError;
 
 export interface RetryRules {
   readonly classify?: Classifier;
-  /** Quiet period before a changed input is looked at again (upload.file_stable_seconds); at least 1 s. */
+  /** Quiet period before a changed input is looked at again (upload.file_stable_seconds); 1 s to MAX_RETRY_HORIZON_MS. */
   readonly settleMs?: number;
+  /**
+   * Error classes that park at once: retrying soon cannot help them. Default ['permanent'] (parked
+   * for PERMANENT_RETRY_MS). Optional work that a person must unblock adds 'operator'; a queue that
+   * must never stall on one bad class (the metrics outbox) passes [] and backs off for everything.
+   */
+  readonly parks?: readonly Retriability[];
 }
 
 /** How long a failure that retrying cannot heal waits (the file may have been renamed or fixed meanwhile). */
@@ -95,15 +104,18 @@ export class RetryPolicy {
   private readonly random: () => number;
   private readonly classifier: Classifier;
   private readonly settleMs: number;
+  private readonly parks: ReadonlySet<Retriability>;
 
   constructor(backoff: BackoffPolicy, random: () => number = Math.random, rules: RetryRules = {}) {
-    if (!(backoff.baseSeconds >= 0) || !(backoff.maxSeconds >= 0) || !(backoff.maxAttempts >= 1)) {
+    const tooLong = backoff.maxSeconds * 1000 > MAX_RETRY_HORIZON_MS;
+    if (!(backoff.baseSeconds >= 0) || !(backoff.maxSeconds >= 0) || tooLong || !(backoff.maxAttempts >= 1)) {
       throw new TvmError(ErrorCodes.INTERNAL, `invalid retry policy ${JSON.stringify(backoff)}`, { retriability: 'permanent' });
     }
     this.backoff = { ...backoff };
     this.random = random;
     this.classifier = rules.classify ?? catalogOnly;
-    this.settleMs = Math.max(rules.settleMs ?? 0, 1000);
+    this.settleMs = Math.min(Math.max(rules.settleMs ?? 0, 1000), MAX_RETRY_HORIZON_MS);
+    this.parks = new Set(rules.parks ?? ['permanent']);
   }
 
   /** upload.retry's backoff, upload.file_stable_seconds as the settle time, and the sink's classifier. */
@@ -129,8 +141,10 @@ export class RetryPolicy {
     if (error.code === ErrorCodes.FILE_CHANGED) {
       return { action: 'restabilize', delayMs: this.settleMs, reason: 'it changed while it was read; looked at again once quiet', error };
     }
-    if (error.retriability === 'permanent') {
-      return { action: 'park', delayMs: PERMANENT_RETRY_MS, reason: 'a permanent error: looked at again once a day', error };
+    if (this.parks.has(error.retriability)) {
+      return error.retriability === 'permanent'
+        ? { action: 'park', delayMs: PERMANENT_RETRY_MS, reason: 'a permanent error: looked at again once a day', error }
+        : { action: 'park', delayMs: this.nextDelayMs(f.attempt, error), reason: `${error.retriability}-class error: retrying soon cannot help`, error };
     }
     const delayMs = this.nextDelayMs(f.attempt, error);
     if (f.attempt > this.backoff.maxAttempts) {

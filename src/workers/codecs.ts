@@ -1,5 +1,5 @@
 /**
- * The compression codecs a worker can apply: a streaming compressor for the one-pass job and a
+ * The compression codecs a worker can apply: a streaming compressor for the one-pass request and a
  * one-shot compressor for the trial sample. gzip comes from node:zlib; zstd from node:zlib where
  * the runtime has it, else from the optional zstd-napi (zstd.ts decides which, and how a missing
  * one fails).
@@ -35,7 +35,7 @@ function zstdCodec(backend: ZstdBackend, level: number): CodecImpl {
   };
 }
 
-/** The codec for a job that compresses; 'none' never reaches here (see sniff.ts). */
+/** The codec for a request that compresses; 'none' never reaches here (see sniff.ts). */
 export async function loadCodec(codec: 'gzip' | 'zstd', level: number, zstd: ZstdSource = defaultZstdSource): Promise<CodecImpl> {
   if (codec === 'gzip') return gzipCodec(level);
   return zstdCodec(await zstdBackend(zstd), level);

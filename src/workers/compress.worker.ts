@@ -1,12 +1,12 @@
 /**
  * Entry point of a compression worker thread (piscina loads this file's default export). It is
  * the thread-side end of the closed protocol in protocol.ts: it checks that what arrived is a
- * well-formed CompressJob, runs it, and always *resolves* with a WorkerReply — expected failures
+ * well-formed CompressRequest, runs it, and always *resolves* with a WorkerReply — expected failures
  * (file vanished, changed, unreadable, disk full, codec missing) are data, not exceptions. Only a
  * crash of the thread itself surfaces as a rejected task on the main thread.
  */
 import { ErrorCodes } from '../errors.js';
-import { runCompressJob, type JobDeps } from './compress-job.js';
+import { runCompressRequest, type CompressDeps } from './compress-engine.js';
 import { toWorkerFailure } from './failure.js';
 import type { WorkerFailure, WorkerReply } from './protocol.js';
 
@@ -20,10 +20,10 @@ function isNonNegativeNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
-/** Why `job` is not a usable CompressJob, or null when it is. */
-export function jobProblem(job: unknown): WorkerFailure | null {
-  if (typeof job !== 'object' || job === null) return malformed(`expected an object, got ${job === null ? 'null' : typeof job}`);
-  const j = job as Record<string, unknown>;
+/** Why `request` is not a usable CompressRequest, or null when it is. */
+export function requestProblem(request: unknown): WorkerFailure | null {
+  if (typeof request !== 'object' || request === null) return malformed(`expected an object, got ${request === null ? 'null' : typeof request}`);
+  const j = request as Record<string, unknown>;
   if (j.kind !== 'compress') {
     return { kind: 'failed', code: ErrorCodes.WORKER_FAILED, message: `unknown job kind: ${JSON.stringify(j.kind) ?? 'undefined'}`, syscallCode: null };
   }
@@ -40,18 +40,18 @@ export function jobProblem(job: unknown): WorkerFailure | null {
   return null;
 }
 
-/** Validates and runs one job; never rejects for an expected failure. `deps` is for test fixtures. */
-export async function handleJob(job: unknown, deps: JobDeps = {}): Promise<WorkerReply> {
-  const problem = jobProblem(job);
+/** Validates and runs one request; never rejects for an expected failure. `deps` is for test fixtures. */
+export async function handleRequest(request: unknown, deps: CompressDeps = {}): Promise<WorkerReply> {
+  const problem = requestProblem(request);
   if (problem !== null) return problem;
   try {
-    // jobProblem() has checked every field of the protocol type.
-    return await runCompressJob(job as Parameters<typeof runCompressJob>[0], deps);
+    // requestProblem() has checked every field of the protocol type.
+    return await runCompressRequest(request as Parameters<typeof runCompressRequest>[0], deps);
   } catch (err) {
     return toWorkerFailure(err);
   }
 }
 
-export default function compressWorker(job: unknown): Promise<WorkerReply> {
-  return handleJob(job);
+export default function compressWorker(request: unknown): Promise<WorkerReply> {
+  return handleRequest(request);
 }

@@ -5,7 +5,7 @@
  * for the retry policy, which classifies by `code` in one place.
  */
 import { ErrorCodes, TvmError, type ErrorCode, type Retriability } from '../errors.js';
-import type { CompressJob, WorkerFailure } from './protocol.js';
+import type { CompressRequest, WorkerFailure } from './protocol.js';
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
 
@@ -24,16 +24,16 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   [ErrorCodes.FILE_UNREADABLE]: 'check the file permissions and that the path is a regular file',
 };
 
-function jobDetails(job: CompressJob): Record<string, unknown> {
-  return { sourcePath: job.sourcePath, outputPath: job.outputPath, codec: job.codec };
+function requestDetails(request: CompressRequest): Record<string, unknown> {
+  return { sourcePath: request.sourcePath, outputPath: request.outputPath, codec: request.codec };
 }
 
-export function failureToError(failure: WorkerFailure, job: CompressJob): TvmError {
+export function failureToError(failure: WorkerFailure, request: CompressRequest): TvmError {
   // A code the catalog does not know means the two sides of the protocol disagree: report it
   // as a worker failure and keep the original code for the log.
   const known = KNOWN_CODES.has(failure.code);
   const code = (known ? failure.code : ErrorCodes.WORKER_FAILED) as ErrorCode;
-  const details: Record<string, unknown> = { ...jobDetails(job), syscallCode: failure.syscallCode };
+  const details: Record<string, unknown> = { ...requestDetails(request), syscallCode: failure.syscallCode };
   if (!known) details.workerCode = failure.code;
   return new TvmError(code, failure.message, {
     retriability: RETRIABILITY[code] ?? 'retriable',
@@ -43,11 +43,11 @@ export function failureToError(failure: WorkerFailure, job: CompressJob): TvmErr
 }
 
 /** A task that never produced a reply: the worker thread died or the pool was destroyed. */
-export function crashToError(err: unknown, job: CompressJob): TvmError {
+export function crashToError(err: unknown, request: CompressRequest): TvmError {
   const reason = err instanceof Error ? err.message : String(err);
-  return new TvmError(ErrorCodes.WORKER_FAILED, `compression worker failed on ${job.sourcePath}: ${reason}`, {
+  return new TvmError(ErrorCodes.WORKER_FAILED, `compression worker failed on ${request.sourcePath}: ${reason}`, {
     cause: err,
     retriability: 'retriable',
-    details: { ...jobDetails(job), syscallCode: null },
+    details: { ...requestDetails(request), syscallCode: null },
   });
 }

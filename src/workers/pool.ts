@@ -3,13 +3,13 @@
  * options, bounds the work it accepts (running + queued ≤ threads + maxQueue, a second fence
  * behind the dispatcher, which only submits when it has a slot), translates replies into
  * CompressResult or TvmError, and owns the lifecycle: `close()` drains, `destroy()` cancels,
- * both idempotent. A crashed worker thread fails only the job it was running; piscina starts a
+ * both idempotent. A crashed worker thread fails only the request it was running; piscina starts a
  * replacement and the pool keeps working.
  *
- * Memory budget: the main thread holds only job metadata. Each thread holds, per running job,
+ * Memory budget: the main thread holds only request metadata. Each thread holds, per running request,
  * a few READ_CHUNK_BYTES of stream buffers, the 1 MiB sample and its compressed copy, plus codec
  * state (measured RSS: gzip ≈ 1 MiB, zstd-3 ≈ 4 MiB, zstd-9 ≈ 20 MiB, zstd-19 ≈ 90 MiB).
- * Worst case ≈ threads × (4 MiB + codec state), independent of file size; queued jobs cost
+ * Worst case ≈ threads × (4 MiB + codec state), independent of file size; queued requests cost
  * nothing but their metadata.
  */
 import { dirname, join } from 'node:path';
@@ -18,32 +18,32 @@ import { Piscina } from 'piscina';
 import { ErrorCodes, TvmError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { crashToError, failureToError } from './pool-errors.js';
-import type { CompressJob, CompressResult, WorkerReply } from './protocol.js';
+import type { CompressRequest, CompressResult, WorkerReply } from './protocol.js';
 
 export interface CompressPoolOptions {
-  /** Worker threads; each runs one job at a time. */
+  /** Worker threads; each runs one request at a time. */
   readonly threads: number;
-  /** Jobs accepted beyond the running ones (default threads × 2). */
+  /** Requests accepted beyond the running ones (default threads × 2). */
   readonly maxQueue?: number;
   readonly logger: Logger;
-  /** A thread idle this long is retired; the next job starts a new one (default IDLE_RETIRE_MS). */
+  /** A thread idle this long is retired; the next request starts a new one (default IDLE_RETIRE_MS). */
   readonly idleTimeoutMs?: number;
   /** Worker module to load instead of compress.worker.{ts,js}; test fixtures use it. */
   readonly workerFile?: string;
 }
 
 /**
- * Threads start on the first job and retire after this much idleness: an idle isolate holds
+ * Threads start on the first request and retire after this much idleness: an idle isolate holds
  * ≈ 13 MiB (docs/PERFORMANCE.md), a vehicle that is not uploading should not pay for it, and
  * starting a thread again costs one module load, paid once per burst of files rather than per file.
  */
 export const IDLE_RETIRE_MS = 30_000;
 
 /**
- * Heap limits per compression thread. The worker's own JavaScript heap is small (job metadata,
+ * Heap limits per compression thread. The worker's own JavaScript heap is small (request metadata,
  * hashes; the stream chunks, samples and codec state are native memory, outside these limits),
  * so a tight young generation keeps V8 from growing it to tens of MiB of garbage between
- * collections, and a thread that runs away dies alone (its job fails as WORKER_FAILED and is
+ * collections, and a thread that runs away dies alone (its request fails as WORKER_FAILED and is
  * retried) instead of taking the vehicle's memory.
  */
 export const WORKER_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } as const;
@@ -81,11 +81,11 @@ export class CompressPool {
   readonly threads: number;
   readonly maxQueue: number;
   readonly workerFile: string;
-  readonly #piscina: Piscina<CompressJob, WorkerReply>;
+  readonly #piscina: Piscina<CompressRequest, WorkerReply>;
   readonly #logger: Logger;
   readonly #inFlight = new Set<Promise<unknown>>();
   /**
-   * Aborts the jobs waiting in piscina's queue when the thread started for them dies before it
+   * Aborts the requests waiting in piscina's queue when the thread started for them dies before it
    * is ready (a bad worker file): piscina then neither starts another thread nor fails the
    * queued tasks, so without this they would wait forever. Replaced after each use.
    */
@@ -100,7 +100,7 @@ export class CompressPool {
     checkCount('maxQueue', this.maxQueue, 0);
     this.workerFile = options.workerFile ?? resolveWorkerFile();
     this.#logger = options.logger;
-    this.#piscina = new Piscina<CompressJob, WorkerReply>({
+    this.#piscina = new Piscina<CompressRequest, WorkerReply>({
       filename: this.workerFile,
       minThreads: 0,
       maxThreads: this.threads,
@@ -109,7 +109,7 @@ export class CompressPool {
       // Our own fence (hasCapacity) keeps piscina's queue within this bound.
       maxQueue: this.maxQueue,
       // With the default 'sync', an idle worker blocks in Atomics.wait: its event loop stops, so
-      // a crash or a pending close after a reply only surfaces during the next job. Jobs take
+      // a crash or a pending close after a reply only surfaces during the next request. Requests take
       // milliseconds to minutes, so the faster hand-off buys nothing here.
       atomics: 'disabled',
       execArgv: workerExecArgv(this.workerFile),
@@ -125,12 +125,12 @@ export class CompressPool {
     });
   }
 
-  /** Threads alive now: 0 until the first job, and again once they have idled IDLE_RETIRE_MS. */
+  /** Threads alive now: 0 until the first request, and again once they have idled IDLE_RETIRE_MS. */
   get liveThreads(): number {
     return this.#piscina.threads.length;
   }
 
-  /** Jobs accepted and not yet settled (running or queued). */
+  /** Requests accepted and not yet settled (running or queued). */
   get inFlight(): number {
     return this.#inFlight.size;
   }
@@ -139,7 +139,7 @@ export class CompressPool {
     return this.#closing === null && this.#destroying === null;
   }
 
-  /** True when run() would accept another job now. */
+  /** True when run() would accept another request now. */
   hasCapacity(): boolean {
     return this.isOpen && this.#inFlight.size < this.threads + this.maxQueue;
   }
@@ -149,38 +149,38 @@ export class CompressPool {
    * (FILE_VANISHED, FILE_CHANGED, …) or WORKER_FAILED when the thread died; with the signal's
    * AbortError when `signal` aborts.
    */
-  run(job: CompressJob, signal?: AbortSignal): Promise<CompressResult> {
+  run(request: CompressRequest, signal?: AbortSignal): Promise<CompressResult> {
     if (!this.isOpen) {
-      return Promise.reject(new TvmError(ErrorCodes.INTERNAL, `compression pool is closed; not compressing ${job.sourcePath}`));
+      return Promise.reject(new TvmError(ErrorCodes.INTERNAL, `compression pool is closed; not compressing ${request.sourcePath}`));
     }
     if (!this.hasCapacity()) {
       return Promise.reject(new TvmError(ErrorCodes.INTERNAL, `compression pool is full (${this.inFlight} jobs in flight); the caller must wait for a slot`, {
-        details: { sourcePath: job.sourcePath, threads: this.threads, maxQueue: this.maxQueue },
+        details: { sourcePath: request.sourcePath, threads: this.threads, maxQueue: this.maxQueue },
       }));
     }
-    const task = this.#execute(job, signal);
+    const task = this.#execute(request, signal);
     this.#inFlight.add(task);
     const forget = (): void => void this.#inFlight.delete(task);
     task.then(forget, forget);
     return task;
   }
 
-  async #execute(job: CompressJob, signal: AbortSignal | undefined): Promise<CompressResult> {
+  async #execute(request: CompressRequest, signal: AbortSignal | undefined): Promise<CompressResult> {
     let reply: WorkerReply;
     const stranded = this.#stranded.signal;
     try {
-      reply = await this.#piscina.run(job, { signal: signal ? AbortSignal.any([signal, stranded]) : stranded });
+      reply = await this.#piscina.run(request, { signal: signal ? AbortSignal.any([signal, stranded]) : stranded });
     } catch (err) {
-      if (stranded.aborted) throw crashToError(stranded.reason, job);
+      if (stranded.aborted) throw crashToError(stranded.reason, request);
       if (isAbort(err)) throw err;
-      throw crashToError(err, job);
+      throw crashToError(err, request);
     }
     if (reply?.kind === 'compressed') return reply;
-    if (reply?.kind === 'failed') throw failureToError(reply, job);
-    throw crashToError(new Error(`unknown reply from worker: ${JSON.stringify(reply)}`), job);
+    if (reply?.kind === 'failed') throw failureToError(reply, request);
+    throw crashToError(new Error(`unknown reply from worker: ${JSON.stringify(reply)}`), request);
   }
 
-  /** Stops accepting jobs, waits for every accepted job to settle, then ends the threads. */
+  /** Stops accepting requests, waits for every accepted request to settle, then ends the threads. */
   close(): Promise<void> {
     if (this.#destroying !== null) return this.#destroying;
     this.#closing ??= (async () => {
@@ -190,7 +190,7 @@ export class CompressPool {
     return this.#closing;
   }
 
-  /** Stops accepting jobs and terminates the threads now; running and queued jobs reject with WORKER_FAILED. */
+  /** Stops accepting requests and terminates the threads now; running and queued requests reject with WORKER_FAILED. */
   destroy(): Promise<void> {
     this.#destroying ??= this.#piscina.destroy();
     return this.#destroying;

@@ -1,11 +1,11 @@
 /**
- * The closed protocol between the main thread and compression workers. Jobs and results are
+ * The closed protocol between the main thread and compression workers. Requests and results are
  * plain, structured-cloneable data: a worker gets *paths* and returns *metadata*, never file
  * contents. Anything else crossing the boundary is a bug and fails loudly.
  */
 import type { Codec } from '../config/types.js';
 
-export interface CompressJob {
+export interface CompressRequest {
   readonly kind: 'compress';
   /** Absolute path of the source file. */
   readonly sourcePath: string;
@@ -49,9 +49,9 @@ export interface CompressResult {
   readonly outputMd5: string;
   /** Base64 MD5 of each `partSize` slice of the uploaded bytes (Content-MD5 per UploadPart). */
   readonly partMd5s: readonly string[];
-  /** Hex SHA-256 of the first CompressJob.prefixSize source bytes, when asked for and the file is that long. */
+  /** Hex SHA-256 of the first CompressRequest.prefixSize source bytes, when asked for and the file is that long. */
   readonly prefixSha256?: string;
-  /** Wall milliseconds the job took inside the worker, for telemetry. */
+  /** Wall milliseconds the request took inside the worker, for telemetry. */
   readonly elapsedMs: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Decides whether a file is worth compressing. Pure functions over the job and the first bytes of
+ * Decides whether a file is worth compressing. Pure functions over the request and the first bytes of
  * the file: no I/O here. The order is cheapest first: codec 'none' (checked by the caller), a
  * skipped extension, a known compressed-format signature, and last a trial compression of a
  * sample (done by the caller with the real codec, judged by `isIncompressible`).
@@ -11,7 +11,7 @@
  * log does not change as it grows, so the trial is stable.
  */
 import { basename } from 'node:path';
-import type { CompressJob } from './protocol.js';
+import type { CompressRequest } from './protocol.js';
 
 /** Bytes read from the start of a file for sniffing and the trial compression. */
 export const SAMPLE_BYTES = 1024 * 1024;
@@ -66,12 +66,12 @@ export function hasSkippedExtension(path: string, skipExtensions: readonly strin
 }
 
 /**
- * Reason to store a file whose job asks for a real codec (the caller handles codec 'none' before
+ * Reason to store a file whose request asks for a real codec (the caller handles codec 'none' before
  * reading anything) without a trial compression, or null when the caller should compress a
  * sample and ask `isIncompressible`.
  */
-export function storeReasonBeforeSample(job: Pick<CompressJob, 'sourcePath' | 'skipExtensions'>, head: Uint8Array): StoreReason | null {
-  if (hasSkippedExtension(job.sourcePath, job.skipExtensions)) return 'extension';
+export function storeReasonBeforeSample(request: Pick<CompressRequest, 'sourcePath' | 'skipExtensions'>, head: Uint8Array): StoreReason | null {
+  if (hasSkippedExtension(request.sourcePath, request.skipExtensions)) return 'extension';
   const format = detectFormat(head);
   return format === null ? null : `magic:${format}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Read access to one source log file for one job: open without ever blocking (a FIFO opened for
+ * Read access to one source log file for one request: open without ever blocking (a FIFO opened for
  * reading would otherwise wait for a writer forever), refuse anything that is not a regular
  * file, check it still is the file the stabilizer declared stable, and read it sequentially in
  * bounded chunks. Detecting a file that changed under us is this module's job too: growth is
@@ -9,12 +9,12 @@
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { ErrorCodes } from '../errors.js';
-import { JobFailure, sourceFailure } from './failure.js';
+import { CompressFailure, sourceFailure } from './failure.js';
 
-/** Bytes per read(2). Memory per job is a small multiple of this plus codec state. */
+/** Bytes per read(2). Memory per request is a small multiple of this plus codec state. */
 export const READ_CHUNK_BYTES = 256 * 1024;
 
-/** Called after each chunk is read, with the bytes read so far; a test seam (see compress-job.ts). */
+/** Called after each chunk is read, with the bytes read so far; a test seam (see compress-engine.ts). */
 export type ChunkObserver = (bytesRead: number) => void | Promise<void>;
 
 export interface ExpectedIdentity {
@@ -22,8 +22,8 @@ export interface ExpectedIdentity {
   readonly mtimeMs: number;
 }
 
-function changed(path: string, detail: string): JobFailure {
-  return new JobFailure(ErrorCodes.FILE_CHANGED, `source file changed ${detail}: ${path}`);
+function changed(path: string, detail: string): CompressFailure {
+  return new CompressFailure(ErrorCodes.FILE_CHANGED, `source file changed ${detail}: ${path}`);
 }
 
 export class SourceFile {
@@ -39,7 +39,7 @@ export class SourceFile {
     this.#expected = expected;
   }
 
-  /** Opens and vets the file; throws JobFailure (VANISHED, UNREADABLE, CHANGED). */
+  /** Opens and vets the file; throws CompressFailure (VANISHED, UNREADABLE, CHANGED). */
   static async open(path: string, expected: ExpectedIdentity): Promise<SourceFile> {
     let handle: FileHandle;
     try {
@@ -53,7 +53,7 @@ export class SourceFile {
       const stat = await handle.stat();
       if (!stat.isFile()) {
         const what = stat.isDirectory() ? 'a directory' : 'not a regular file';
-        throw new JobFailure(ErrorCodes.FILE_UNREADABLE, `source is not a regular file (${what}): ${path}`, stat.isDirectory() ? 'EISDIR' : null);
+        throw new CompressFailure(ErrorCodes.FILE_UNREADABLE, `source is not a regular file (${what}): ${path}`, stat.isDirectory() ? 'EISDIR' : null);
       }
       if (stat.size !== expected.size || stat.mtimeMs !== expected.mtimeMs) {
         throw changed(path, `since it was declared stable (size ${expected.size} -> ${stat.size}, mtimeMs ${expected.mtimeMs} -> ${stat.mtimeMs})`);

@@ -1,5 +1,5 @@
 /**
- * The compressed output of one job: bytes go to `<outputPath>.partial`, which is renamed onto
+ * The compressed output of one request: bytes go to `<outputPath>.partial`, which is renamed onto
  * `outputPath` once complete, so a reader never sees a half-written output under the final name.
  * `discard()` removes the .partial file on any failure. Output-side errors are classified here
  * (ENOSPC → DISK_FULL).
@@ -72,7 +72,7 @@ export class SpoolFile {
     }
   }
 
-  /** Best effort: close and remove the .partial file; never throws (the job already failed). */
+  /** Best effort: close and remove the .partial file; never throws (the request already failed). */
   async discard(): Promise<void> {
     await this.#close().catch(() => undefined);
     await unlink(this.partialPath).catch(() => undefined);

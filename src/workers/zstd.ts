@@ -1,7 +1,7 @@
 /**
  * Where zstd comes from: node:zlib on runtimes that have it (Node ≥ 22.15 and 23.8), otherwise
- * the optional native dependency zstd-napi, imported lazily (only when a job asks for zstd)
- * through an injectable loader, so a machine with neither fails those jobs with
+ * the optional native dependency zstd-napi, imported lazily (only when a request asks for zstd)
+ * through an injectable loader, so a machine with neither fails those requests with
  * CODEC_UNAVAILABLE instead of failing to start. Both backends write the same frame: one zstd
  * frame with the content checksum on (so `zstd -t` and any reader detect corruption of the stored
  * object) and no dictionary; for the same library version the bytes are identical, so switching
@@ -10,7 +10,7 @@
 import * as zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { ErrorCodes, systemCode } from '../errors.js';
-import { JobFailure } from './failure.js';
+import { CompressFailure } from './failure.js';
 
 /** One way of making zstd frames at a level. */
 export interface ZstdBackend {
@@ -94,16 +94,16 @@ async function importNapi(loader: ZstdLoader): Promise<ZstdBackend> {
     const message = missing
       ? `${NEEDS}, which is not installed (running Node ${process.versions.node})`
       : `${NEEDS}, which failed to load: ${String((err as Error)?.message ?? err)}`;
-    throw new JobFailure(ErrorCodes.CODEC_UNAVAILABLE, message, null, err);
+    throw new CompressFailure(ErrorCodes.CODEC_UNAVAILABLE, message, null, err);
   }
   const api = napiApiOf(mod);
   if (!api) {
-    throw new JobFailure(ErrorCodes.CODEC_UNAVAILABLE, 'codec zstd: zstd-napi loaded but does not export CompressStream/compress');
+    throw new CompressFailure(ErrorCodes.CODEC_UNAVAILABLE, 'codec zstd: zstd-napi loaded but does not export CompressStream/compress');
   }
   return napiBackend(api);
 }
 
-// One import per loader per worker thread; a failed import is retried on the next job (the
+// One import per loader per worker thread; a failed import is retried on the next request (the
 // operator may have installed the dependency meanwhile).
 const napiCache = new WeakMap<ZstdLoader, Promise<ZstdBackend>>();
 

@@ -2,7 +2,7 @@
  * The one way tests take hold of an expected failure: `caught(promise)` awaits its rejection,
  * `caught(() => call())` returns what the call throws (or, when it returns a promise, awaits that
  * promise's rejection). The test fails when nothing failed or the error is not a `type` —
- * TvmError unless another class is given (ConfigError, JobFailure …).
+ * TvmError unless another class is given (ConfigError, CompressFailure …).
  */
 import { expect } from 'chai';
 import { TvmError } from '../../src/errors.js';

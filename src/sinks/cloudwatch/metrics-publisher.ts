@@ -8,10 +8,10 @@
  *
  *   aggregator ─(interval tick)─► outbox (SQLite) ─► peek ─► PutMetricData ─► ack
  *                                                              │ failure
- *                                                              └► classify ─► backoff timer ─► retry
+ *                                                              └► RetryPolicy.decide ─► backoff timer ─► retry
  *
  * Failures never throw out of here and never drop data: throttling, 5xx and network errors wait
- * with capped exponential backoff and full jitter (sinks/retry.ts); denied access or bad
+ * with capped exponential backoff and full jitter (publishRetryPolicy, retry-policies.ts); denied access or bad
  * credentials are logged once (OperatorAlerts) and retried slowly. The only data ever dropped is
  * what CloudWatch would reject anyway: points older than 14 days (logged). The outbox is
  * therefore bounded by age: at most (points per interval) × 14 days / interval rows.
@@ -24,9 +24,9 @@ import type { Clock } from '../../clock/clock.js';
 import type { MetricDatum, OutboxEntry } from '../../state/types.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { OperatorAlerts } from '../operator-alerts.js';
-import { nextDelayMs, type BackoffPolicy } from '../retry.js';
-import { classifyCloudWatchError } from './classify.js';
+import type { BackoffPolicy, RetryPolicy } from '../retry.js';
 import { encodeRequest, MAX_AGE_MS, MAX_DATA_PER_REQUEST, MAX_REQUEST_BYTES, planBatches, type BatchLimits } from './encode.js';
+import { publishRetryPolicy } from './retry-policies.js';
 
 export type CloudWatchSend = Pick<CloudWatchClient, 'send'>;
 
@@ -39,8 +39,6 @@ export interface MetricsOutbox {
   dropOlderThan(cutoffMs: number): number;
 }
 
-/** 5 s doubling to 10 min; operator-class errors wait at least 5 min (retry.ts). */
-export const CLOUDWATCH_BACKOFF: BackoffPolicy = { baseSeconds: 5, maxSeconds: 600, maxAttempts: 10 };
 /** Points this close to the 14-day limit are dropped too: they would expire in flight. */
 export const AGE_MARGIN_MS = 60_000;
 /** A CloudWatch outage is logged when it starts and then at most this often. */
@@ -55,6 +53,7 @@ export interface PublisherOptions {
   readonly timers: Clock;
   /** In [0, 1): the jitter source. */
   readonly random?: () => number;
+  /** Default CLOUDWATCH_BACKOFF (retry-policies.ts). */
   readonly backoff?: BackoffPolicy;
   readonly limits?: BatchLimits;
   /** Called after every accepted request (the sink retries pending alarm creation then). */
@@ -79,8 +78,7 @@ type Outcome = 'empty' | 'failed' | 'aborted';
 
 export class MetricsPublisher {
   private readonly timers: Clock;
-  private readonly random: () => number;
-  private readonly backoff: BackoffPolicy;
+  private readonly policy: RetryPolicy;
   private readonly limits: BatchLimits;
   private readonly alerts: OperatorAlerts;
   private running: Promise<{ sent: number; outcome: Outcome }> | null = null;
@@ -96,8 +94,7 @@ export class MetricsPublisher {
 
   constructor(private readonly o: PublisherOptions) {
     this.timers = o.timers;
-    this.random = o.random ?? Math.random;
-    this.backoff = o.backoff ?? CLOUDWATCH_BACKOFF;
+    this.policy = publishRetryPolicy(o.backoff, o.random);
     this.limits = o.limits ?? { maxData: MAX_DATA_PER_REQUEST, maxBytes: MAX_REQUEST_BYTES };
     this.alerts = new OperatorAlerts(o.logger);
   }
@@ -184,7 +181,7 @@ export class MetricsPublisher {
           await raceAbort(this.o.client.send(new PutMetricDataCommand(input), { abortSignal: signal }), signal);
         } catch (err) {
           if (signal.aborted) return { sent, outcome: 'aborted' };
-          this.failed(classifyCloudWatchError(err, 'PutMetricData'));
+          this.failed(err);
           return { sent, outcome: 'failed' };
         }
         try {
@@ -234,10 +231,11 @@ export class MetricsPublisher {
     }
   }
 
-  private failed(err: TvmError): void {
+  /** Every action waits `delayMs` and tries again: the outbox is never dropped, so even 'park' only waits longer. */
+  private failed(failure: unknown): void {
     this.streak += 1;
+    const { error: err, delayMs: delay } = this.policy.decide({ attempt: this.streak, error: failure });
     this.lastError = err;
-    const delay = nextDelayMs(this.streak, this.backoff, err, this.random);
     const now = this.timers.now();
     const fields = { code: err.code, ...err.details, failures: this.streak, retryInS: Math.round(delay / 1000), backlog: this.backlog() };
     if (err.retriability === 'operator') {

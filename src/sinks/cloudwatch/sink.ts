@@ -20,14 +20,11 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { BackoffPolicy } from '../retry.js';
 import { MetricsAggregator } from './aggregator.js';
 import { ensureAlarms, type AlarmOptions } from './alarms.js';
-import { classifyCloudWatchError } from './classify.js';
 import { createCloudWatchClient } from './client.js';
 import { statfsDiskProbe, type DiskProbe } from './disk-probe.js';
 import { datum } from './encode.js';
 import { MetricsPublisher, type CloudWatchSend, type FlushResult, type MetricsOutbox, type PublisherStatus } from './metrics-publisher.js';
-
-/** Alarm creation is retried after successful publishes at most this many times in all. */
-const ALARM_ATTEMPTS = 5;
+import { alarmRetryPolicy } from './retry-policies.js';
 
 export type SinkAlarmOptions = Omit<AlarmOptions, 'vehicleId' | 'namespace'>;
 
@@ -69,6 +66,7 @@ export class CloudWatchSink {
   private closing: Promise<void> | null = null;
   private alarmState: CloudWatchSinkStatus['alarms'];
   private alarmAttempts = 0;
+  private readonly alarmPolicy = alarmRetryPolicy();
   private alarmTask: Promise<void> | null = null;
   private readonly alarmAbort = new AbortController();
 
@@ -184,7 +182,7 @@ export class CloudWatchSink {
   }
 
   private retryAlarms(): void {
-    if (this.alarmState === 'pending' && this.alarmTask === null && this.alarmAttempts < ALARM_ATTEMPTS && this.active()) this.runAlarms();
+    if (this.alarmState === 'pending' && this.alarmTask === null && this.active()) this.runAlarms();
   }
 
   private runAlarms(): void {
@@ -208,8 +206,8 @@ export class CloudWatchSink {
       })
       .catch((err: unknown) => {
         if (this.alarmAbort.signal.aborted) return;
-        const e = classifyCloudWatchError(err, 'PutMetricAlarm');
-        const giveUp = e.retriability !== 'retriable' || this.alarmAttempts >= ALARM_ATTEMPTS;
+        const { action, error: e } = this.alarmPolicy.decide({ attempt: this.alarmAttempts, error: err });
+        const giveUp = action !== 'retry';
         if (giveUp) this.alarmState = 'failed';
         log.warn(
           { code: e.code, ...e.details, hint: e.hint },

@@ -14,7 +14,7 @@ import { createGunzip } from 'node:zlib';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { CompressPool } from '../../../src/workers/pool.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
-import { jobFor, makeTempDir, removeDir, writeLogLikeFile } from '../../unit/workers/helpers.js';
+import { requestFor, makeTempDir, removeDir, writeLogLikeFile } from '../../unit/workers/helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('../../unit/workers/fixtures/misbehaving.worker.ts', import.meta.url));
 const MIB = 1024 * 1024;
@@ -50,7 +50,7 @@ describe('workers/pool with a 50 MiB file', function () {
 
   for (const [codec, level, ext] of [['gzip', 6, 'gz'], ['zstd', 3, 'zst']] as const) {
     it(`compresses with ${codec}-${level} in the worker without the main thread holding the file`, async () => {
-      const job = await jobFor(src, join(dir, `out.${ext}`), { codec, level, partSize: 8 * MIB });
+      const job = await requestFor(src, join(dir, `out.${ext}`), { codec, level, partSize: 8 * MIB });
       const base = mainThreadBytes();
       let peak = 0;
       const sampler = setInterval(() => (peak = Math.max(peak, mainThreadBytes() - base)), 5);

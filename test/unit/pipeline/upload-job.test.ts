@@ -7,13 +7,13 @@ import { createUploadJob, MAX_TAKEN_KEYS_PER_ATTEMPT, PERMANENT_RETRY_MS, type J
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import type { CompressJob, CompressResult } from '../../../src/workers/protocol.js';
+import type { CompressRequest, CompressResult } from '../../../src/workers/protocol.js';
 import type { FileRecord } from '../../../src/state/types.js';
 import type { IssueInput } from '../../../src/state/key-repo.js';
 import { record } from '../../support/fakes.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
 
-function result(job: CompressJob, over: Partial<CompressResult> = {}): CompressResult {
+function result(job: CompressRequest, over: Partial<CompressResult> = {}): CompressResult {
   writeFileSync(job.outputPath, 'compressed');
   return {
     kind: 'compressed',
@@ -288,7 +288,7 @@ describe('pipeline/upload-job', () => {
   });
 
   it('asks the worker for the prefix the path last stored and replaces that key when the file only grew', async () => {
-    const jobs: CompressJob[] = [];
+    const jobs: CompressRequest[] = [];
     const issued: IssueInput[] = [];
     const s = setup({
       stat: () => ({ size: 500, mtimeMs: 1000 }),
@@ -312,11 +312,11 @@ describe('pipeline/upload-job', () => {
   });
 
   it('does not claim growth when the leading bytes differ, or the file is not longer than what was stored', async () => {
-    const jobs: CompressJob[] = [];
+    const jobs: CompressRequest[] = [];
     const issued: IssueInput[] = [];
     const last = { key: 'k', sourceSha256: 'aa'.repeat(32), sourceSize: 10 };
     const keys = fakeKeys({ lastStored: () => last, issue: (i) => (issued.push(i), { key: i.base, stored: false, unconfirmed: false }) });
-    const compress = async (job: CompressJob) => (jobs.push(job), result(job, job.prefixSize === undefined ? {} : { prefixSha256: 'bb'.repeat(32) }));
+    const compress = async (job: CompressRequest) => (jobs.push(job), result(job, job.prefixSize === undefined ? {} : { prefixSha256: 'bb'.repeat(32) }));
     const rewritten = setup({ stat: () => ({ size: 50, mtimeMs: 1000 }), keys, compress });
     await createUploadJob(rewritten.deps)(record(21), new AbortController().signal);
     const same = setup({ stat: () => ({ size: 10, mtimeMs: 1000 }), keys, compress });
@@ -328,7 +328,7 @@ describe('pipeline/upload-job', () => {
   });
 
   it('sends a file uncompressed from its source when the spool has no room, and gives reserved room back', async () => {
-    const jobs: CompressJob[] = [];
+    const jobs: CompressRequest[] = [];
     const released: number[] = [];
     let room = false;
     const s = setup({

@@ -3,6 +3,7 @@ import { ErrorCodes, TvmError, type ErrorCode, type Retriability } from '../../.
 import { catalogOnly, nextDelayMs, PERMANENT_RETRY_MS, RetryPolicy, OPERATOR_FLOOR_SECONDS, type RetryRules } from '../../../src/sinks/retry.js';
 import { classify } from '../../../src/sinks/s3/classify.js';
 import { errorSignals } from '../../../src/sinks/error-chain.js';
+import { MAX_RETRY_HORIZON_MS } from '../../../src/state/fair-claim.js';
 import { s3Error, sysError } from './fixtures.js';
 
 const ctx = { bucket: 'logs-bucket', key: 'v1/2024-06-01/ros/run/launch.log.gz' };
@@ -219,6 +220,26 @@ describe('sinks/retry RetryPolicy', () => {
     expect(bare.classify(new Error('outer', { cause: tvm }))).to.equal(tvm);
     expect(bare.decide({ attempt: 1, error: new Error('boom') })).to.deep.include({ action: 'retry', delayMs: 500 });
     expect(catalogOnly('boom').code).to.equal(ErrorCodes.INTERNAL);
+  });
+
+  it('parks the error classes it was told to, at once and with the backoff delay', () => {
+    const denied = s3Error('AccessDenied', 403);
+    const parking = policy({ parks: ['permanent', 'operator'] }).decide({ attempt: 1, error: denied });
+    expect(parking).to.include({ action: 'park', delayMs: 30_000 });
+    expect(parking.reason).to.match(/operator-class/);
+    expect(policy().decide({ attempt: 1, error: denied }).action).to.equal('retry');
+  });
+
+  it('backs a permanent error off like any other when told that nothing parks', () => {
+    expect(policy({ parks: [] }).decide({ attempt: 2, error: s3Error('EntityTooLarge', 400) })).to.include({ action: 'retry', delayMs: 1000 });
+  });
+
+  it('never asks to wait past the claim\'s clock-jump horizon, which would make the row due at once', () => {
+    const changed = new TvmError(ErrorCodes.FILE_CHANGED, 'changed');
+    expect(policy({ settleMs: 3 * MAX_RETRY_HORIZON_MS }).decide({ attempt: 1, error: changed }).delayMs).to.equal(MAX_RETRY_HORIZON_MS);
+    expect(PERMANENT_RETRY_MS).to.be.at.most(MAX_RETRY_HORIZON_MS);
+    expect(() => new RetryPolicy({ maxAttempts: 3, baseSeconds: 1, maxSeconds: MAX_RETRY_HORIZON_MS / 1000 + 1 })).to.throw(TvmError);
+    expect(new RetryPolicy({ maxAttempts: 3, baseSeconds: 1, maxSeconds: MAX_RETRY_HORIZON_MS / 1000 }).backoff.maxSeconds).to.equal(86_400);
   });
 
   it('rejects a nonsensical policy', () => {

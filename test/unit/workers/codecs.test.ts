@@ -6,7 +6,7 @@ import { decompress as zstdDecompress } from 'zstd-napi';
 import { ErrorCodes } from '../../../src/errors.js';
 import { loadCodec } from '../../../src/workers/codecs.js';
 import { defaultZstdLoader, defaultZstdSource, zlibZstdBackend, type ZstdLoader, type ZstdSource } from '../../../src/workers/zstd.js';
-import { JobFailure } from '../../../src/workers/failure.js';
+import { CompressFailure } from '../../../src/workers/failure.js';
 import { caught } from '../../support/caught.js';
 import { logLikeText } from './helpers.js';
 
@@ -29,7 +29,7 @@ function moduleNotFound(): Error {
   return Object.assign(new Error("Cannot find package 'zstd-napi' imported from /x.js"), { code: 'ERR_MODULE_NOT_FOUND' });
 }
 
-const failureOf = (p: Promise<unknown>): Promise<JobFailure> => caught(p, JobFailure);
+const failureOf = (p: Promise<unknown>): Promise<CompressFailure> => caught(p, CompressFailure);
 
 /** A runtime without built-in zstd (Node < 22.15), with the given zstd-napi loader. */
 const napiOnly = (load: ZstdLoader): ZstdSource => ({ builtin: null, load });
@@ -123,7 +123,7 @@ describe('workers/codecs', () => {
     });
   });
 
-  it('fails zstd jobs with CODEC_UNAVAILABLE when the runtime has no zstd and zstd-napi is not installed', async () => {
+  it('fails zstd requests with CODEC_UNAVAILABLE when the runtime has no zstd and zstd-napi is not installed', async () => {
     const failure = await failureOf(loadCodec('zstd', 3, napiOnly(() => Promise.reject(moduleNotFound()))));
     expect(failure.code).to.equal(ErrorCodes.CODEC_UNAVAILABLE);
     expect(failure.message).to.equal(

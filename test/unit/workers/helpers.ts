@@ -1,12 +1,12 @@
 /**
- * Shared helpers for the worker tests: temp directories, jobs built from a real file's stat,
+ * Shared helpers for the worker tests: temp directories, requests built from a real file's stat,
  * deterministic log-like data, and checksums computed independently of src/workers/hashing.ts.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CompressJob } from '../../../src/workers/protocol.js';
+import type { CompressRequest } from '../../../src/workers/protocol.js';
 
 export async function makeTempDir(prefix = 'tvm-workers-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
@@ -16,7 +16,7 @@ export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-export async function jobFor(sourcePath: string, outputPath: string, overrides: Partial<CompressJob> = {}): Promise<CompressJob> {
+export async function requestFor(sourcePath: string, outputPath: string, overrides: Partial<CompressRequest> = {}): Promise<CompressRequest> {
   const st = await stat(sourcePath);
   return {
     kind: 'compress',

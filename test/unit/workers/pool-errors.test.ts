@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { ErrorCodes } from '../../../src/errors.js';
 import { outputFailure, sourceFailure, syscallCodeOf, toWorkerFailure } from '../../../src/workers/failure.js';
 import { crashToError, failureToError } from '../../../src/workers/pool-errors.js';
-import type { CompressJob } from '../../../src/workers/protocol.js';
+import type { CompressRequest } from '../../../src/workers/protocol.js';
 
-const job: CompressJob = {
+const request: CompressRequest = {
   kind: 'compress',
   sourcePath: '/logs/a.log',
   outputPath: '/spool/a.log.gz',
@@ -29,30 +29,30 @@ describe('workers/pool-errors and failure classification', () => {
       [ErrorCodes.WORKER_FAILED, 'retriable'],
     ];
     for (const [code, retriability] of cases) {
-      const err = failureToError({ kind: 'failed', code, message: 'm', syscallCode: 'EIO' }, job);
+      const err = failureToError({ kind: 'failed', code, message: 'm', syscallCode: 'EIO' }, request);
       expect(err.code).to.equal(code);
       expect(err.retriability, code).to.equal(retriability);
-      expect(err.details).to.deep.equal({ sourcePath: job.sourcePath, outputPath: job.outputPath, codec: 'gzip', syscallCode: 'EIO' });
+      expect(err.details).to.deep.equal({ sourcePath: request.sourcePath, outputPath: request.outputPath, codec: 'gzip', syscallCode: 'EIO' });
     }
   });
 
   it('tells the operator how to get zstd', () => {
-    const err = failureToError({ kind: 'failed', code: ErrorCodes.CODEC_UNAVAILABLE, message: 'm', syscallCode: null }, job);
+    const err = failureToError({ kind: 'failed', code: ErrorCodes.CODEC_UNAVAILABLE, message: 'm', syscallCode: null }, request);
     expect(err.hint).to.contain('zstd-napi');
   });
 
   it('reports a code the catalog does not know as WORKER_FAILED and keeps the original', () => {
-    const err = failureToError({ kind: 'failed', code: 'TVM_ERR_FROM_THE_FUTURE', message: 'm', syscallCode: null }, job);
+    const err = failureToError({ kind: 'failed', code: 'TVM_ERR_FROM_THE_FUTURE', message: 'm', syscallCode: null }, request);
     expect(err.code).to.equal(ErrorCodes.WORKER_FAILED);
     expect(err.details.workerCode).to.equal('TVM_ERR_FROM_THE_FUTURE');
   });
 
   it('wraps a crashed task, keeping the cause, and accepts non-Error rejections', () => {
     const cause = new Error('worker exited with code: 1');
-    const err = crashToError(cause, job);
+    const err = crashToError(cause, request);
     expect(err).to.include({ code: ErrorCodes.WORKER_FAILED, cause });
     expect(err.retriable).to.equal(true);
-    expect(crashToError('plain string', job).message).to.contain('plain string');
+    expect(crashToError('plain string', request).message).to.contain('plain string');
   });
 
   it('classifies source-side errors: ENOENT/ENOTDIR vanished, anything else unreadable', () => {

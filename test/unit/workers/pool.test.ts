@@ -1,6 +1,6 @@
 /**
  * CompressPool with real worker threads: results and failures cross the thread boundary intact,
- * a crashing worker fails only its job, the pool is bounded, and close()/destroy() behave.
+ * a crashing worker fails only its request, the pool is bounded, and close()/destroy() behave.
  */
 import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -14,7 +14,7 @@ import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { CompressPool, WORKER_RESOURCE_LIMITS, resolveWorkerFile, workerExecArgv } from '../../../src/workers/pool.js';
 import { caught } from '../../support/caught.js';
-import { digestsOf, fileDigests, jobFor, logLikeText, makeTempDir, removeDir } from './helpers.js';
+import { digestsOf, fileDigests, requestFor, logLikeText, makeTempDir, removeDir } from './helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/misbehaving.worker.ts', import.meta.url));
 const PART = 64 * 1024;
@@ -66,7 +66,7 @@ describe('workers/pool', () => {
   it('compresses with gzip in a worker thread; output and checksums verify independently', async () => {
     const pool = makePool();
     const src = await source('a.log', 1_500_000);
-    const r = await pool.run(await jobFor(src, join(dir, 'out', 'a.log.gz')));
+    const r = await pool.run(await requestFor(src, join(dir, 'out', 'a.log.gz')));
     const data = await readFile(src);
     expect(gunzipSync(await readFile(r.uploadPath)).equals(data)).to.equal(true);
     const out = await fileDigests(r.uploadPath, PART);
@@ -77,7 +77,7 @@ describe('workers/pool', () => {
   it('compresses with zstd in a worker thread', async () => {
     const pool = makePool();
     const src = await source('b.log', 1_500_000);
-    const r = await pool.run(await jobFor(src, join(dir, 'b.log.zst'), { codec: 'zstd', level: 3 }));
+    const r = await pool.run(await requestFor(src, join(dir, 'b.log.zst'), { codec: 'zstd', level: 3 }));
     expect(zstdDecompress(await readFile(r.uploadPath)).equals(await readFile(src))).to.equal(true);
     expect(r.outputSha256).to.equal((await fileDigests(r.uploadPath, PART)).sha256B64);
   });
@@ -85,24 +85,24 @@ describe('workers/pool', () => {
   it("passes a file through for codec 'none'", async () => {
     const pool = makePool();
     const src = await source('c.log');
-    const r = await pool.run(await jobFor(src, join(dir, 'c.out'), { codec: 'none' }));
+    const r = await pool.run(await requestFor(src, join(dir, 'c.out'), { codec: 'none' }));
     expect(r).to.include({ codec: 'none', storedReason: 'codec-none', uploadPath: src });
     expect(r.partMd5s).to.deep.equal((await fileDigests(src, PART)).partMd5s);
   });
 
   it('rejects with the worker failure code and the syscall code in details', async () => {
     const pool = makePool();
-    const job = { ...(await jobFor(await source('d.log'), join(dir, 'd.gz'))), sourcePath: join(dir, 'gone.log') };
-    const err = await caught(pool.run(job));
+    const request = { ...(await requestFor(await source('d.log'), join(dir, 'd.gz'))), sourcePath: join(dir, 'gone.log') };
+    const err = await caught(pool.run(request));
     expect(err.code).to.equal(ErrorCodes.FILE_VANISHED);
     expect(err.retriability).to.equal('permanent');
-    expect(err.details).to.include({ syscallCode: 'ENOENT', sourcePath: job.sourcePath, outputPath: job.outputPath });
+    expect(err.details).to.include({ syscallCode: 'ENOENT', sourcePath: request.sourcePath, outputPath: request.outputPath });
   });
 
   it('reports FILE_CHANGED from a worker whose file grows during the pass', async () => {
     const pool = makePool({ workerFile: FIXTURE });
     const src = await source('append-during-pass', 2_000_000);
-    const err = await caught(pool.run(await jobFor(src, join(dir, 'x.gz'))));
+    const err = await caught(pool.run(await requestFor(src, join(dir, 'x.gz'))));
     expect(err.code).to.equal(ErrorCodes.FILE_CHANGED);
     expect(err.retriable).to.equal(true);
   });
@@ -113,78 +113,78 @@ describe('workers/pool', () => {
     ['reject-task', /handler rejected/],
     ['bad-reply', /unknown reply from worker/],
   ] as const) {
-    it(`fails only the job whose worker misbehaves (${name}) and keeps serving the next one`, async () => {
+    it(`fails only the request whose worker misbehaves (${name}) and keeps serving the next one`, async () => {
       const { logger } = capturingLogger();
       const pool = makePool({ workerFile: FIXTURE, logger });
       const good = await source('good.log');
       const bad = await source(name);
-      const err = await caught(pool.run(await jobFor(bad, join(dir, 'bad.gz'))));
+      const err = await caught(pool.run(await requestFor(bad, join(dir, 'bad.gz'))));
       expect(err.code).to.equal(ErrorCodes.WORKER_FAILED);
       expect(err.retriable).to.equal(true);
       expect(err.message).to.match(pattern);
-      const r = await pool.run(await jobFor(good, join(dir, 'good.gz')));
+      const r = await pool.run(await requestFor(good, join(dir, 'good.gz')));
       expect(r.kind).to.equal('compressed');
     });
   }
 
-  it('fails only the crashing job while another thread finishes its own', async () => {
+  it('fails only the crashing request while another thread finishes its own', async () => {
     const pool = makePool({ workerFile: FIXTURE, threads: 2 });
     const good = await source('good.log', 1_500_000);
     const [crashed, fine] = await Promise.allSettled([
-      pool.run(await jobFor(await source('exit-thread'), join(dir, 'bad.gz'))),
-      pool.run(await jobFor(good, join(dir, 'good.gz'))),
+      pool.run(await requestFor(await source('exit-thread'), join(dir, 'bad.gz'))),
+      pool.run(await requestFor(good, join(dir, 'good.gz'))),
     ]);
     expect(crashed.status).to.equal('rejected');
     expect(fine.status).to.equal('fulfilled');
   });
 
-  it('fails jobs with WORKER_FAILED naming the module when the worker file does not exist', async () => {
+  it('fails requests with WORKER_FAILED naming the module when the worker file does not exist', async () => {
     const pool = makePool({ workerFile: join(dir, 'no-such.worker.js') });
-    const err = await caught(pool.run(await jobFor(await source('e.log'), join(dir, 'e.gz'))));
+    const err = await caught(pool.run(await requestFor(await source('e.log'), join(dir, 'e.gz'))));
     expect(err.code).to.equal(ErrorCodes.WORKER_FAILED);
     expect(err.message).to.contain('no-such.worker.js');
   });
 
-  it('starts no thread until the first job, and retires a thread that stays idle', async () => {
+  it('starts no thread until the first request, and retires a thread that stays idle', async () => {
     const pool = makePool({ threads: 2, idleTimeoutMs: 200 });
     expect(pool.liveThreads, 'no isolate before any work').to.equal(0);
-    const r = await pool.run(await jobFor(await source('idle.log'), join(dir, 'idle.gz')));
+    const r = await pool.run(await requestFor(await source('idle.log'), join(dir, 'idle.gz')));
     expect(r.kind).to.equal('compressed');
     expect(pool.liveThreads).to.be.greaterThan(0);
     for (let i = 0; i < 300 && pool.liveThreads > 0; i++) await new Promise((res) => setTimeout(res, 50));
     expect(pool.liveThreads, 'the idle thread was retired').to.equal(0);
-    // A retired pool still serves: the next job starts a thread again.
-    expect((await pool.run(await jobFor(await source('again.log'), join(dir, 'again.gz')))).kind).to.equal('compressed');
+    // A retired pool still serves: the next request starts a thread again.
+    expect((await pool.run(await requestFor(await source('again.log'), join(dir, 'again.gz')))).kind).to.equal('compressed');
   });
 
   it('runs its threads under heap limits', async () => {
     const pool = makePool({ workerFile: FIXTURE });
-    const r = await pool.run(await jobFor(await source('report-limits'), join(dir, 'limits.gz')));
+    const r = await pool.run(await requestFor(await source('report-limits'), join(dir, 'limits.gz')));
     expect(r.kind).to.equal('compressed');
     expect((r as unknown as { resourceLimits: Record<string, number> }).resourceLimits).to.include(WORKER_RESOURCE_LIMITS);
   });
 
-  it('logs a worker that crashes between jobs instead of throwing, and keeps serving', async () => {
+  it('logs a worker that crashes between requests instead of throwing, and keeps serving', async () => {
     const { logger, lines, firstLine } = capturingLogger();
     const pool = makePool({ workerFile: FIXTURE, logger });
-    const r = await pool.run(await jobFor(await source('throw-after-reply'), join(dir, 'k.gz')));
+    const r = await pool.run(await requestFor(await source('throw-after-reply'), join(dir, 'k.gz')));
     expect(r.kind).to.equal('compressed');
     await firstLine;
     expect(lines[0]).to.include({ msg: 'compression worker pool error', level: 50 });
     expect(String((lines[0]!.err as { message?: string }).message)).to.contain('crash after replying');
-    expect((await pool.run(await jobFor(await source('l.log'), join(dir, 'l.gz')))).kind).to.equal('compressed');
+    expect((await pool.run(await requestFor(await source('l.log'), join(dir, 'l.gz')))).kind).to.equal('compressed');
   });
 
   describe('capacity', () => {
-    it('accepts threads + maxQueue jobs, then refuses more until one settles', async () => {
+    it('accepts threads + maxQueue requests, then refuses more until one settles', async () => {
       const pool = makePool({ threads: 1, maxQueue: 1 });
-      const job = await jobFor(await source('f.log'), join(dir, 'f.gz'));
+      const request = await requestFor(await source('f.log'), join(dir, 'f.gz'));
       expect(pool.hasCapacity()).to.equal(true);
-      const first = pool.run({ ...job, outputPath: join(dir, 'f1.gz') });
-      const second = pool.run({ ...job, outputPath: join(dir, 'f2.gz') });
+      const first = pool.run({ ...request, outputPath: join(dir, 'f1.gz') });
+      const second = pool.run({ ...request, outputPath: join(dir, 'f2.gz') });
       expect(pool.inFlight).to.equal(2);
       expect(pool.hasCapacity()).to.equal(false);
-      const err = await caught(pool.run({ ...job, outputPath: join(dir, 'f3.gz') }));
+      const err = await caught(pool.run({ ...request, outputPath: join(dir, 'f3.gz') }));
       expect(err.code).to.equal(ErrorCodes.INTERNAL);
       expect(err.message).to.contain('pool is full');
       await Promise.all([first, second]);
@@ -205,27 +205,27 @@ describe('workers/pool', () => {
   });
 
   describe('lifecycle', () => {
-    it('close() waits for running and queued jobs, then refuses new ones; calling it twice is harmless', async () => {
+    it('close() waits for running and queued requests, then refuses new ones; calling it twice is harmless', async () => {
       const pool = makePool({ threads: 1, maxQueue: 2 });
-      const job = await jobFor(await source('g.log', 1_000_000), join(dir, 'g.gz'));
-      const jobs = [1, 2, 3].map((i) => pool.run({ ...job, outputPath: join(dir, `g${i}.gz`) }));
+      const request = await requestFor(await source('g.log', 1_000_000), join(dir, 'g.gz'));
+      const requests = [1, 2, 3].map((i) => pool.run({ ...request, outputPath: join(dir, `g${i}.gz`) }));
       const closing = pool.close();
       expect(pool.close()).to.equal(closing);
       expect(pool.isOpen).to.equal(false);
       expect(pool.hasCapacity()).to.equal(false);
-      const results = await Promise.all(jobs);
+      const results = await Promise.all(requests);
       expect(results.map((r) => r.kind)).to.deep.equal(['compressed', 'compressed', 'compressed']);
       await closing;
-      const err = await caught(pool.run(job));
+      const err = await caught(pool.run(request));
       expect(err.message).to.contain('pool is closed');
       await pool.close();
     });
 
-    it('destroy() fails running and queued jobs with WORKER_FAILED; calling it twice is harmless', async () => {
+    it('destroy() fails running and queued requests with WORKER_FAILED; calling it twice is harmless', async () => {
       const pool = makePool({ threads: 1, maxQueue: 1 });
-      const job = await jobFor(await source('h.log', 3_000_000), join(dir, 'h.gz'));
-      const running = pool.run(job);
-      const queued = pool.run({ ...job, outputPath: join(dir, 'h2.gz') });
+      const request = await requestFor(await source('h.log', 3_000_000), join(dir, 'h.gz'));
+      const running = pool.run(request);
+      const queued = pool.run({ ...request, outputPath: join(dir, 'h2.gz') });
       const destroying = pool.destroy();
       expect(pool.destroy()).to.equal(destroying);
       expect(pool.close()).to.equal(destroying);
@@ -236,8 +236,8 @@ describe('workers/pool', () => {
 
     it('destroy() during close() cancels what close() was waiting for', async () => {
       const pool = makePool({ threads: 1 });
-      const job = await jobFor(await source('i.log', 3_000_000), join(dir, 'i.gz'));
-      const running = pool.run(job);
+      const request = await requestFor(await source('i.log', 3_000_000), join(dir, 'i.gz'));
+      const running = pool.run(request);
       const closing = pool.close();
       await pool.destroy();
       expect((await caught(running)).code).to.equal(ErrorCodes.WORKER_FAILED);
@@ -246,14 +246,14 @@ describe('workers/pool', () => {
 
     it('passes an abort through as the AbortError, not as a worker failure', async () => {
       const pool = makePool();
-      const job = await jobFor(await source('j.log'), join(dir, 'j.gz'));
-      const err: unknown = await pool.run(job, AbortSignal.abort()).then(
+      const request = await requestFor(await source('j.log'), join(dir, 'j.gz'));
+      const err: unknown = await pool.run(request, AbortSignal.abort()).then(
         () => expect.fail('expected an abort'),
         (e: unknown) => e,
       );
       expect(err).to.be.instanceOf(Error);
       expect((err as Error).name).to.equal('AbortError');
-      expect((await pool.run(job)).kind).to.equal('compressed');
+      expect((await pool.run(request)).kind).to.equal('compressed');
     });
   });
 

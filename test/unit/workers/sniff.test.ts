@@ -66,15 +66,15 @@ describe('workers/sniff', () => {
   });
 
   describe('storeReasonBeforeSample', () => {
-    const job = { sourcePath: '/logs/a.mcap', skipExtensions: ['.mcap'] };
+    const request = { sourcePath: '/logs/a.mcap', skipExtensions: ['.mcap'] };
     it('prefers the extension over the magic bytes', () => {
-      expect(storeReasonBeforeSample(job, b(0x1f, 0x8b))).to.equal('extension');
+      expect(storeReasonBeforeSample(request, b(0x1f, 0x8b))).to.equal('extension');
     });
     it('names the detected format', () => {
-      expect(storeReasonBeforeSample({ ...job, sourcePath: '/logs/a.log' }, b(0x28, 0xb5, 0x2f, 0xfd))).to.equal('magic:zstd');
+      expect(storeReasonBeforeSample({ ...request, sourcePath: '/logs/a.log' }, b(0x28, 0xb5, 0x2f, 0xfd))).to.equal('magic:zstd');
     });
     it('asks for a trial compression when nothing matches', () => {
-      expect(storeReasonBeforeSample({ ...job, sourcePath: '/logs/a.log' }, Buffer.from('hello'))).to.equal(null);
+      expect(storeReasonBeforeSample({ ...request, sourcePath: '/logs/a.log' }, Buffer.from('hello'))).to.equal(null);
     });
   });
 

@@ -1,5 +1,5 @@
 /**
- * How a job fails: every expected failure is a 'failed' reply with a catalog code (never a
+ * How a request fails: every expected failure is a 'failed' reply with a catalog code (never a
  * thrown exception), and no output or .partial file survives it. Files are modified mid-pass
  * through the engine's chunk hook, so these tests do not depend on timing.
  */
@@ -8,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { appendFile, chmod, mkdir, open, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes } from '../../../src/errors.js';
-import { handleJob, jobProblem } from '../../../src/workers/compress.worker.js';
-import type { CompressJob, WorkerFailure, WorkerReply } from '../../../src/workers/protocol.js';
-import { exists, isRoot, jobFor, makeTempDir, removeDir, writeLogLikeFile } from './helpers.js';
+import { handleRequest, requestProblem } from '../../../src/workers/compress.worker.js';
+import type { CompressRequest, WorkerFailure, WorkerReply } from '../../../src/workers/protocol.js';
+import { exists, isRoot, requestFor, makeTempDir, removeDir, writeLogLikeFile } from './helpers.js';
 import { asUnprivileged, localUser } from '../../support/unprivileged.js';
 import { missingTool } from '../../support/tools.js';
 
@@ -19,7 +19,7 @@ function failed(reply: WorkerReply): WorkerFailure {
   return reply;
 }
 
-describe('workers/compress-job failures', () => {
+describe('workers/compress-engine failures', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await makeTempDir();
@@ -35,17 +35,17 @@ describe('workers/compress-job failures', () => {
   }
 
   it('fails with FILE_VANISHED when the source is gone', async () => {
-    const job: CompressJob = { ...(await jobFor(await bigSource(), join(dir, 'o.gz'))), sourcePath: join(dir, 'missing.log') };
-    const f = failed(await handleJob(job));
+    const request: CompressRequest = { ...(await requestFor(await bigSource(), join(dir, 'o.gz'))), sourcePath: join(dir, 'missing.log') };
+    const f = failed(await handleRequest(request));
     expect(f).to.include({ code: ErrorCodes.FILE_VANISHED, syscallCode: 'ENOENT' });
     expect(f.message).to.contain('missing.log');
   });
 
   it('never follows a source swapped for a symbolic link (O_NOFOLLOW), even when the target matches', async () => {
     const secret = await bigSource('credentials', 1000);
-    const job = await jobFor(secret, join(dir, 'o.gz')); // identity of the target, as a swap would arrange
+    const request = await requestFor(secret, join(dir, 'o.gz')); // identity of the target, as a swap would arrange
     await symlink(secret, join(dir, 'swapped.log'));
-    const f = failed(await handleJob({ ...job, sourcePath: join(dir, 'swapped.log') }));
+    const f = failed(await handleRequest({ ...request, sourcePath: join(dir, 'swapped.log') }));
     expect(f).to.include({ code: ErrorCodes.FILE_UNREADABLE, syscallCode: 'ELOOP' });
     expect(f.message).to.contain('swapped.log').and.contain('symbolic link');
     expect(await exists(join(dir, 'o.gz'))).to.equal(false);
@@ -53,19 +53,19 @@ describe('workers/compress-job failures', () => {
 
   it('fails with FILE_CHANGED when size or mtime differ from what the stabilizer saw', async () => {
     const src = await bigSource('small.log', 1000);
-    const job = await jobFor(src, join(dir, 'o.gz'));
-    expect(failed(await handleJob({ ...job, expectedSize: 999 })).code).to.equal(ErrorCodes.FILE_CHANGED);
-    expect(failed(await handleJob({ ...job, expectedMtimeMs: job.expectedMtimeMs - 1000 })).code).to.equal(ErrorCodes.FILE_CHANGED);
+    const request = await requestFor(src, join(dir, 'o.gz'));
+    expect(failed(await handleRequest({ ...request, expectedSize: 999 })).code).to.equal(ErrorCodes.FILE_CHANGED);
+    expect(failed(await handleRequest({ ...request, expectedMtimeMs: request.expectedMtimeMs - 1000 })).code).to.equal(ErrorCodes.FILE_CHANGED);
     expect(await readdir(dir)).to.deep.equal(['small.log']);
   });
 
   for (const codec of ['gzip', 'none'] as const) {
     it(`fails with FILE_CHANGED when the file is appended to during the pass (codec ${codec}) and leaves no output`, async () => {
       const src = await bigSource();
-      const job = await jobFor(src, join(dir, 'spool', 'big.log.gz'), { codec });
+      const request = await requestFor(src, join(dir, 'spool', 'big.log.gz'), { codec });
       let appended = false;
       const f = failed(
-        await handleJob(job, {
+        await handleRequest(request, {
           onSourceChunk: async () => {
             if (!appended) {
               appended = true;
@@ -77,38 +77,38 @@ describe('workers/compress-job failures', () => {
       expect(appended).to.equal(true);
       expect(f.code).to.equal(ErrorCodes.FILE_CHANGED);
       expect(f.message).to.match(/grew beyond/);
-      expect(await exists(job.outputPath)).to.equal(false);
-      expect(await exists(`${job.outputPath}.partial`)).to.equal(false);
+      expect(await exists(request.outputPath)).to.equal(false);
+      expect(await exists(`${request.outputPath}.partial`)).to.equal(false);
     });
   }
 
   it('fails with FILE_CHANGED when the file is rewritten in place (same size, new mtime) during the pass', async () => {
     const src = await bigSource();
-    const job = await jobFor(src, join(dir, 'big.log.gz'));
+    const request = await requestFor(src, join(dir, 'big.log.gz'));
     let touched = false;
     const f = failed(
-      await handleJob(job, {
+      await handleRequest(request, {
         onSourceChunk: async (bytesRead) => {
           if (!touched && bytesRead > 1024 * 1024) {
             touched = true;
             const fh = await open(src, 'r+');
             await fh.write(Buffer.from('XXXX'), 0, 4, 0);
             await fh.close();
-            await utimes(src, new Date(), new Date(job.expectedMtimeMs + 5000));
+            await utimes(src, new Date(), new Date(request.expectedMtimeMs + 5000));
           }
         },
       }),
     );
     expect(f.code).to.equal(ErrorCodes.FILE_CHANGED);
     expect(f.message).to.match(/while being read/);
-    expect(await exists(`${job.outputPath}.partial`)).to.equal(false);
-    expect(await exists(job.outputPath)).to.equal(false);
+    expect(await exists(`${request.outputPath}.partial`)).to.equal(false);
+    expect(await exists(request.outputPath)).to.equal(false);
   });
 
   it('refuses a directory with FILE_UNREADABLE / EISDIR', async () => {
     const sub = join(dir, 'a-dir');
     await mkdir(sub);
-    const f = failed(await handleJob({ ...(await jobFor(sub, join(dir, 'o.gz'))), expectedSize: 0 }));
+    const f = failed(await handleRequest({ ...(await requestFor(sub, join(dir, 'o.gz'))), expectedSize: 0 }));
     expect(f).to.include({ code: ErrorCodes.FILE_UNREADABLE, syscallCode: 'EISDIR' });
     expect(f.message).to.contain('not a regular file');
   });
@@ -116,35 +116,35 @@ describe('workers/compress-job failures', () => {
   it('refuses a FIFO with FILE_UNREADABLE without blocking on it', async () => {
     const fifo = join(dir, 'pipe.log');
     execFileSync('mkfifo', [fifo]);
-    const f = failed(await handleJob(await jobFor(fifo, join(dir, 'o.gz'))));
+    const f = failed(await handleRequest(await requestFor(fifo, join(dir, 'o.gz'))));
     expect(f).to.include({ code: ErrorCodes.FILE_UNREADABLE, syscallCode: null });
     expect(f.message).to.contain('not a regular file');
   });
 
   it('refuses a character device with FILE_UNREADABLE', async () => {
-    const f = failed(await handleJob(await jobFor('/dev/null', join(dir, 'o.gz'))));
+    const f = failed(await handleRequest(await requestFor('/dev/null', join(dir, 'o.gz'))));
     expect(f.code).to.equal(ErrorCodes.FILE_UNREADABLE);
   });
 
   it('fails with FILE_UNREADABLE / EACCES on a file it has no permission to read', async function () {
-    // Root reads a chmod 000 file anyway: as root the job runs as nobody instead.
+    // Root reads a chmod 000 file anyway: as root the request runs as nobody instead.
     const nobody = localUser('nobody');
     if (isRoot() && nobody === null) missingTool(this, 'the nobody user', 'there is no user nobody to drop root privileges to');
     const src = await bigSource('secret.log', 1000);
-    const job = await jobFor(src, join(dir, 'o.gz'));
+    const request = await requestFor(src, join(dir, 'o.gz'));
     await chmod(dir, 0o755); // the file's own mode must be what refuses, not its directory's
     await chmod(src, 0o000);
-    const f = failed(await asUnprivileged(nobody!, () => handleJob(job)));
+    const f = failed(await asUnprivileged(nobody!, () => handleRequest(request)));
     expect(f).to.include({ code: ErrorCodes.FILE_UNREADABLE, syscallCode: 'EACCES' });
   });
 
   it('fails with DISK_FULL when the spool write hits ENOSPC, and removes the .partial file', async () => {
     const src = await bigSource();
-    const job = await jobFor(src, join(dir, 'full', 'big.log.gz'));
+    const request = await requestFor(src, join(dir, 'full', 'big.log.gz'));
     await mkdir(join(dir, 'full'));
     // /dev/full answers every write with ENOSPC: a real full disk, without filling one.
-    await symlink('/dev/full', `${job.outputPath}.partial`);
-    const f = failed(await handleJob(job));
+    await symlink('/dev/full', `${request.outputPath}.partial`);
+    const f = failed(await handleRequest(request));
     expect(f).to.include({ code: ErrorCodes.DISK_FULL, syscallCode: 'ENOSPC' });
     expect(await readdir(join(dir, 'full'))).to.deep.equal([]);
   });
@@ -152,26 +152,26 @@ describe('workers/compress-job failures', () => {
   it('fails with WORKER_FAILED (spool not writable) when the output directory cannot be created', async () => {
     const src = await bigSource('s.log', 100_000);
     await writeFile(join(dir, 'not-a-dir'), 'x');
-    const f = failed(await handleJob(await jobFor(src, join(dir, 'not-a-dir', 'o.gz'))));
+    const f = failed(await handleRequest(await requestFor(src, join(dir, 'not-a-dir', 'o.gz'))));
     expect(f.code).to.equal(ErrorCodes.WORKER_FAILED);
     expect(f.syscallCode).to.match(/^E/);
   });
 
   it('removes the .partial file when the final rename fails', async () => {
     const src = await bigSource();
-    const job = await jobFor(src, join(dir, 'out'));
+    const request = await requestFor(src, join(dir, 'out'));
     await mkdir(join(dir, 'out', 'occupied'), { recursive: true });
-    const f = failed(await handleJob(job));
+    const f = failed(await handleRequest(request));
     expect(f.code).to.equal(ErrorCodes.WORKER_FAILED);
     expect(f.syscallCode).to.be.oneOf(['EISDIR', 'ENOTEMPTY', 'EEXIST']);
-    expect(await exists(`${job.outputPath}.partial`)).to.equal(false);
+    expect(await exists(`${request.outputPath}.partial`)).to.equal(false);
   });
 
   it('fails with CODEC_UNAVAILABLE when the runtime has no zstd and zstd-napi cannot be imported', async () => {
     const src = await bigSource('z.log', 10_000);
-    const job = await jobFor(src, join(dir, 'z.zst'), { codec: 'zstd', level: 3 });
+    const request = await requestFor(src, join(dir, 'z.zst'), { codec: 'zstd', level: 3 });
     const missing = Object.assign(new Error("Cannot find package 'zstd-napi'"), { code: 'ERR_MODULE_NOT_FOUND' });
-    const f = failed(await handleJob(job, { zstd: { builtin: null, load: () => Promise.reject(missing) } }));
+    const f = failed(await handleRequest(request, { zstd: { builtin: null, load: () => Promise.reject(missing) } }));
     expect(f).to.deep.equal({
       kind: 'failed',
       code: ErrorCodes.CODEC_UNAVAILABLE,
@@ -182,21 +182,21 @@ describe('workers/compress-job failures', () => {
 
   it('reports an unexpected codec error as WORKER_FAILED without a syscall code', async () => {
     const src = await bigSource('lvl.log', 10_000);
-    const f = failed(await handleJob(await jobFor(src, join(dir, 'o.gz'), { level: 42 })));
+    const f = failed(await handleRequest(await requestFor(src, join(dir, 'o.gz'), { level: 42 })));
     expect(f.code).to.equal(ErrorCodes.WORKER_FAILED);
     expect(f.message).to.match(/^compression failed: /);
     expect(f.syscallCode).to.equal(null);
   });
 
-  it('answers an unknown job kind with a loud WORKER_FAILED', async () => {
-    const f = failed(await handleJob({ kind: 'decompress', sourcePath: '/x' }));
+  it('answers an unknown request kind with a loud WORKER_FAILED', async () => {
+    const f = failed(await handleRequest({ kind: 'decompress', sourcePath: '/x' }));
     expect(f.code).to.equal(ErrorCodes.WORKER_FAILED);
     expect(f.message).to.equal('unknown job kind: "decompress"');
-    expect(failed(await handleJob({})).message).to.equal('unknown job kind: undefined');
+    expect(failed(await handleRequest({})).message).to.equal('unknown job kind: undefined');
   });
 
-  it('rejects malformed jobs field by field', async () => {
-    const good = await jobFor(await bigSource('g.log', 10), join(dir, 'g.gz'));
+  it('rejects malformed requests field by field', async () => {
+    const good = await requestFor(await bigSource('g.log', 10), join(dir, 'g.gz'));
     const bad: Array<[unknown, RegExp]> = [
       [null, /expected an object, got null/],
       ['compress', /expected an object, got string/],
@@ -211,12 +211,12 @@ describe('workers/compress-job failures', () => {
       [{ ...good, expectedSize: -1 }, /expectedSize/],
       [{ ...good, expectedMtimeMs: Number.NaN }, /expectedMtimeMs/],
     ];
-    for (const [job, message] of bad) {
-      const f = jobProblem(job);
+    for (const [request, message] of bad) {
+      const f = requestProblem(request);
       expect(f?.code, String(message)).to.equal(ErrorCodes.WORKER_FAILED);
       expect(f?.message).to.match(message);
     }
-    expect(jobProblem(good)).to.equal(null);
-    expect(failed(await handleJob({ ...good, partSize: 0 })).message).to.match(/^malformed compression job: partSize/);
+    expect(requestProblem(good)).to.equal(null);
+    expect(failed(await handleRequest({ ...good, partSize: 0 })).message).to.match(/^malformed compression job: partSize/);
   });
 });
