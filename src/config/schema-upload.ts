@@ -196,7 +196,8 @@ function links(ctx: SchemaContext) {
 export function uploadSchema(ctx: SchemaContext) {
   return mapping({
     schedule,
-    file_stable_seconds: num({ min: 0 }).default(60),
+    // At most a day: the retry horizon (state/fair-claim.ts) caps the wait for a changed file there.
+    file_stable_seconds: num({ min: 0, max: 86400 }).default(60),
     operational_hours: operationalHours.prefault({}),
     batch_upload: mapping({ enabled: bool().default(true), include_run_directory: bool().optional() }).prefault({}),
     directory_configs: list(z.unknown()).optional(),
