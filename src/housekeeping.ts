@@ -14,7 +14,7 @@
  */
 import type { Clock, TimerHandle } from './clock/clock.js';
 import type { Config } from './config/types.js';
-import { stateRetryDelayMs } from './pipeline/dispatcher.js';
+import { stateRetryDelayMs } from './sinks/retry.js';
 import { queueByPriority, usesPriorities } from './priority/queue-stats.js';
 import { TOMBSTONE_RETENTION_MS } from './state/file-repo.js';
 import { StateReader } from './state/state-reader.js';

@@ -22,6 +22,7 @@ import type { UploadGate } from '../schedule/upload-gate.js';
 import type { Health } from '../telemetry/health.js';
 import type { PriorityRank } from '../priority/priority.js';
 import { realClock, type Clock } from '../clock/clock.js';
+import { stateRetryDelayMs } from '../sinks/retry.js';
 
 export interface DispatchQueue {
   claimNext(
@@ -53,10 +54,6 @@ export interface DispatcherOptions {
 /** How long the row of a job that threw waits before it goes back to the queue. */
 export const REJECTED_JOB_RETRY_MS = 60_000;
 
-/** Backoff after a pass the state store refused: 1 s doubling to at most 60 s. */
-export function stateRetryDelayMs(failures: number): number {
-  return Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));
-}
 
 /** Longest sleep between looks at the queue even when nothing is due (clock jumps, missed wakes). */
 const MAX_SLEEP_MS = 60_000;

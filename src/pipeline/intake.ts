@@ -32,7 +32,7 @@ import { FileFilter } from './file-filter.js';
 import { scanDirectory, type ScanHit } from './scan.js';
 import { stabilize, type Candidate, type ReadyFile } from './stabilize.js';
 import { realStatProbe, type StatProbe } from './stat-probe.js';
-import { stateRetryDelayMs } from './dispatcher.js';
+import { stateRetryDelayMs } from '../sinks/retry.js';
 import { ScanCoalescer, type ScanKind } from './scan-coalescer.js';
 import type { Health } from '../telemetry/health.js';
 import { parcelBackend, type WatcherBackend, type WatchEvent } from './watch-source.js';

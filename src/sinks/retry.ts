@@ -25,6 +25,15 @@ export interface BackoffPolicy {
   readonly maxAttempts: number;
 }
 
+/**
+ * Backoff after the local state store refused a read or write (SQLITE_FULL, IOERR, BUSY …): 1 s
+ * doubling to at most 60 s, no jitter (one process, one store). Used by the dispatcher, intake and
+ * housekeeping, which retry the whole pass rather than one file.
+ */
+export function stateRetryDelayMs(failures: number): number {
+  return Math.min(60_000, 1000 * 2 ** Math.max(0, failures - 1));
+}
+
 /** Operator-class errors wait at least this long (or maxSeconds if that is shorter). */
 export const OPERATOR_FLOOR_SECONDS = 300;
 

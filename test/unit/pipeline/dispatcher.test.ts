@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Dispatcher, REJECTED_JOB_RETRY_MS, stateRetryDelayMs } from '../../../src/pipeline/dispatcher.js';
+import { Dispatcher, REJECTED_JOB_RETRY_MS } from '../../../src/pipeline/dispatcher.js';
+import { stateRetryDelayMs } from '../../../src/sinks/retry.js';
 import { UploadGate } from '../../../src/schedule/upload-gate.js';
 import type { FileRecord } from '../../../src/state/types.js';
 import { Health } from '../../../src/telemetry/health.js';
