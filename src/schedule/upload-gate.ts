@@ -69,7 +69,10 @@ export class UploadGate {
     this.tick(now);
     if (this.draining) return { allowed: true, queuedSince: null };
     if (!this.inOperationalHours(now)) return { allowed: false, queuedSince: null };
-    const held = this.backlogReleased ? null : (this.startupDoneAt ?? HOLD_ALL);
+    // Backlog is everything queued up to and including the millisecond start-up ended: the scan
+    // records its last file and completes within one clock tick, and a row stamped that same
+    // millisecond must not count as live.
+    const held = this.backlogReleased ? null : this.startupDoneAt === null ? HOLD_ALL : this.startupDoneAt + 1;
     const batch = this.upload.batchUpload.enabled ? null : this.windowStart(now);
     const since = held === null ? batch : batch === null ? held : Math.max(held, batch);
     return { allowed: true, queuedSince: since };

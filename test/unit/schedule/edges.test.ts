@@ -71,7 +71,8 @@ describe('schedule edges', () => {
   describe('the upload gate', () => {
     it('releases the held backlog for live uploads once a pass has run', () => {
       const g = new UploadGate(config(), at(12));
-      expect(g.allows(at(12, 1)).queuedSince).to.equal(at(12));
+      // Held: everything queued up to and including the start-up millisecond.
+      expect(g.allows(at(12, 1)).queuedSince).to.equal(at(12) + 1);
       g.triggerPass();
       g.queueDrained();
       expect(g.allows(at(12, 5))).to.deep.equal({ allowed: true, queuedSince: null });
