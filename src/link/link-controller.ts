@@ -25,6 +25,8 @@ export type { LinkStatus };
 
 /** An upload error re-probes at most this often (a burst of failures is one probe). */
 const ERROR_PROBE_GAP_MS = 2000;
+/** Longest wait before the timetable is looked at again (a clock set by NTP is caught within it). */
+export const CLOCK_LOOK_MS = 60_000;
 
 export interface RateTarget {
   readonly bytesPerSecond: number | null;
@@ -59,6 +61,8 @@ export class LinkController {
   private decision: LinkDecision;
   private probeTimer: unknown = null;
   private clockTimer: unknown = null;
+  /** Wall-clock ms of the timetable boundary the clock timer waits for (Infinity: none). */
+  private boundaryAt = Infinity;
   private probing: Promise<void> | null = null;
   private closed = false;
   /** The figures last written under LINK_STATE_META_KEY (see record()). */
@@ -87,6 +91,7 @@ export class LinkController {
 
   /** The dispatcher's gate: least urgent rank that may be sent now, null = none. */
   admit(): PriorityRank | null {
+    this.catchUpBoundary();
     return this.decision.maxPriority;
   }
 
@@ -119,6 +124,11 @@ export class LinkController {
   }
 
   status(): LinkStatus {
+    this.catchUpBoundary();
+    return this.snapshot();
+  }
+
+  private snapshot(): LinkStatus {
     return {
       link: this.links === undefined ? null : this.link,
       iface: this.iface,
@@ -170,7 +180,7 @@ export class LinkController {
    * since the last write: at most one small meta row per probe interval.
    */
   private record(): void {
-    const s = this.status();
+    const s = this.snapshot();
     const key = JSON.stringify([s.link, s.iface, s.restriction, s.bytesPerSecond, s.lastProbeAt, s.lastProbeError]);
     if (key === this.recorded) return;
     this.recorded = key;
@@ -219,21 +229,38 @@ export class LinkController {
     }, links.probeIntervalSeconds * 1000);
   }
 
-  /** Wakes at the next timetable boundary and re-applies the rate. */
+  /**
+   * Wakes at the next timetable boundary and re-applies the rate. The timetable is wall-clock
+   * time but timers run on the monotonic clock: a vehicle's clock set by NTP after boot (hours
+   * off), or a timer that fires late or early, would keep the wrong rate until the next boundary.
+   * So the timer never waits more than a minute before looking again, and whoever reads the
+   * decision (the dispatcher, status) re-applies it first when the clock is past the boundary.
+   */
   private armClock(): void {
     if (this.clockTimer !== null) this.o.timers.clearTimeout(this.clockTimer);
     this.clockTimer = null;
+    this.boundaryAt = Infinity;
     if (this.timetable.empty || this.closed) return;
     const now = this.o.timers.now();
     const at = this.timetable.nextChangeAt(now);
+    this.boundaryAt = at;
     this.clockTimer = this.o.timers.setTimeout(() => {
       this.clockTimer = null;
       this.refresh();
       this.armClock();
-    }, Math.max(1000, at - now));
+    }, Math.min(CLOCK_LOOK_MS, Math.max(1000, at - now)));
+  }
+
+  /** The clock is past the boundary the timer waits for (a late timer, a clock set forward): apply it now. */
+  private catchUpBoundary(): void {
+    if (this.closed || this.o.timers.now() < this.boundaryAt) return;
+    this.boundaryAt = Infinity;
+    this.refresh();
+    this.armClock();
   }
 
   private clear(): void {
+    this.boundaryAt = Infinity;
     if (this.probeTimer !== null) this.o.timers.clearTimeout(this.probeTimer);
     if (this.clockTimer !== null) this.o.timers.clearTimeout(this.clockTimer);
     this.probeTimer = null;

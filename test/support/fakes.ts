@@ -5,12 +5,21 @@ import type { FileRecord } from '../../src/state/types.js';
 export class ManualTimers implements Clock {
   private t: number;
   private seq = 0;
+  /** Wall clock minus timer time: what setWallClock moved it by (timers do not see it). */
+  private wallShift = 0;
   private readonly pending = new Map<number, { at: number; fn: () => void }>();
   constructor(start = 1_000_000) {
     this.t = start;
   }
   now(): number {
-    return this.t;
+    return this.t + this.wallShift;
+  }
+  /**
+   * Sets the wall clock (now()) by `ms`, as NTP does after boot, without moving timer time:
+   * no timer fires and monotonic() does not change.
+   */
+  setWallClock(ms: number): void {
+    this.wallShift += ms;
   }
   setTimeout(fn: () => void, ms: number): unknown {
     const id = ++this.seq;

@@ -174,6 +174,30 @@ describe('link/link-controller', () => {
     expect(s.throttle.bytesPerSecond).to.equal(512 * 1024);
   });
 
+  it('applies the timetable entry in force when the wall clock is set forward or back, within a minute or at the next look', async () => {
+    const s = setup({ bandwidth: { schedule: ['08:00,512k', '18:00,4M'] } }, new Date(2026, 11, 7, 9, 0).getTime());
+    await s.c.start();
+    expect(s.throttle.bytesPerSecond).to.equal(512 * 1024);
+    // NTP puts the clock ten hours forward (19:00): the boundary timer was armed for 9 h ahead.
+    s.timers.setWallClock(10 * 60 * 60 * 1000);
+    expect(s.c.status().bytesPerSecond, 'whoever looks sees the entry in force').to.equal(4 * 1024 * 1024);
+    expect(s.throttle.bytesPerSecond).to.equal(4 * 1024 * 1024);
+    // Back to 09:xx: no boundary is crossed forward, the minute look re-reads the timetable.
+    s.timers.setWallClock(-10 * 60 * 60 * 1000);
+    s.timers.advance(60_000);
+    expect(s.throttle.bytesPerSecond).to.equal(512 * 1024);
+    s.c.close();
+    expect(s.timers.scheduled).to.equal(0);
+  });
+
+  it('re-applies a boundary the dispatcher reaches before the timer fires', async () => {
+    const s = setup({ bandwidth: { schedule: ['08:00,512k', '18:00,4M'] } }, new Date(2026, 11, 7, 17, 59, 30).getTime());
+    await s.c.start();
+    s.timers.setWallClock(31_000); // the clock is past 18:00, the timer (monotonic) has not fired yet
+    s.c.admit();
+    expect(s.throttle.bytesPerSecond).to.equal(4 * 1024 * 1024);
+  });
+
   it('takes a reloaded policy at once', async () => {
     const s = setup({});
     await s.c.start();
