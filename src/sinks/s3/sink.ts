@@ -101,6 +101,7 @@ export class S3Sink {
       contentType: contentTypeFor(req.key),
       verifyRemote: req.verifyRemote,
       replaces: req.replaces,
+      source: { path: req.record.path, size: req.result.sourceSize },
       signal: req.signal,
       encoding: { level: req.result.codec === 'none' ? 0 : this.o.config.upload.compression.level, version: codecVersion(req.result.codec) },
     });

@@ -25,6 +25,7 @@ import { holdsSameSource, parseObjectMetadata } from './metadata.js';
 import { MultipartUpload, type MultipartStore } from './multipart.js';
 import { keyTaken, refusedAsTaken } from './key-taken.js';
 import { objectParams, type ObjectSpec } from './object-spec.js';
+import { holdsPrefixOfSource, type SourceBytes } from './source-prefix.js';
 
 export type { MultipartStore } from './multipart.js';
 
@@ -61,7 +62,16 @@ export interface ObjectUpload extends ObjectSpec {
    * bytes contain: written without If-None-Match, and a HEAD finding that source is no conflict.
    */
   readonly replaces?: string | undefined;
+  /**
+   * The source file and its size when compressed: an object at the key whose source is a strict
+   * prefix of these bytes (source-prefix.ts) is replaced too, even when the state store never
+   * recorded writing it (a crash between the write and its record).
+   */
+  readonly source?: SourceBytes | undefined;
 }
+
+/** What a HEAD found at the key: these bytes already, nothing we must keep, or bytes we keep. */
+type Existing = { readonly kind: 'stored'; readonly etag: string } | { readonly kind: 'free' } | { readonly kind: 'replace' };
 
 export interface UploadOutcome {
   readonly etag: string;
@@ -93,15 +103,19 @@ export class S3Uploader {
           hint: 'split the file before it reaches the watched directory',
         });
       }
+      // An earlier content of this file found at the key is overwritten: no If-None-Match then.
+      let replacing = job.replaces !== undefined;
       if (job.verifyRemote) {
-        const etag = await this.findExisting(job);
-        if (etag !== null) {
+        const found = await this.findExisting(job);
+        if (found.kind === 'stored') {
           await this.forgetProgress(job);
-          return { etag, skipped: true, bytesSent: 0 };
+          return { etag: found.etag, skipped: true, bytesSent: 0 };
         }
+        if (found.kind === 'replace') replacing = true;
       }
+      const conditional = this.opts.conditionalWrites === true && !replacing;
       await this.checkSpool(job);
-      if (job.result.outputSize <= this.opts.partSize) return await this.putSingle(job);
+      if (job.result.outputSize <= this.opts.partSize) return await this.putSingle(job, conditional);
       const mp = new MultipartUpload(
         {
           client: this.opts.client,
@@ -114,8 +128,11 @@ export class S3Uploader {
           now: this.now,
           maxResumeAgeMs: this.opts.maxResumeAgeMs ?? DEFAULT_MAX_RESUME_AGE_MS,
           s3: this.opts.s3,
-          conditionalWrites: this.conditional(job),
-          findExisting: () => this.findExisting(job),
+          conditionalWrites: conditional,
+          findExisting: async () => {
+            const found = await this.findExisting(job);
+            return found.kind === 'stored' ? found.etag : null;
+          },
         },
         job,
       );
@@ -127,11 +144,11 @@ export class S3Uploader {
   }
 
   /**
-   * The ETag of an object at job.key that already holds these source bytes, or null when there is
-   * none. An object holding other bytes is never overwritten: KEY_TAKEN, and the caller picks the
-   * next version of the key.
+   * What is at job.key: these source bytes already (its ETag), nothing to keep, or an earlier
+   * content of this same file to replace. An object holding other bytes is never overwritten:
+   * KEY_TAKEN, and the caller picks the next version of the key.
    */
-  private async findExisting(job: ObjectUpload): Promise<string | null> {
+  private async findExisting(job: ObjectUpload): Promise<Existing> {
     let head;
     try {
       head = await this.opts.client.send(new HeadObjectCommand({ Bucket: this.opts.bucket, Key: job.key }), { abortSignal: job.signal });
@@ -139,18 +156,22 @@ export class S3Uploader {
       const status = errorSignals(err).status;
       // 404: absent. 403: a write-only IAM policy cannot read objects (or list, which makes a
       // missing object 403 too); uploading is the only way forward either way.
-      if (status === 404 || status === 403) return null;
+      if (status === 404 || status === 403) return { kind: 'free' };
       throw err;
     }
     if (holdsSameSource(head.Metadata, job.result.sourceSha256)) {
       if (head.ContentLength === job.result.outputSize) {
         this.opts.logger.debug({ bucket: this.opts.bucket, key: job.key }, 'object already in S3 with the same source; not sent again');
-        return head.ETag ?? '';
+        return { kind: 'stored', etag: head.ETag ?? '' };
       }
       // The same source bytes under other codec settings: replacing it loses nothing.
-      return null;
+      return { kind: 'replace' };
     }
-    if (job.replaces !== undefined && holdsSameSource(head.Metadata, job.replaces)) return null;
+    if (job.replaces !== undefined && holdsSameSource(head.Metadata, job.replaces)) return { kind: 'replace' };
+    if (job.source !== undefined && (await holdsPrefixOfSource(head.Metadata, job.source, job.signal))) {
+      this.opts.logger.info({ bucket: this.opts.bucket, key: job.key }, 'object holds an earlier, shorter content of this file; replacing it');
+      return { kind: 'replace' };
+    }
     throw keyTaken(this.opts.bucket, job.key, parseObjectMetadata(head.Metadata).sourceSha256 ?? '');
   }
 
@@ -178,7 +199,7 @@ export class S3Uploader {
     }
   }
 
-  private async putSingle(job: ObjectUpload): Promise<UploadOutcome> {
+  private async putSingle(job: ObjectUpload, conditional: boolean): Promise<UploadOutcome> {
     const { result } = job;
     const res = await refusedAsTaken(this.opts.bucket, job.key, () => sendFileBody<PutObjectCommand, PutObjectCommandOutput>({
       client: this.opts.client,
@@ -194,17 +215,12 @@ export class S3Uploader {
           ContentLength: result.outputSize,
           ContentMD5: result.outputMd5,
           ChecksumSHA256: result.outputSha256,
-          ...(this.conditional(job) ? { IfNoneMatch: '*' } : {}),
+          ...(conditional ? { IfNoneMatch: '*' } : {}),
         }),
     }));
     const etag = res.ETag ?? '';
     if (etagIsMd5(res)) verifySingleEtag(etag, result.outputMd5, `s3://${this.opts.bucket}/${job.key}`, { bucket: this.opts.bucket, key: job.key });
     return { etag, skipped: false, bytesSent: result.outputSize };
-  }
-
-  /** If-None-Match: * unless this write deliberately replaces an earlier content of the same file. */
-  private conditional(job: ObjectUpload): boolean {
-    return this.opts.conditionalWrites === true && job.replaces === undefined;
   }
 
   private failure(err: unknown, job: ObjectUpload): TvmError {

@@ -135,6 +135,31 @@ for (const kind of ['s3rver', 'moto'] as const) {
       expect(second).to.include({ skipped: true, bytesSent: 0 });
     });
 
+    it('replaces an object holding a shorter content of the same source file, and keeps one whose bytes differ', async () => {
+      // A crash between a write and its record: the state store never learnt the longer content was stored.
+      const full = seededBytes(30_000, 41);
+      const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+      const asIs = (name: string, bytes: Buffer): { path: string; result: CompressResult } => {
+        const path = writeFile(t.dir, name, bytes);
+        return { path, result: resultFor(path, PART, { codec: 'none', sourceSize: bytes.length, sourceSha256: sha(bytes) }) };
+      };
+      const key = `vehicle-001/2024-06-01/ros/grown-${kind}.bin`;
+      const conditionalWrites = kind === 'moto'; // s3rver ignores If-None-Match
+      const earlier = asIs('grown-early.bin', full.subarray(0, 10_000));
+      await uploader({ conditionalWrites }).upload(jobFor(key, earlier.result));
+      const now = asIs('grown-now.bin', full);
+      const out = await uploader({ conditionalWrites }).upload(jobFor(key, now.result, { verifyRemote: true, source: { path: now.path, size: full.length } }));
+      expect(out.skipped).to.equal(false);
+      expect((await download(client, key)).sha256).to.equal(sha(full));
+
+      const other = Buffer.from(full);
+      other[0] = other[0]! ^ 0xff; // same length as before plus more, but other leading bytes
+      const rewritten = asIs('rewritten.bin', Buffer.concat([other, Buffer.from('more')]));
+      const e = await caught(uploader({ conditionalWrites }).upload(jobFor(key, rewritten.result, { verifyRemote: true, source: { path: rewritten.path, size: full.length + 4 } })));
+      expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+      expect((await download(client, key)).sha256, 'the stored content is kept').to.equal(sha(full));
+    });
+
     it('uploads 50 MB as a 5 MiB-part multipart object, byte-identical on download', async () => {
       const bytes = randomBytes(50 * 1000 * 1000);
       const { result } = spool('big.bin', bytes);

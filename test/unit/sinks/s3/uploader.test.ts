@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -102,6 +103,44 @@ describe('sinks/s3/S3Uploader (single PUT, dedupe, errors)', () => {
     mock.on(HeadObjectCommand).resolves({ ContentLength: 3, Metadata: { 'source-sha256': 'b'.repeat(64) } });
     const e = await caught(new S3Uploader(opts).upload(job({ verifyRemote: true, replaces: 'a'.repeat(64) })));
     expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+  });
+
+  describe('an object holding a shorter content of the same source file (a crash between write and record)', () => {
+    const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    const opts = () => ({ client, bucket: 'logs', s3, partSize: 1024 * 1024, partConcurrency: 2, multipart: new FakeMultipartStore(), logger: silentLogger(), conditionalWrites: true });
+    const source = (): { path: string; size: number } => ({ path, size: bytes.length });
+
+    it('replaces it without If-None-Match when its source is a strict prefix of ours', async () => {
+      const prefix = bytes.subarray(0, 4000);
+      mock.on(HeadObjectCommand).resolves({ ContentLength: 900, Metadata: { 'source-sha256': sha(prefix), 'source-size': String(prefix.length) } });
+      mock.on(PutObjectCommand).resolves({ ETag: goodEtag() });
+      const out = await new S3Uploader(opts()).upload(job({ verifyRemote: true, source: source() }));
+      expect(out.skipped).to.equal(false);
+      expect(mock.commandCalls(PutObjectCommand)).to.have.length(1);
+      expect(mock.commandCalls(PutObjectCommand)[0]!.args[0].input).not.to.have.property('IfNoneMatch');
+    });
+
+    const keptCases: Array<[string, Record<string, string>]> = [
+      ['its bytes differ from our first bytes', { 'source-sha256': sha(Buffer.from(bytes.subarray(0, 4000)).fill(1, 0, 1)), 'source-size': '4000' }],
+      ['it is as long as ours', { 'source-sha256': sha(bytes), 'source-size': String(bytes.length + 1) }],
+      ['it names no source size', { 'source-sha256': sha(bytes.subarray(0, 4000)) }],
+    ];
+    for (const [why, meta] of keptCases) {
+      it(`keeps it (KEY_TAKEN) when ${why}`, async () => {
+        mock.on(HeadObjectCommand).resolves({ ContentLength: 900, Metadata: meta });
+        mock.on(PutObjectCommand).resolves({ ETag: goodEtag() });
+        const e = await caught(new S3Uploader(opts()).upload(job({ verifyRemote: true, source: source() })));
+        expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+        expect(mock.commandCalls(PutObjectCommand)).to.have.length(0);
+      });
+    }
+
+    it('keeps it (KEY_TAKEN) when the source file cannot be read any more', async () => {
+      const prefix = bytes.subarray(0, 4000);
+      mock.on(HeadObjectCommand).resolves({ ContentLength: 900, Metadata: { 'source-sha256': sha(prefix), 'source-size': '4000' } });
+      const e = await caught(new S3Uploader(opts()).upload(job({ verifyRemote: true, source: { path: join(t.dir, 'gone.log'), size: bytes.length } })));
+      expect(e.code).to.equal(ErrorCodes.KEY_TAKEN);
+    });
   });
 
   const proceedCases: Array<[string, () => void]> = [
