@@ -14,12 +14,12 @@ import type { Config } from '../config/types.js';
 import { buildDeletion } from '../deletion/build.js';
 import { deletionStatus, formatDeletionStatus } from '../deletion/status.js';
 import type { DeletionReport } from '../telemetry/status-report.js';
-import { silentLogger } from '../telemetry/logger.js';
+import { nullLogger } from '../telemetry/null-logger.js';
 
 /** Disk usage per filesystem, bytes deletable now, last pass: a read-only dry run of the policies. */
 async function readDeletionStatus(config: Config, db: StateReader['db'], dbPath: string): Promise<DeletionReport> {
   try {
-    const logger = silentLogger();
+    const logger = nullLogger();
     // Events of a dry run read for a report go nowhere: a no-op emitter, so `status` does not
     // load prom-client for a registry it would throw away (docs/PERFORMANCE.md, "Memory and start-up changes").
     const dry = buildDeletion({ config, db, dbPath, enqueue: () => undefined, telemetry: { emit: () => undefined }, logger, now: Date.now, dryRun: true });
