@@ -86,6 +86,8 @@ export interface DaemonResult {
   readonly exitCode: number | null;
   /** Only for the throttled suite: achieved wire rate against the cap. */
   readonly throttle?: { readonly capMBps: number; readonly achievedMBps: number; readonly ratio: number; readonly steadyMBps: number | null };
+  /** The link suite: source bytes per byte on the wire (what compression saved on the link). */
+  readonly link?: { readonly sourceToWire: number | null };
   /** Only for the idle suite. */
   readonly idle?: {
     readonly windowS: number;

@@ -78,11 +78,11 @@ export async function probeTools(): Promise<ToolProbe[]> {
 }
 
 /** The command line that uploads `srcDir` into `bucket` with the given tool. */
-export function toolCommand(tool: ToolName, srcDir: string, endpoint: string, bucket: string): { cmd: string[]; env: NodeJS.ProcessEnv } {
+export function toolCommand(tool: ToolName, srcDir: string, endpoint: string, bucket: string, extraArgs: readonly string[] = []): { cmd: string[]; env: NodeJS.ProcessEnv } {
   const creds = { AWS_ACCESS_KEY_ID: SERVER_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SERVER_CREDENTIALS.secretAccessKey };
   if (tool === 'rclone') {
     return {
-      cmd: ['rclone', 'copy', srcDir, `perf:${bucket}`, '--transfers', '16', '--s3-no-check-bucket', '--config', '/dev/null'],
+      cmd: ['rclone', 'copy', srcDir, `perf:${bucket}`, '--transfers', '16', '--s3-no-check-bucket', '--config', '/dev/null', ...extraArgs],
       env: withoutCaBundle({
         RCLONE_CONFIG_PERF_TYPE: 's3',
         RCLONE_CONFIG_PERF_PROVIDER: 'Other',
@@ -94,7 +94,7 @@ export function toolCommand(tool: ToolName, srcDir: string, endpoint: string, bu
     };
   }
   return {
-    cmd: ['aws', 's3', 'cp', srcDir, `s3://${bucket}/`, '--recursive', '--only-show-errors', '--endpoint-url', endpoint],
+    cmd: ['aws', 's3', 'cp', srcDir, `s3://${bucket}/`, '--recursive', '--only-show-errors', '--endpoint-url', endpoint, ...extraArgs],
     env: withoutCaBundle({
       ...creds,
       AWS_DEFAULT_REGION: 'us-east-1',
@@ -115,8 +115,8 @@ export function parseTimes(text: string): { user: number; sys: number } {
 }
 
 /** Runs one upload with the tool under `bash -c '…; times'`, measuring wall, CPU and memory. */
-export async function runTool(tool: ToolName, srcDir: string, endpoint: string, bucket: string, workDir: string): Promise<ToolRun> {
-  const { cmd, env } = toolCommand(tool, srcDir, endpoint, bucket);
+export async function runTool(tool: ToolName, srcDir: string, endpoint: string, bucket: string, workDir: string, extraArgs: readonly string[] = []): Promise<ToolRun> {
+  const { cmd, env } = toolCommand(tool, srcDir, endpoint, bucket, extraArgs);
   const timesFile = join(workDir, `${tool}.times`);
   const script = '"$@"; rc=$?; times > "$PERF_TIMES_FILE"; exit $rc';
   const started = performance.now();

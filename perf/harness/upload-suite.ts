@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Dataset } from '../data/file-set.js';
 import { datasetTotals } from '../data/file-set.js';
 import type { DaemonResult, SuiteResult, TargetCheck, ToolResult } from '../result-types.js';
-import { runTool, type ToolProbe } from './compare-tools.js';
+import { runTool, type ToolName, type ToolProbe } from './compare-tools.js';
 import { runDaemonVariant, type VariantSpec } from './daemon-bench.js';
 import { cpuTimes, diffCpu, round } from './proc-stats.js';
 import { ServerProcess } from './server-process.js';
@@ -30,6 +30,11 @@ export interface UploadSuiteSpec {
   /** The first one is primary; the others run only with extra variants enabled. */
   readonly variants: readonly Omit<VariantSpec, 'bucket'>[];
   readonly compare: boolean;
+  /**
+   * Extra command-line arguments per comparison tool (the link suite's `--bwlimit`); a tool
+   * without an entry is skipped when this is given, since it would not run under the same terms.
+   */
+  readonly toolArgs?: { readonly [T in ToolName]?: readonly string[] };
   /** Adds suite-specific figures to a daemon result (the throttled suite's rate). */
   decorate?(r: RawDaemonResult): DaemonResult;
   targets(daemon: readonly DaemonResult[], tools: readonly ToolResult[]): TargetCheck[];
@@ -37,14 +42,16 @@ export interface UploadSuiteSpec {
 
 const bucketFor = (name: string): string => `perf-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
 
-async function runComparison(probe: ToolProbe, ctx: SuiteContext, server: ServerProcess, dataset: Dataset, workDir: string, ourWallS: number | null): Promise<ToolResult> {
+async function runComparison(probe: ToolProbe, ctx: SuiteContext, server: ServerProcess, dataset: Dataset, workDir: string, ourWallS: number | null, toolArgs: UploadSuiteSpec['toolArgs']): Promise<ToolResult> {
   const base = { tool: probe.tool, version: probe.version };
   const none = { wallS: null, filesPerS: null, sourceMBps: null, cpu: null, peakRssMb: null, objects: null, ourRatio: null };
   if (probe.skipReason !== null) return { ...base, ...none, status: 'skipped', reason: probe.skipReason };
-  ctx.log(`  ${probe.tool}: uploading the same ${dataset.files.length} files raw`);
+  const args = toolArgs === undefined ? [] : toolArgs[probe.tool];
+  if (args === undefined) return { ...base, ...none, status: 'skipped', reason: 'not comparable in this suite (no equivalent option)' };
+  ctx.log(`  ${probe.tool}: uploading the same ${dataset.files.length} files raw${args.length > 0 ? ` (${args.join(' ')})` : ''}`);
   const bucket = bucketFor(`cmp-${probe.tool}`);
   const s0 = cpuTimes(server.pid);
-  const r = await runTool(probe.tool, dataset.root, server.endpoint, bucket, workDir);
+  const r = await runTool(probe.tool, dataset.root, server.endpoint, bucket, workDir, args);
   const s1 = cpuTimes(server.pid);
   const listing = await server.list(bucket);
   server.dropBucket(bucket);
@@ -98,7 +105,7 @@ export async function runUploadSuite(ctx: SuiteContext, spec: UploadSuiteSpec): 
           daemon.push(spec.decorate ? spec.decorate(raw) : plain);
         }
         const primaryWall = daemon[0]?.wallS ?? null;
-        for (const p of probes) tools.push(await runComparison(p, ctx, server, dataset, workDir, primaryWall));
+        for (const p of probes) tools.push(await runComparison(p, ctx, server, dataset, workDir, primaryWall, spec.toolArgs));
       } finally {
         await server.stop();
       }

@@ -63,6 +63,7 @@ export function runMarkdown(run: RunResult): string[] {
     for (const d of s.daemon) {
       if (d.idle) out.push(`Idle: ${d.idle.cpuSPerMinute} CPU-s per minute, of which the probe alone (a bare node with the same probe, same window) accounts for ${v(d.idle.probeAloneCpuSPerMinute)}.`, '');
       if (d.throttle) out.push(`Throttle: cap ${d.throttle.capMBps} MB/s, achieved ${d.throttle.achievedMBps} MB/s (${d.throttle.ratio}× the cap), steady ${v(d.throttle.steadyMBps)} MB/s.`, '');
+      if (d.link) out.push(`Link: ${v(d.link.sourceToWire)} source bytes per byte on the wire.`, '');
     }
     out.push(...s.targets.map((t) => `- Target: ${targetText(t)}`), ...s.daemon.map(configLine), '');
   }

@@ -38,6 +38,7 @@ function daemonRows(s: SuiteResult, d: DaemonResult): MetricRow[] {
     row('event-loop delay p99 ms', d.eventLoop?.p99Ms ?? null),
   );
   if (d.throttle) rows.push(row('cap MB/s', d.throttle.capMBps), row('achieved ÷ cap', d.throttle.ratio), row('steady MB/s', d.throttle.steadyMBps));
+  if (d.link) rows.push(row('source ÷ wire bytes', d.link.sourceToWire));
   return rows;
 }
 

@@ -2,8 +2,9 @@
 import type { Suite } from '../harness/suite-context.js';
 import { idle } from './idle.js';
 import { largeFile } from './large-file.js';
+import { link } from './link.js';
 import { smallFiles } from './small-files.js';
 import { thousand } from './thousand.js';
 import { throttled } from './throttled.js';
 
-export const SUITES: readonly Suite[] = [thousand, smallFiles, largeFile, idle, throttled];
+export const SUITES: readonly Suite[] = [thousand, smallFiles, largeFile, idle, throttled, link];

@@ -63,6 +63,13 @@ describe('perf harness', () => {
     }
   });
 
+  it("appends a suite's own tool options (the link suite's --bwlimit) after the common ones", () => {
+    const r = toolCommand('rclone', '/data', 'http://127.0.0.1:1234', 'cmp', ['--bwlimit', '2M']);
+    expect(r.cmd.slice(-2)).to.deep.equal(['--bwlimit', '2M']);
+    expect(r.cmd).to.include.members(['--transfers', '16']);
+    expect(toolCommand('rclone', '/data', 'http://127.0.0.1:1234', 'cmp').cmd).not.to.include('--bwlimit');
+  });
+
   it("takes a tool's CPU from the children line of bash's times", () => {
     expect(parseTimes('0m0.003s 0m0.001s\n1m6.800s 0m1.250s\n')).to.deep.equal({ user: 66.8, sys: 1.25 });
     expect(() => parseTimes('nonsense')).to.throw(/unparseable/);
