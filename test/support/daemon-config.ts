@@ -80,6 +80,15 @@ export const HELD_UPLOADS: ConfigTree = {
 };
 
 /**
+ * For tests of upload passes (upload-now, SIGUSR1, the status page): the base with HELD_UPLOADS,
+ * a 0.2 s stability wait and the status endpoint on a free port; `overrides` apply on top.
+ */
+export function heldConfigYaml(o: DaemonConfigOptions): string {
+  const held = { upload: { ...HELD_UPLOADS, file_stable_seconds: 0.2 }, monitoring: { http: HTTP_ANY_PORT } };
+  return daemonConfigYaml({ ...o, overrides: patched(held, o.overrides ?? {}) });
+}
+
+/**
  * Writes a config (from daemonConfig, maybe changed further) to `file` as the CLI reads it,
  * atomically (beside it, then renamed) as configuration management does: a reload signalled
  * while the file is rewritten reads the old or the new one, never half.
