@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { cleanupCommand } from '../../../src/cli/cleanup.js';
 import type { CliIo } from '../../../src/cli/io.js';
 import { runCli } from '../../../src/cli/program.js';
-import Database from 'better-sqlite3';
-import { migrate, MIGRATIONS } from '../../../src/state/migrations.js';
-import { DB_FILE, openStateStore, type StateStore } from '../../../src/state/store.js';
+import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { filesDiskIo, writeFile } from '../deletion/helpers.js';
 import { parseConfig } from '../../../src/config/load.js';
@@ -18,6 +16,7 @@ import { Telemetry } from '../../../src/telemetry/events.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
 import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
 import { patched } from '../../support/patch.js';
+import { migratedDb } from '../state/helpers.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -78,9 +77,7 @@ describe('cli cleanup', () => {
     const old = join(dir, 'old-state');
     // A database written by a release before the deletion schema: version 1 only.
     mkdirSync(old, { recursive: true });
-    const legacy = new Database(join(old, DB_FILE));
-    migrate(legacy, join(old, DB_FILE), MIGRATIONS.slice(0, 1));
-    legacy.close();
+    migratedDb(old, 1).close();
     writeFileSync(config, configYaml({ state_dir: old, deletion: { age_based: { enabled: true } } }));
     const t = io();
     expect(await runCli(['status', '--config', config], t.cli)).to.equal(0);
