@@ -8,6 +8,7 @@
  * Not for config validation tests: those write their YAML by hand (test/unit/config/helpers.ts),
  * since there the exact text is the subject.
  */
+import { renameSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { patched } from './patch.js';
 
@@ -63,4 +64,37 @@ export function daemonConfig(o: DaemonConfigOptions): ConfigTree {
 /** The config as `config.yaml` text, for `parseConfig` or a file the CLI reads. */
 export function daemonConfigYaml(o: DaemonConfigOptions): string {
   return stringify(daemonConfig(o));
+}
+
+/** `monitoring.http` served on a free loopback port, so it never collides with another daemon's. */
+export const HTTP_ANY_PORT: ConfigTree = { enabled: true, listen: '127.0.0.1:0' };
+
+/**
+ * `upload` keys that hold every file in the queue until a pass is asked for (`upload-now`,
+ * SIGUSR1): a daily pass at 03:00, operational hours 00:00–00:01, nothing sent at start.
+ */
+export const HELD_UPLOADS: ConfigTree = {
+  schedule: { mode: 'daily', daily_time: '03:00' },
+  operational_hours: { enabled: true, start: '00:00', end: '00:01' },
+  upload_on_start: false,
+};
+
+/**
+ * For tests of upload passes (upload-now, SIGUSR1, the status page): the base with HELD_UPLOADS,
+ * a 0.2 s stability wait and the status endpoint on a free port; `overrides` apply on top.
+ */
+export function heldConfigYaml(o: DaemonConfigOptions): string {
+  const held = { upload: { ...HELD_UPLOADS, file_stable_seconds: 0.2 }, monitoring: { http: HTTP_ANY_PORT } };
+  return daemonConfigYaml({ ...o, overrides: patched(held, o.overrides ?? {}) });
+}
+
+/**
+ * Writes a config (from daemonConfig, maybe changed further) to `file` as the CLI reads it,
+ * atomically (beside it, then renamed) as configuration management does: a reload signalled
+ * while the file is rewritten reads the old or the new one, never half.
+ */
+export function writeDaemonConfig(file: string, config: ConfigTree): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, stringify(config));
+  renameSync(tmp, file);
 }

@@ -11,6 +11,7 @@ import { openStateStore, type StateStore } from '../../src/state/store.js';
 import { Health } from '../../src/telemetry/health.js';
 import { Telemetry, type TelemetryEvent } from '../../src/telemetry/events.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { daemonConfigYaml } from '../support/daemon-config.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -22,12 +23,8 @@ describe('housekeeping', () => {
   let health: Health;
   let hk: Housekeeping | null;
 
-  const config = (extra = ''): Config =>
-    parseConfig(
-      `vehicle_id: car-7\nlog_directories: [{path: ${root}/logs, source: ros${extra}}]\ns3: {bucket: tvm-bucket, region: eu-west-1}\n` +
-        `upload: {schedule: "02:00", processed_files_registry: {retention_days: 2}}\ndisk: {reserved_gb: 1}\nstate_dir: ${root}/state\n`,
-      { env: {} },
-    );
+  const config = (): Config =>
+    parseConfig(daemonConfigYaml({ root, vehicleId: 'car-7', overrides: { s3: { region: 'eu-west-1' }, upload: { processed_files_registry: { retention_days: 2 } } } }), { env: {} });
 
   const start = (over: Partial<HousekeepingOptions> = {}): Housekeeping => {
     const telemetry = new Telemetry(silentLogger());

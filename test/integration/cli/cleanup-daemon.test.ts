@@ -14,7 +14,7 @@ import { openStateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { runCli } from '../../support/crash-cli.js';
 import { DaemonProcess } from '../../support/daemon-process.js';
-import { heldConfigYaml } from '../../support/held-config.js';
+import { heldConfigYaml } from '../../support/daemon-config.js';
 import { S3RVER_ENV } from '../../support/cli-daemon.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 
@@ -46,9 +46,9 @@ describe('cli cleanup with a daemon running (process, s3rver)', function () {
 
   it('waits for the pass it asked for and prints the files that pass deleted; --json and --no-wait', async () => {
     const config = join(dir, 'config.yaml');
-    const deletion = 'deletion: {after_upload: {enabled: false}, age_based: {enabled: true, max_age_days: 1, schedule_time: "02:00"}, emergency: {enabled: false}}';
-    const yaml = heldConfigYaml({ vehicleId: 'cleanup-daemon', dir, bucket: 'tvm-cleanup', endpoint: server.endpoint, pattern: '*.log' });
-    writeFileSync(config, yaml.replace('deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}', deletion));
+    const deletion = { after_upload: { enabled: false }, age_based: { enabled: true, max_age_days: 1, schedule_time: '02:00' }, emergency: { enabled: false } };
+    const directories = [{ path: `${dir}/logs`, source: 'ros', pattern: '*.log' }];
+    writeFileSync(config, heldConfigYaml({ root: dir, endpoint: server.endpoint, bucket: 'tvm-cleanup', vehicleId: 'cleanup-daemon', directories, overrides: { deletion } }));
     // An uploaded file three days old, and the daily age_based run recorded as done now.
     const old = join(dir, 'logs', 'old.log');
     writeFileSync(old, 'x'.repeat(1234));

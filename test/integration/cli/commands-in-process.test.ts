@@ -16,7 +16,8 @@ import { runCli } from '../../../src/cli/program.js';
 import { LOCK_FILE } from '../../../src/state/lock.js';
 import { openStateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import { captureIo, heldUploadsConfig } from '../../support/cli-fixtures.js';
+import { captureIo } from '../../support/cli-fixtures.js';
+import { heldConfigYaml } from '../../support/daemon-config.js';
 import { until } from '../../support/crash-objects.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 
@@ -46,7 +47,7 @@ describe('cli commands in process (s3rver)', function () {
   let dir: string;
   const config = (bucket = BUCKET): string => {
     const file = join(dir, `${bucket}.yaml`);
-    writeFileSync(file, heldUploadsConfig({ vehicleId: 'inproc', dir, endpoint: server.endpoint, bucket, stableSeconds: 0.2 }));
+    writeFileSync(file, heldConfigYaml({ root: dir, endpoint: server.endpoint, bucket, vehicleId: 'inproc' }));
     return file;
   };
 

@@ -21,6 +21,7 @@ import { childEnv } from '../../support/child-env.js';
 import { captureIo } from '../../support/cli-fixtures.js';
 import { missingTool } from '../../support/tools.js';
 import { asUnprivileged, localUser } from '../../support/unprivileged.js';
+import { daemonConfigYaml } from '../../support/daemon-config.js';
 
 const BUCKET = 'tvm-doctor';
 const VID = 'doctor-car';
@@ -46,22 +47,18 @@ describe('cli doctor against real servers', function () {
 
   const writeConfig = (server: S3TestServer, o: { bucket?: string; cloudwatch?: boolean; allowDeletion?: boolean } = {}): string => {
     const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
-    writeFileSync(
-      file,
-      `vehicle_id: ${VID}
-log_directories:
-  - path: ${dir}/logs/ros
-    source: ros
-    allow_deletion: ${o.allowDeletion ?? false}
-  - path: ${dir}/logs/not-yet
-    source: later
-s3: {bucket: ${o.bucket ?? BUCKET}, region: ${TEST_REGION}, endpoint: "${server.endpoint}"}
-upload: {schedule: "02:00"}
-disk: {reserved_gb: 0.001, warning_threshold: 0.98, critical_threshold: 0.99}
-monitoring: {cloudwatch_enabled: ${o.cloudwatch ?? false}, http: {listen: "127.0.0.1:0"}}
-state_dir: ${dir}/state
-`,
-    );
+    const directories = [
+      { path: `${dir}/logs/ros`, source: 'ros', allow_deletion: o.allowDeletion ?? false },
+      { path: `${dir}/logs/not-yet`, source: 'later' },
+    ];
+    // The reference's default deletion policies (the base turns them off): the deletion step dry-runs them.
+    const overrides = {
+      s3: { region: TEST_REGION },
+      deletion: undefined,
+      disk: { reserved_gb: 0.001, warning_threshold: 0.98, critical_threshold: 0.99 },
+      monitoring: { cloudwatch_enabled: o.cloudwatch ?? false },
+    };
+    writeFileSync(file, daemonConfigYaml({ root: dir, endpoint: server.endpoint, bucket: o.bucket ?? BUCKET, vehicleId: VID, directories, overrides }));
     return file;
   };
 

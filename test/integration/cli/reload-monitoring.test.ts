@@ -4,13 +4,14 @@
  * the daemon publish metrics to a real moto_server and create its alarms there.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { createCloudWatchClient } from '../../../src/sinks/cloudwatch/client.js';
 import { startS3rver, startMoto, motoUnavailableReason, type S3TestServer, TEST_REGION } from '../../support/s3-servers.js';
-import { killIfRunning, startBin, writeCliConfig } from '../../support/cli-daemon.js';
+import { killIfRunning, startBin } from '../../support/cli-daemon.js';
+import { daemonConfig, writeDaemonConfig, type ConfigTree } from '../../support/daemon-config.js';
 import type { DaemonProcess, LogLine } from '../../support/daemon-process.js';
 import { freePort } from '../../support/ports.js';
 import { missingTool } from '../../support/tools.js';
@@ -63,17 +64,10 @@ describe('SIGHUP reload of monitoring.* (real CLI)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The CLI test configuration with its `monitoring:` line replaced. */
-  function write(monitoring: string): void {
-    writeCliConfig(config, {
-      dir,
-      endpoint: s3.endpoint,
-      bucket,
-      vehicleId: VEHICLE,
-      directories: [`  - {path: ${join(dir, 'logs')}, source: ros}`],
-    });
-    const text = readFileSync(config, 'utf8').replace(/^monitoring: .*$/m, `monitoring: ${monitoring}`);
-    writeFileSync(config, text);
+  /** The test configuration with its `monitoring:` section replaced as a whole. */
+  function write(monitoring: ConfigTree): void {
+    const base = daemonConfig({ root: dir, endpoint: s3.endpoint, bucket, vehicleId: VEHICLE, overrides: { upload: { file_stable_seconds: 0.5 } } });
+    writeDaemonConfig(config, { ...base, monitoring });
   }
 
   async function start(env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
@@ -91,10 +85,10 @@ describe('SIGHUP reload of monitoring.* (real CLI)', function () {
 
   it('moves the status endpoint to the new monitoring.http.listen: the old port stops answering, the new one serves /healthz', async () => {
     const [oldPort, newPort] = [await freePort(), await freePort()];
-    write(`{cloudwatch_enabled: false, http: {listen: "127.0.0.1:${oldPort}"}}`);
+    write({ cloudwatch_enabled: false, http: { listen: `127.0.0.1:${oldPort}` } });
     const d = await start();
     await eventually(async () => (await healthz(oldPort)) === 200, '/healthz on the first port');
-    write(`{cloudwatch_enabled: false, http: {listen: "127.0.0.1:${newPort}"}}`);
+    write({ cloudwatch_enabled: false, http: { listen: `127.0.0.1:${newPort}` } });
     const line = await hup(d);
     expect(line.applied).to.deep.equal(['monitoring.http']);
     expect(line.needsRestart).to.deep.equal([]);
@@ -125,14 +119,14 @@ describe('SIGHUP reload of monitoring.* (real CLI)', function () {
     }
 
     it('publishes metrics and creates the alarms once a reload turns cloudwatch_enabled on', async () => {
-      const off = `{cloudwatch_enabled: false, namespace: Fleet/Reload, publish_interval_seconds: 10, http: {enabled: false}}`;
+      const off = { cloudwatch_enabled: false, namespace: 'Fleet/Reload', publish_interval_seconds: 10, http: { enabled: false } };
       write(off);
       const d = await start({ AWS_ENDPOINT_URL_CLOUDWATCH: moto!.endpoint });
       const before = join(dir, 'logs', 'before.log');
       writeFileSync(before, 'uploaded while CloudWatch is off\n');
       await d.waitFor((l) => l.msg === 'uploaded' && l.path === before, 'the first upload');
       expect(await metricNames()).to.deep.equal([]);
-      write(off.replace('cloudwatch_enabled: false', 'cloudwatch_enabled: true').replace('publish_interval_seconds: 10', 'publish_interval_seconds: 10, low_upload_threshold_mb: 7'));
+      write({ ...off, cloudwatch_enabled: true, low_upload_threshold_mb: 7 });
       const line = await hup(d);
       expect(line.applied).to.deep.equal(['monitoring.cloudwatch_enabled', 'monitoring.low_upload_threshold_mb']);
       const after = join(dir, 'logs', 'after.log');
@@ -147,7 +141,7 @@ describe('SIGHUP reload of monitoring.* (real CLI)', function () {
     });
 
     it('overwrites an existing alarm when a reload changes its definition, and leaves the others alone', async () => {
-      const on = `{cloudwatch_enabled: true, namespace: Fleet/Reload, publish_interval_seconds: 10, http: {enabled: false}}`;
+      const on = { cloudwatch_enabled: true, namespace: 'Fleet/Reload', publish_interval_seconds: 10, http: { enabled: false } };
       write(on);
       const d = await start({ AWS_ENDPOINT_URL_CLOUDWATCH: moto!.endpoint });
       const names = [`TVM-LowUpload-${VEHICLE}`, `TVM-Backlog-${VEHICLE}`];
@@ -157,7 +151,7 @@ describe('SIGHUP reload of monitoring.* (real CLI)', function () {
       };
       await eventually(async () => Object.keys(await thresholds()).length === 2, 'the alarms created at start');
       const backlogBefore = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [names[1]!] }))).MetricAlarms![0]!.AlarmConfigurationUpdatedTimestamp;
-      write(on.replace('http: {enabled: false}', 'http: {enabled: false}, alarm_evaluation_periods: 5'));
+      write({ ...on, alarm_evaluation_periods: 5 });
       const line = await hup(d);
       expect(line.applied).to.deep.equal(['monitoring.alarm_evaluation_periods']);
       await eventually(async () => {

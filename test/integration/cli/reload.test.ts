@@ -12,14 +12,15 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
-import { startBin, writeCliConfig, type CliConfig } from '../../support/cli-daemon.js';
+import { startBin } from '../../support/cli-daemon.js';
+import { daemonConfig, writeDaemonConfig, type ConfigTree } from '../../support/daemon-config.js';
 import type { DaemonProcess, LogLine } from '../../support/daemon-process.js';
 
-const dirEntry = (path: string, source: string): string => `  - {path: ${path}, source: ${source}}`;
+const dirEntry = (path: string, source: string): ConfigTree => ({ path, source });
 const uploadedPath = (path: string) => (l: LogLine) => l.msg === 'uploaded' && l.path === path;
 const hhmm = (t: number): string => {
   const d = new Date(t);
-  return `"${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}"`;
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 };
 
 describe('SIGHUP reload of the real CLI (s3rver)', function () {
@@ -52,8 +53,20 @@ describe('SIGHUP reload of the real CLI (s3rver)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const write = (over: Partial<CliConfig>): void =>
-    writeCliConfig(config, { dir, endpoint: server.endpoint, bucket, directories: [dirEntry(join(dir, 'a'), 'a')], ...over });
+  /** The config file: directory `a` and the default upload keys unless the test says otherwise. */
+  interface Variant {
+    readonly directories?: ConfigTree[];
+    readonly upload?: ConfigTree;
+  }
+  const write = (over: Variant): void =>
+    writeDaemonConfig(
+      config,
+      daemonConfig({
+        root: dir, endpoint: server.endpoint, bucket, vehicleId: 'cli-proc',
+        directories: over.directories ?? [dirEntry(join(dir, 'a'), 'a')],
+        overrides: { upload: { file_stable_seconds: 0.5, ...over.upload } },
+      }),
+    );
 
   async function start(): Promise<DaemonProcess> {
     daemon = startBin(config, { TVM_UPLOAD_LOG_LEVEL: 'debug' });
@@ -132,10 +145,7 @@ describe('SIGHUP reload of the real CLI (s3rver)', function () {
     await d.waitFor(uploadedPath(first), 'an upload while uploads are allowed');
     const now = Date.now();
     write({
-      upload: [
-        '  schedule: {mode: daily, daily_time: "03:00"}',
-        `  operational_hours: {enabled: true, start: ${hhmm(now + 2 * 3_600_000)}, end: ${hhmm(now + 3 * 3_600_000)}}`,
-      ],
+      upload: { operational_hours: { enabled: true, start: hhmm(now + 2 * 3_600_000), end: hhmm(now + 3 * 3_600_000) } },
     });
     await hup(d, reloaded);
     expect(d.lines.find((l) => l.msg === 'configuration reloaded')).to.deep.include({ applied: ['upload.operational_hours'] });
@@ -152,9 +162,9 @@ describe('SIGHUP reload of the real CLI (s3rver)', function () {
     for (const f of files) writeFileSync(f, randomBytes(64 * 1024)); // incompressible: the cap bites
     // A bandwidth cap keeps uploads in flight while the HUPs arrive; reloads flip it and the
     // directory list, so every reload has work to do.
-    const variant = (i: number): Partial<CliConfig> => ({
+    const variant = (i: number): Variant => ({
       directories: i % 2 === 0 ? [dirEntry(join(dir, 'a'), 'a')] : [dirEntry(join(dir, 'a'), 'a'), dirEntry(join(dir, 'b'), 'b')],
-      upload: ['  schedule: {mode: daily, daily_time: "03:00"}', `  bandwidth: {max_mbps: ${i % 2 === 0 ? 4 : 6}}`],
+      upload: { bandwidth: { max_mbps: i % 2 === 0 ? 4 : 6 } },
     });
     write(variant(0));
     const d = startBin(config);

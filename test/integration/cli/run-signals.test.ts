@@ -13,7 +13,8 @@ import { runCommand } from '../../../src/cli/run.js';
 import type { CliIo } from '../../../src/cli/io.js';
 import { SignalRequests } from '../../../src/signals.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
-import { S3RVER_ENV, writeCliConfig } from '../../support/cli-daemon.js';
+import { S3RVER_ENV } from '../../support/cli-daemon.js';
+import { daemonConfig, writeDaemonConfig, type ConfigTree } from '../../support/daemon-config.js';
 import { waitFor } from '../../support/ports.js';
 
 describe('run command and signal requests (in process, s3rver)', function () {
@@ -49,10 +50,15 @@ describe('run command and signal requests (in process, s3rver)', function () {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const write = (directories: string[], upload?: string[]): void =>
-    writeCliConfig(config, {
-      dir, endpoint: server.endpoint, bucket, directories: directories.map((d) => `  - {path: ${join(dir, d)}, source: ${d}}`), ...(upload ? { upload } : {}),
-    });
+  const write = (directories: string[], upload: ConfigTree = {}): void =>
+    writeDaemonConfig(
+      config,
+      daemonConfig({
+        root: dir, endpoint: server.endpoint, bucket, vehicleId: 'cli-proc',
+        directories: directories.map((d) => ({ path: join(dir, d), source: d })),
+        overrides: { upload: { file_stable_seconds: 0.5, ...upload } },
+      }),
+    );
   const uploaded = async (name: string): Promise<boolean> => {
     const r = await server.client().send(new ListObjectsV2Command({ Bucket: bucket }));
     return (r.Contents ?? []).some((o) => o.Key!.endsWith(`/${name}`) || o.Key!.endsWith(`/${name}.gz`));
@@ -69,7 +75,7 @@ describe('run command and signal requests (in process, s3rver)', function () {
     expect(await waitFor(() => uploaded('first.log'), 60_000), 'first.log uploaded').to.equal(true);
     expect(signals.pending('upload')).to.equal(0);
 
-    write(['b'], ['  schedule: {mode: interval, interval_hours: 2}', '  bandwidth: {max_mbps: 100}', '  retry: {max_attempts: 3}']);
+    write(['b'], { schedule: { mode: 'interval', interval_hours: 2 }, bandwidth: { max_mbps: 100 }, retry: { max_attempts: 3 } });
     source.emit('SIGHUP');
     writeFileSync(join(dir, 'b', 'second.log'), 'b\n');
     expect(await waitFor(() => uploaded('second.log'), 60_000), 'second.log uploaded after the reload').to.equal(true);

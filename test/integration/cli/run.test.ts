@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { BIN, cliArgs, DaemonProcess } from '../../support/daemon-process.js';
 import { childEnv } from '../../support/child-env.js';
-import { heldUploadsConfig } from '../../support/cli-fixtures.js';
+import { heldConfigYaml } from '../../support/daemon-config.js';
 
 describe('cli as a process (s3rver)', function () {
   this.timeout(120_000);
@@ -27,7 +27,7 @@ describe('cli as a process (s3rver)', function () {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tvm-cli-run-'));
     config = join(dir, 'config.yaml');
-    const yaml = (bucket: string) => heldUploadsConfig({ vehicleId: 'cli-proc', dir, endpoint: server.endpoint, bucket, stableSeconds: 0.5 });
+    const yaml = (bucket: string) => heldConfigYaml({ root: dir, endpoint: server.endpoint, bucket, vehicleId: 'cli-proc', overrides: { upload: { file_stable_seconds: 0.5 } } });
     writeFileSync(config, yaml('tvm-cli'));
     writeFileSync(join(dir, 'missing-bucket.yaml'), yaml('no-such-bucket-here'));
   });

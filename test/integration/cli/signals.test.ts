@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { spawn } from 'node:child_process';
-import { startBin, writeCliConfig, S3RVER_ENV } from '../../support/cli-daemon.js';
+import { startBin, S3RVER_ENV } from '../../support/cli-daemon.js';
+import { daemonConfig, HELD_UPLOADS, writeDaemonConfig } from '../../support/daemon-config.js';
 import { cliArgs } from '../../support/daemon-process.js';
 import { childEnv } from '../../support/child-env.js';
 import { isListening } from '../../support/ports.js';
@@ -32,18 +33,8 @@ describe('signals to the real CLI (s3rver)', function () {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tvm-signals-'));
     config = join(dir, 'config.yaml');
-    writeCliConfig(config, {
-      dir,
-      endpoint: server.endpoint,
-      bucket: 'tvm-signals',
-      directories: [`  - {path: ${dir}/logs, source: ros}`],
-      upload: [
-        '  schedule: {mode: daily, daily_time: "03:00"}',
-        '  operational_hours: {enabled: true, start: "00:00", end: "00:01"}',
-        '  upload_on_start: false',
-        '  scan_existing_files: {enabled: true, max_age_days: 3}',
-      ],
-    });
+    const upload = { ...HELD_UPLOADS, file_stable_seconds: 0.5, scan_existing_files: { enabled: true, max_age_days: 3 } };
+    writeDaemonConfig(config, daemonConfig({ root: dir, endpoint: server.endpoint, bucket: 'tvm-signals', vehicleId: 'cli-proc', overrides: { upload } }));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   /** A tree the start-up scan must walk for a while: many old files it skips, three it queues. */

@@ -8,16 +8,14 @@ import type { Config } from '../../../src/config/types.js';
 import { openStateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { captureIo } from '../../support/cli-fixtures.js';
+import { daemonConfigYaml } from '../../support/daemon-config.js';
 
 describe('cli/upload-follow (upload-now with a daemon running)', () => {
   let dir: string;
   let config: Config;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tvm-follow-'));
-    config = parseConfig(
-      `vehicle_id: v\nlog_directories: [{path: ${dir}/logs, source: ros}]\ns3: {bucket: tvm-logs, region: us-east-1}\nupload: {schedule: "02:00"}\ndisk: {reserved_gb: 1}\nstate_dir: ${dir}/state\n`,
-      { env: {} },
-    );
+    config = parseConfig(daemonConfigYaml({ root: dir, bucket: 'tvm-logs', vehicleId: 'v' }), { env: {} });
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

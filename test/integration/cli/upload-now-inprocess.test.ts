@@ -20,7 +20,7 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import { UPLOAD_PASS_META_KEY } from '../../../src/telemetry/upload-pass.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { freePort } from '../../support/ports.js';
-import { heldConfigYaml } from '../../support/held-config.js';
+import { heldConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
 
 interface Summary {
   mode: string;
@@ -57,7 +57,11 @@ describe('upload-now in process (s3rver)', function () {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   function yaml(endpoint = server.endpoint): string {
-    return heldConfigYaml({ vehicleId: 'inproc', dir, bucket: 'tvm-inproc', endpoint, http: '{enabled: false}', upload: '  retry: {base_seconds: 0.05, max_seconds: 0.2}' });
+    return inprocConfig(endpoint, { retry: { base_seconds: 0.05, max_seconds: 0.2 } });
+  }
+
+  function inprocConfig(endpoint: string, upload: ConfigTree): string {
+    return heldConfigYaml({ root: dir, endpoint, bucket: 'tvm-inproc', vehicleId: 'inproc', overrides: { upload, monitoring: { http: { enabled: false } } } });
   }
 
   function config(endpoint?: string): string {
@@ -124,7 +128,7 @@ describe('upload-now in process (s3rver)', function () {
       this.skip();
     }
     const file = join(dir, 'config.yaml');
-    writeFileSync(file, heldConfigYaml({ vehicleId: 'inproc', dir, bucket: 'tvm-inproc', endpoint: server.endpoint, http: '{enabled: false}', upload: '  bandwidth: {max_mbps: 0.5}\n  concurrency: 1' }));
+    writeFileSync(file, inprocConfig(server.endpoint, { bandwidth: { max_mbps: 0.5 }, concurrency: 1 }));
     for (let i = 0; i < 3; i++) writeFileSync(join(dir, 'logs', `big${i}.log`), randomBytes(150_000));
     await quiet();
     const running = upNow('--config', file, '--json');

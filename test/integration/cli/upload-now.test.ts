@@ -14,7 +14,7 @@ import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { cliArgs, DaemonProcess } from '../../support/daemon-process.js';
 import { childEnv } from '../../support/child-env.js';
 import { freePort } from '../../support/ports.js';
-import { heldConfigYaml } from '../../support/held-config.js';
+import { heldConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
 import { StateReader } from '../../../src/state/state-reader.js';
 import { parseUploadPass, UPLOAD_PASS_META_KEY } from '../../../src/telemetry/upload-pass.js';
 import { LOCK_FILE } from '../../../src/state/lock.js';
@@ -48,10 +48,11 @@ describe('cli upload-now (s3rver)', function () {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** A config whose schedule and hours would hold every file: the one-shot ignores both. */
-  function writeConfig(o: { endpoint?: string; extra?: string } = {}): string {
+  function writeConfig(o: { endpoint?: string; upload?: ConfigTree } = {}): string {
     const file = join(dir, 'config.yaml');
-    const upload = `  retry: {base_seconds: 0.1, max_seconds: 0.5}\n${o.extra ?? ''}`;
-    writeFileSync(file, heldConfigYaml({ vehicleId: 'now-test', dir, bucket, endpoint: o.endpoint ?? server.endpoint, pattern: '*.log', upload }));
+    const upload = { retry: { base_seconds: 0.1, max_seconds: 0.5 }, ...o.upload };
+    const directories = [{ path: `${dir}/logs`, source: 'ros', pattern: '*.log' }];
+    writeFileSync(file, heldConfigYaml({ root: dir, endpoint: o.endpoint ?? server.endpoint, bucket, vehicleId: 'now-test', directories, overrides: { upload } }));
     return file;
   }
 
@@ -183,7 +184,7 @@ describe('cli upload-now (s3rver)', function () {
   });
 
   it('reports a daemon that dies during the pass it was asked for: exit 1, the files stay queued', async () => {
-    const config = writeConfig({ extra: '  bandwidth: {max_mbps: 0.5}' });
+    const config = writeConfig({ upload: { bandwidth: { max_mbps: 0.5 } } });
     const d = DaemonProcess.start(['run', '--config', config], env);
     try {
       await d.waitFor((l) => l.msg === 'tvm-upload running', 'start');
@@ -209,7 +210,7 @@ describe('cli upload-now (s3rver)', function () {
   it('two one-shots at once: the second says the store is busy; nothing is uploaded twice', async () => {
     // 5 × 200 KB of incompressible data at 0.5 Mbit/s keeps the first one busy for ~16 s, longer
     // than the second CLI takes to start even on a loaded machine.
-    const config = writeConfig({ extra: '  bandwidth: {max_mbps: 0.5}' });
+    const config = writeConfig({ upload: { bandwidth: { max_mbps: 0.5 } } });
     for (let i = 0; i < 5; i++) writeFileSync(join(dir, 'logs', `r${i}.log`), randomBytes(200_000));
     await new Promise((r) => setTimeout(r, 300));
     const first = start('upload-now', '--config', config, '--json');
@@ -234,7 +235,7 @@ describe('cli upload-now (s3rver)', function () {
   });
 
   it('Ctrl-C stops like SIGTERM: exit 130, the lock released, the rest still queued', async () => {
-    const config = writeConfig({ extra: '  bandwidth: {max_mbps: 0.5}' });
+    const config = writeConfig({ upload: { bandwidth: { max_mbps: 0.5 } } });
     for (let i = 0; i < 4; i++) writeFileSync(join(dir, 'logs', `r${i}.log`), randomBytes(300_000));
     await new Promise((r) => setTimeout(r, 300));
     const run = start('upload-now', '--config', config, '--json');

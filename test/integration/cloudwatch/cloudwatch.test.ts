@@ -31,6 +31,7 @@ import { motoUnavailableReason, startMoto, type S3TestServer, TEST_REGION } from
 import { freePort } from '../../support/ports.js';
 import { AsyncTimers, capturingLogger, testConfig } from '../../unit/sinks/cloudwatch/helpers.js';
 import { missingTool } from '../../support/tools.js';
+import { daemonConfigYaml } from '../../support/daemon-config.js';
 import { emergencyOnlyConfig, filesDiskIo } from '../../unit/deletion/helpers.js';
 
 const MIN = 60_000;
@@ -183,17 +184,9 @@ describe('integration: CloudWatch sink against moto_server', function () {
   });
 
   it('creates the alarms from the reference\'s production keys (low_upload_threshold_mb, alarm_evaluation_periods) and the backlog key', async () => {
-    const config = parseConfig(
-      [
-        'vehicle_id: int-keys',
-        `log_directories: [{path: ${dir}, source: ros}]`,
-        's3: {bucket: tvm-logs, region: us-east-1}',
-        'upload: {schedule: "02:00"}',
-        'disk: {reserved_gb: 1}',
-        'monitoring: {low_upload_threshold_mb: 500, alarm_evaluation_periods: 2, upload_failures_alarm_threshold: 3, backlog_alarm_threshold_hours: 6}',
-      ].join('\n'),
-      { env: {} },
-    );
+    const monitoring = { cloudwatch_enabled: true, low_upload_threshold_mb: 500, alarm_evaluation_periods: 2, upload_failures_alarm_threshold: 3, backlog_alarm_threshold_hours: 6 };
+    const yaml = daemonConfigYaml({ root: dir, bucket: 'tvm-logs', vehicleId: 'int-keys', overrides: { monitoring } });
+    const config = parseConfig(yaml, { env: {} });
     const sink = new CloudWatchSink({ telemetry: new Telemetry(silentLogger()), outbox: store.outbox, config, logger: silentLogger(), client, timers: new AsyncTimers(Date.now()) });
     sink.start();
     await sink.settled();

@@ -21,9 +21,11 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import { freePort, waitFor } from '../../support/ports.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { writeFile } from '../../unit/deletion/helpers.js';
+import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
 
 const BUCKET = 'tvm-deletion';
 const DAY = 24 * 3_600_000;
+const KEEP_A_DAY = { after_upload: { enabled: true, keep_days: 1 }, age_based: { enabled: false } };
 
 async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
   if (!(await waitFor(async () => cond(), 60_000, 50))) throw new Error(`timed out waiting for ${what}`);
@@ -68,24 +70,19 @@ describe('deletion in the running daemon', function () {
     rmSync(root, { recursive: true, force: true });
   });
 
-  function yaml(deletion: string, endpoint = server.endpoint, uploadExtra = ''): string {
-    return `vehicle_id: veh-del
-log_directories:
-  - {path: ${logs}, source: ros}
-s3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${endpoint}"}
-upload:
-  schedule: "02:00"
-${uploadExtra}  file_stable_seconds: 1
-  queue_file: ${root}/legacy/queue.json
-  processed_files_registry: {registry_file: ${root}/legacy/processed.json, retention_days: 30}
-  retry: {base_seconds: 0.05, max_seconds: 0.5}
-deletion:
-${deletion}
-disk:
-  reserved_gb: 0.001
-monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
-state_dir: ${root}/state
-`;
+  function yaml(deletion: ConfigTree, endpoint = server.endpoint, upload: ConfigTree = {}): string {
+    return daemonConfigYaml({
+      root,
+      endpoint,
+      bucket: BUCKET,
+      vehicleId: 'veh-del',
+      directories: [{ path: logs, source: 'ros' }],
+      overrides: {
+        upload: { processed_files_registry: { retention_days: 30 }, retry: { base_seconds: 0.05, max_seconds: 0.5 }, ...upload },
+        deletion,
+        disk: { reserved_gb: 0.001 },
+      },
+    });
   }
 
   async function start(text: string, extra: { timers?: Clock; diskIo?: DiskUsageIo } = {}): Promise<Daemon> {
@@ -105,7 +102,7 @@ state_dir: ${root}/state
   const ofType = <T extends TelemetryEvent['type']>(t: T) => events.filter((e): e is Extract<TelemetryEvent, { type: T }> => e.type === t);
 
   it('keep_days 0 deletes a file right after its upload is confirmed, with an audit row', async () => {
-    await start(yaml('  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}'));
+    await start(yaml({ after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } }));
     const path = join(logs, 'run-1', 'launch.log');
     writeFile(path, 5000, Date.now() - 60_000);
     await until(() => !existsSync(path), 'the file to be deleted');
@@ -126,7 +123,7 @@ state_dir: ${root}/state
 
   it('deletes nothing while the S3 endpoint is down', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    await start(yaml('  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: true, max_age_days: 0}\n  emergency: {enabled: true}', closed));
+    await start(yaml({ after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: true, max_age_days: 0 }, emergency: { enabled: true } }, closed));
     const path = join(logs, 'a.log');
     writeFile(path, 2000, Date.now() - 5 * DAY);
     await until(() => ofType('file.failed').length >= 2, 'two failed attempts');
@@ -137,7 +134,7 @@ state_dir: ${root}/state
   });
 
   it('keeps a pending deferred deletion across a restart and carries it out when due', async () => {
-    const text = yaml('  after_upload: {enabled: true, keep_days: 1}\n  age_based: {enabled: false}');
+    const text = yaml(KEEP_A_DAY);
     await start(text);
     const path = join(logs, 'kept.log');
     writeFile(path, 3000, Date.now() - 60_000);
@@ -170,8 +167,8 @@ state_dir: ${root}/state
       writeFile(path, 1000, now - (2.5 - i / 2) * DAY); // within scan_existing_files.max_age_days (3)
       return path;
     });
-    const hhmm = (ms: number): string => `"${String(new Date(ms).getHours()).padStart(2, '0')}:${String(new Date(ms).getMinutes()).padStart(2, '0')}"`;
-    const closedWindow = `  upload_on_start: false\n  operational_hours: {enabled: true, start: ${hhmm(now + 2 * 3_600_000)}, end: ${hhmm(now + 3 * 3_600_000)}}\n`;
+    const hhmm = (ms: number): string => `${String(new Date(ms).getHours()).padStart(2, '0')}:${String(new Date(ms).getMinutes()).padStart(2, '0')}`;
+    const closedWindow = { upload_on_start: false, operational_hours: { enabled: true, start: hhmm(now + 2 * 3_600_000), end: hhmm(now + 3 * 3_600_000) } };
     // 98 % full; each deletion frees one point: uploaded ones → 96 % (still critical at 95),
     // then un-uploaded oldest first → 95 % (not below critical) → 94 %: q-new stays.
     let deleted = 0;
@@ -182,7 +179,7 @@ state_dir: ${root}/state
       if (e.type === 'file.deleted') deleted += 1;
     });
     daemon = await Daemon.start({
-      config: parseConfig(yaml('  after_upload: {enabled: false}\n  age_based: {enabled: false}\n  emergency: {enabled: true}', server.endpoint, closedWindow), { env: {} }),
+      config: parseConfig(yaml({ after_upload: { enabled: false }, age_based: { enabled: false }, emergency: { enabled: true } }, server.endpoint, closedWindow), { env: {} }),
       logger: silentLogger(),
       s3Credentials: server.credentials,
       telemetry,
@@ -209,7 +206,7 @@ state_dir: ${root}/state
 
   it('cleanup --dry-run deletes nothing; cleanup deletes, standalone', async () => {
     const cfg = join(root, 'config.yaml');
-    writeFileSync(cfg, yaml('  after_upload: {enabled: true, keep_days: 1}\n  age_based: {enabled: false}'));
+    writeFileSync(cfg, yaml(KEEP_A_DAY));
     const store = openStateStore({ dir: join(root, 'state'), logger: silentLogger() });
     const path = join(logs, 'old.log');
     const mtimeMs = writeFile(path, 1000, Date.now() - 3 * DAY);

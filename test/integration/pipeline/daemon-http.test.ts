@@ -11,6 +11,7 @@ import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
+import { daemonConfigYaml, HTTP_ANY_PORT, type ConfigTree } from '../../support/daemon-config.js';
 
 describe('daemon status endpoint (monitoring.http)', function () {
   this.timeout(60_000);
@@ -25,18 +26,7 @@ describe('daemon status endpoint (monitoring.http)', function () {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('serves metrics that count uploads, and the queue status', async () => {
-    const config = parseConfig(
-      `vehicle_id: http-test
-log_directories: [{path: ${root}/logs, source: ros}]
-s3: {bucket: tvm-http, region: us-east-1, endpoint: "${server.endpoint}"}
-upload: {schedule: "02:00", file_stable_seconds: 0}
-disk: {reserved_gb: 1}
-deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
-monitoring: {cloudwatch_enabled: false, http: {enabled: true, listen: "127.0.0.1:0"}}
-state_dir: ${root}/state
-`,
-      { env: {} },
-    );
+    const config = parseConfig(configYaml(HTTP_ANY_PORT), { env: {} });
     const telemetry = new Telemetry(silentLogger());
     let uploaded = 0;
     telemetry.on((e) => void (e.type === 'file.uploaded' && uploaded++));
@@ -63,16 +53,8 @@ state_dir: ${root}/state
     }
   });
 
-  function configYaml(http: string): string {
-    return `vehicle_id: http-test
-log_directories: [{path: ${root}/logs, source: ros}]
-s3: {bucket: tvm-http, region: us-east-1, endpoint: "${server.endpoint}"}
-upload: {schedule: "02:00", file_stable_seconds: 0}
-disk: {reserved_gb: 1}
-deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
-monitoring: {cloudwatch_enabled: false, http: ${http}}
-state_dir: ${root}/state
-`;
+  function configYaml(http: ConfigTree): string {
+    return daemonConfigYaml({ root, endpoint: server.endpoint, bucket: 'tvm-http', vehicleId: 'http-test', overrides: { upload: { file_stable_seconds: 0 }, monitoring: { http } } });
   }
 
   function urlLogger(): { logger: ReturnType<typeof silentLogger>; urls: string[] } {
@@ -88,7 +70,7 @@ state_dir: ${root}/state
 
   it('answers /healthz 200 while running, 503 with the reason when the state store stops taking writes', async () => {
     const { logger, urls } = urlLogger();
-    const daemon = await Daemon.start({ config: parseConfig(configYaml('{listen: "127.0.0.1:0"}'), { env: {} }), logger, s3Credentials: server.credentials });
+    const daemon = await Daemon.start({ config: parseConfig(configYaml(HTTP_ANY_PORT), { env: {} }), logger, s3Credentials: server.credentials });
     try {
       const ok = await fetch(`${urls[0]}/healthz`);
       expect(ok.status).to.equal(200);
@@ -119,7 +101,7 @@ state_dir: ${root}/state
     let uploaded = 0;
     const telemetry = new Telemetry(silentLogger());
     telemetry.on((e) => void (e.type === 'file.uploaded' && uploaded++));
-    const daemon = await Daemon.start({ config: parseConfig(configYaml(`{listen: "127.0.0.1:${port}"}`), { env: {} }), logger: silentLogger(), s3Credentials: server.credentials, telemetry });
+    const daemon = await Daemon.start({ config: parseConfig(configYaml({ ...HTTP_ANY_PORT, listen: `127.0.0.1:${port}` }), { env: {} }), logger: silentLogger(), s3Credentials: server.credentials, telemetry });
     try {
       expect(daemon.health.reasons().map((r) => r.key)).to.deep.equal(['http-endpoint']);
       mkdirSync(join(root, 'logs'), { recursive: true });

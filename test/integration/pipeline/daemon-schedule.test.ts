@@ -15,6 +15,7 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { waitFor } from '../../support/ports.js';
+import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
 
 const BUCKET = 'tvm-schedule';
 const DAY = 86_400_000;
@@ -42,23 +43,10 @@ describe('daemon schedule semantics (s3rver)', function () {
     rmSync(root, { recursive: true, force: true });
   });
 
-  async function start(upload: string): Promise<Daemon> {
-    const config = parseConfig(
-      `vehicle_id: sched
-log_directories: [{path: ${root}/logs, source: ros}]
-s3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}
-upload:
-  file_stable_seconds: 0.2
-  queue_file: ${root}/legacy/queue.json
-  processed_files_registry: {registry_file: ${root}/legacy/processed.json}
-${upload}
-deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
-disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
-state_dir: ${root}/state
-`,
-      { env: {} },
-    );
+  const yaml = (overrides: ConfigTree = {}): string => daemonConfigYaml({ root, endpoint: server.endpoint, bucket: BUCKET, vehicleId: 'sched', overrides });
+
+  async function start(upload: ConfigTree): Promise<Daemon> {
+    const config = parseConfig(yaml({ upload: { file_stable_seconds: 0.2, ...upload } }), { env: {} });
     const telemetry = new Telemetry(silentLogger());
     telemetry.on((e) => events.push(e));
     daemon = await Daemon.start({ config, logger: silentLogger(), s3Credentials: server.credentials, telemetry });
@@ -90,7 +78,7 @@ state_dir: ${root}/state
     const found = oldFile('found-at-start.log');
     // The periodic rescan is the daemon's safety net for a watcher event the kernel backend drops
     // (seen once on a loaded CI machine); a file it finds after start-up is live, not backlog.
-    const d = await start('  schedule: {mode: interval, interval_hours: 24}\n  upload_on_start: false\n  rescan_interval_seconds: 10');
+    const d = await start({ schedule: { mode: 'interval', interval_hours: 24 }, upload_on_start: false, rescan_interval_seconds: 10 });
     const live = join(root, 'logs', 'live.log');
     writeFileSync(live, 'live\n');
     const liveUploaded = await waitFor(async () => uploaded('live.log'), 60_000);
@@ -104,8 +92,7 @@ state_dir: ${root}/state
 
   it('runs a daily pass missed while the vehicle was off at the next start, once a day', async () => {
     // Operational hours closed all day except one minute that is never now: only passes upload.
-    const closed = '  operational_hours: {enabled: true, start: "00:00", end: "00:01"}\n  upload_on_start: false';
-    const daily = `  schedule: {mode: daily, daily_time: "00:30"}\n${closed}`;
+    const daily = { schedule: { mode: 'daily', daily_time: '00:30' }, operational_hours: { enabled: true, start: '00:00', end: '00:01' }, upload_on_start: false };
     let d = await start(daily);
     await d.close(5000);
     daemon = null;
@@ -126,10 +113,7 @@ state_dir: ${root}/state
 
   it('skips the start-up scan when a stop was requested while the store was opening', async () => {
     const found = oldFile('not-scanned.log');
-    const config = parseConfig(
-      `vehicle_id: sched\nlog_directories: [{path: ${root}/logs, source: ros}]\ns3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}\nupload: {schedule: "02:00", queue_file: ${root}/q.json, processed_files_registry: {registry_file: ${root}/r.json}}\ndisk: {reserved_gb: 1}\nmonitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}\nstate_dir: ${root}/state\n`,
-      { env: {} },
-    );
+    const config = parseConfig(yaml(), { env: {} });
     const stop = new AbortController();
     stop.abort();
     daemon = await Daemon.start({ config, logger: silentLogger(), s3Credentials: server.credentials, signal: stop.signal });
@@ -139,14 +123,11 @@ state_dir: ${root}/state
   });
 
   it('changes nothing on a reload once it is closing', async () => {
-    const d = await start('  schedule: {mode: interval, interval_hours: 24}');
+    const d = await start({ schedule: { mode: 'interval', interval_hours: 24 } });
     const before = d.currentConfig;
     await d.close(5000);
     daemon = null;
-    const next = parseConfig(
-      `vehicle_id: sched\nlog_directories: [{path: ${root}/other, source: other}]\ns3: {bucket: ${BUCKET}, region: us-east-1}\nupload: {schedule: "02:00"}\ndisk: {reserved_gb: 1}\nstate_dir: ${root}/state\n`,
-      { env: {} },
-    );
+    const next = parseConfig(daemonConfigYaml({ root, bucket: BUCKET, vehicleId: 'sched', directories: [{ path: `${root}/other`, source: 'other' }] }), { env: {} });
     const plan = await d.reload(next);
     expect(plan.directories.added).to.deep.equal([`${root}/other`]);
     expect(d.currentConfig).to.equal(before);

@@ -13,6 +13,7 @@ import { openStateStore } from '../../../src/state/store.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { createLogger, silentLogger } from '../../../src/telemetry/logger.js';
 import { until } from '../../support/crash-objects.js';
+import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 
 const BUCKET = 'tvm-start';
@@ -38,15 +39,8 @@ describe('daemon start-up (in process, s3rver)', function () {
     rmSync(root, { recursive: true, force: true });
   });
 
-  const yaml = (extra = ''): string => `vehicle_id: start-car
-log_directories: [{path: ${root}/logs, source: ros}]
-s3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}
-upload: {schedule: "02:00", file_stable_seconds: 0}
-disk: {reserved_gb: 1${extra}}
-deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}
-monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
-state_dir: ${root}/state
-`;
+  const yaml = (disk: ConfigTree = {}): string =>
+    daemonConfigYaml({ root, endpoint: server.endpoint, bucket: BUCKET, vehicleId: 'start-car', overrides: { upload: { file_stable_seconds: 0 }, disk } });
 
   async function start(text: string): Promise<{ logs: Array<Record<string, unknown>>; events: TelemetryEvent[] }> {
     const logs: Array<Record<string, unknown>> = [];
@@ -59,7 +53,7 @@ state_dir: ${root}/state
   }
 
   it('logs every configuration warning at start', async () => {
-    const { logs } = await start(yaml(', cleanup_threshold: 0.8'));
+    const { logs } = await start(yaml({ cleanup_threshold: 0.8 }));
     const warnings = logs.filter((l) => l.level === 'warn').map((l) => String(l.msg));
     expect(warnings.some((m) => m.includes('disk.cleanup_threshold') && m.includes('disk.warning_threshold')), JSON.stringify(warnings)).to.equal(true);
   });

@@ -15,6 +15,7 @@ import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js
 import { createLogger, silentLogger } from '../../../src/telemetry/logger.js';
 import { listKeys, objectContentSha, sha256, until } from '../../support/crash-objects.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
+import { daemonConfigYaml, HTTP_ANY_PORT, type ConfigTree } from '../../support/daemon-config.js';
 
 const BUCKET = 'tvm-degraded';
 
@@ -36,23 +37,16 @@ describe('daemon with a state store that refuses writes for a while', function (
     rmSync(root, { recursive: true, force: true });
   });
 
+  const yaml = (vehicleId: string, overrides: ConfigTree = {}): string =>
+    daemonConfigYaml({ root, endpoint: server.endpoint, bucket: BUCKET, vehicleId, overrides: { upload: { file_stable_seconds: 0.3 }, ...overrides } });
+
   it('stays up, says degraded on /healthz with the reason, then recovers by itself and uploads everything', async () => {
     const logs: Array<Record<string, unknown>> = [];
     const logger = createLogger({ level: 'info', pretty: false, destination: { write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>) } });
     const events: TelemetryEvent[] = [];
     const telemetry = new Telemetry(silentLogger());
     telemetry.on((e) => events.push(e));
-    const config = parseConfig(
-      `vehicle_id: degraded-car
-log_directories: [{path: ${root}/logs, source: ros}]
-s3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}
-upload: {schedule: "02:00", file_stable_seconds: 0.3}
-disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false, http: {enabled: true, listen: "127.0.0.1:0"}}
-state_dir: ${root}/state
-`,
-      { env: {} },
-    );
+    const config = parseConfig(yaml('degraded-car', { monitoring: { http: HTTP_ANY_PORT } }), { env: {} });
     mkdirSync(join(root, 'logs'), { recursive: true });
     daemon = await Daemon.start({ config, logger, s3Credentials: server.credentials, telemetry });
     const url = String(logs.find((l) => typeof l.url === 'string')!.url);
@@ -99,17 +93,7 @@ state_dir: ${root}/state
     const events: TelemetryEvent[] = [];
     const telemetry = new Telemetry(silentLogger());
     telemetry.on((e) => events.push(e));
-    const config = parseConfig(
-      `vehicle_id: full-car
-log_directories: [{path: ${root}/logs, source: ros}]
-s3: {bucket: ${BUCKET}, region: us-east-1, endpoint: "${server.endpoint}"}
-upload: {schedule: "02:00", file_stable_seconds: 0.3}
-disk: {reserved_gb: 1}
-monitoring: {cloudwatch_enabled: false}
-state_dir: ${root}/state
-`,
-      { env: {} },
-    );
+    const config = parseConfig(yaml('full-car'), { env: {} });
     mkdirSync(join(root, 'logs'), { recursive: true });
     // The state filesystem has 10 MiB left: less than any file plus disk.reserved_gb.
     const spoolUsage = async (path: string) => ({ measuredPath: path, device: 1, totalBytes: 1e10, availableBytes: 10 * 1048576, usedBytes: 1e10 - 10 * 1048576, usedPercent: 99.9 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { runCli } from '../../../src/cli/program.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
-import { heldConfigYaml } from '../../support/held-config.js';
+import { heldConfigYaml } from '../../support/daemon-config.js';
 import { startDaemonWithEndpoint } from '../../support/daemon-endpoint.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -45,7 +45,7 @@ describe('status page in headless Chromium', function () {
   const startDaemon = (yaml: string) => startDaemonWithEndpoint(yaml, { s3Credentials: server.credentials });
 
   it('loads, shows the queue count status --json reports, and updates after an upload', async () => {
-    const yaml = heldConfigYaml({ vehicleId: 'page-test', dir: root, bucket: 'tvm-page', endpoint: server.endpoint });
+    const yaml = heldConfigYaml({ root, endpoint: server.endpoint, bucket: 'tvm-page', vehicleId: 'page-test' });
     writeFileSync(join(root, 'config.yaml'), yaml);
     mkdirSync(join(root, 'logs'), { recursive: true });
     // The third name is hostile markup: the page must show it as text, never as an element.
@@ -83,12 +83,8 @@ describe('status page in headless Chromium', function () {
     const routeFile = join(root, 'route');
     const route = (iface: string) => `Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n${iface}\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n`;
     writeFileSync(routeFile, route('wlan0'));
-    const upload = `  links:
-    route_file: ${routeFile}
-    probe_interval_seconds: 1
-    policy: { cellular: { min_priority: high, bandwidth: 2 } }
-    cellular_budget_mb_per_month: 500`;
-    const yaml = heldConfigYaml({ vehicleId: 'page-links', dir: root, bucket: 'tvm-page', endpoint: server.endpoint, upload });
+    const links = { route_file: routeFile, probe_interval_seconds: 1, policy: { cellular: { min_priority: 'high', bandwidth: 2 } }, cellular_budget_mb_per_month: 500 };
+    const yaml = heldConfigYaml({ root, endpoint: server.endpoint, bucket: 'tvm-page', vehicleId: 'page-links', overrides: { upload: { links } } });
     mkdirSync(join(root, 'logs'), { recursive: true });
     for (const n of ['a.log', 'b.log']) writeFileSync(join(root, 'logs', n), 'held outside operational hours\n');
     const { daemon, urls } = await startDaemon(yaml);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { realClock, type Clock } from '../../../src/clock/clock.js';
 import type { Daemon } from '../../../src/daemon.js';
 import { startDaemonWithEndpoint } from '../../support/daemon-endpoint.js';
-import { heldConfigYaml } from '../../support/held-config.js';
+import { heldConfigYaml } from '../../support/daemon-config.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 
 const MIN = 60_000;
@@ -46,8 +46,8 @@ describe('bandwidth timetable boundary in the real daemon (s3rver)', function ()
     const boundary = Math.ceil((Date.now() + 5 * MIN) / MIN) * MIN;
     const offset = boundary - 10_000 - Date.now();
     const clock: Clock = { ...realClock, now: () => Date.now() + offset };
-    const upload = `  bandwidth:\n    schedule: ["${hhmm(boundary - 60 * MIN)},512k", "${hhmm(boundary)},2M"]`;
-    const yaml = heldConfigYaml({ vehicleId: 'timetable', dir: root, bucket: 'tvm-timetable', endpoint: server.endpoint, upload });
+    const bandwidth = { schedule: [`${hhmm(boundary - 60 * MIN)},512k`, `${hhmm(boundary)},2M`] };
+    const yaml = heldConfigYaml({ root, endpoint: server.endpoint, bucket: 'tvm-timetable', vehicleId: 'timetable', overrides: { upload: { bandwidth } } });
     const started = await startDaemonWithEndpoint(yaml, { s3Credentials: server.credentials, clock });
     daemon = started.daemon;
     const rate = async (): Promise<number | null> => {

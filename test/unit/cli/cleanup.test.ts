@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { cleanupCommand } from '../../../src/cli/cleanup.js';
 import type { CliIo } from '../../../src/cli/io.js';
 import { runCli } from '../../../src/cli/program.js';
-import Database from 'better-sqlite3';
-import { migrate, MIGRATIONS } from '../../../src/state/migrations.js';
-import { DB_FILE, openStateStore, type StateStore } from '../../../src/state/store.js';
+import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { filesDiskIo, writeFile } from '../deletion/helpers.js';
 import { parseConfig } from '../../../src/config/load.js';
@@ -16,6 +14,9 @@ import { runDeletionPass } from '../../../src/deletion/pass.js';
 import { RequestedPasses } from '../../../src/deletion/requests.js';
 import { Telemetry } from '../../../src/telemetry/events.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
+import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
+import { patched } from '../../support/patch.js';
+import { migratedDb } from '../state/helpers.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -31,24 +32,14 @@ describe('cli cleanup', () => {
   let config: string;
   let uploaded: string;
   let queued: string;
+  /** Deletion after upload with keep_days 0, so an uploaded file is due at once. */
+  const configYaml = (extra: ConfigTree = {}): string =>
+    daemonConfigYaml({ root: dir, bucket: 'tvm-cli', vehicleId: 'cli-test', overrides: patched({ deletion: { after_upload: { enabled: true, keep_days: 0 } } }, extra) });
 
   beforeEach(() => {
     dir = tempDir('tvm-cleanup-');
     config = join(dir, 'config.yaml');
-    writeFileSync(
-      config,
-      `vehicle_id: cli-test
-log_directories:
-  - {path: ${dir}/logs, source: ros}
-s3: {bucket: tvm-cli, region: us-east-1}
-upload: {schedule: "02:00"}
-deletion:
-  after_upload: {enabled: true, keep_days: 0}
-  age_based: {enabled: false}
-disk: {reserved_gb: 1}
-state_dir: ${dir}/state
-`,
-    );
+    writeFileSync(config, configYaml());
     const store = openStateStore({ dir: join(dir, 'state'), logger: silentLogger() });
     uploaded = join(dir, 'logs/run1/a.log');
     queued = join(dir, 'logs/run1/b.log');
@@ -86,11 +77,8 @@ state_dir: ${dir}/state
     const old = join(dir, 'old-state');
     // A database written by a release before the deletion schema: version 1 only.
     mkdirSync(old, { recursive: true });
-    const legacy = new Database(join(old, DB_FILE));
-    migrate(legacy, join(old, DB_FILE), MIGRATIONS.slice(0, 1));
-    legacy.close();
-    const text = readFileSync(config, 'utf8').replace(`state_dir: ${dir}/state`, `state_dir: ${old}`);
-    writeFileSync(config, text.replace('age_based: {enabled: false}', 'age_based: {enabled: true}'));
+    migratedDb(old, 1).close();
+    writeFileSync(config, configYaml({ state_dir: old, deletion: { age_based: { enabled: true } } }));
     const t = io();
     expect(await runCli(['status', '--config', config], t.cli)).to.equal(0);
     expect(t.out()).to.match(/deletion: +unavailable \(/);

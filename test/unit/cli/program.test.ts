@@ -8,6 +8,7 @@ import { openStateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
+import { daemonConfigYaml } from '../../support/daemon-config.js';
 
 function io(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
@@ -22,18 +23,8 @@ describe('cli', () => {
   beforeEach(() => {
     dir = tempDir('tvm-cli-');
     good = join(dir, 'config.yaml');
-    writeFileSync(
-      good,
-      `vehicle_id: cli-test
-log_directories:
-  - path: ${dir}/logs
-    source: ros
-s3: {bucket: tvm-cli, region: us-east-1}
-upload: {schedule: "02:00"}
-disk: {reserved_gb: 1}
-state_dir: ${dir}/state
-`,
-    );
+    // The reference's 60 s stability wait: a file written during the test is "still being written".
+    writeFileSync(good, daemonConfigYaml({ root: dir, bucket: 'tvm-cli', vehicleId: 'cli-test', overrides: { upload: { file_stable_seconds: 60 } } }));
   });
   afterEach(() => removeDir(dir));
 

@@ -8,7 +8,7 @@ import { DAY, Harness } from './harness.js';
 describe('deletion/executor', () => {
   let h: Harness;
   beforeEach(() => {
-    h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+    h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } } });
   });
   afterEach(() => h.close());
 
@@ -58,7 +58,7 @@ describe('deletion/status', () => {
   afterEach(() => h.close());
 
   it('reports usage per filesystem, what is deletable now, and the last pass', async () => {
-    h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+    h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } } });
     h.uploaded('a.log', 1000, DAY);
     h.store.meta.set(LAST_PASS_KEY, JSON.stringify({ at: 0, trigger: 'timer', deleted: 3, bytes: 4096, notUploaded: 1 }));
     const s = await deletionStatus(h.build(true).pass);

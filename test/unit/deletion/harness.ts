@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { parseConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/types.js';
 import { buildDeletion, type Deletion } from '../../../src/deletion/build.js';
@@ -13,16 +14,18 @@ import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { filesDiskIo, writeFile } from './helpers.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
+import { daemonConfig, type ConfigTree } from '../../support/daemon-config.js';
 
 export const DAY = 24 * 3_600_000;
 export const MIB = 1024 * 1024;
 
 export interface HarnessOptions {
-  /** YAML lines under `deletion:` (indented by the caller's two spaces). */
-  readonly deletion?: string;
-  readonly disk?: string;
-  /** Extra keys of the log directory entry, as YAML flow fields (", allow_deletion: false"). */
-  readonly dirExtra?: string;
+  /** The `deletion:` section, replacing the default (every policy off). */
+  readonly deletion?: ConfigTree;
+  /** The `disk:` section, replacing the default (reserved_gb 0.000001). */
+  readonly disk?: ConfigTree;
+  /** Extra keys of the log directory entry, e.g. `{ allow_deletion: false }`. */
+  readonly dir?: ConfigTree;
   readonly capacity?: number;
   readonly baseline?: number;
 }
@@ -39,21 +42,16 @@ export class Harness {
 
   constructor(o: HarnessOptions = {}) {
     mkdirSync(this.logs, { recursive: true });
-    this.config = parseConfig(
-      `vehicle_id: v1
-log_directories:
-  - {path: ${this.logs}, source: ros${o.dirExtra ?? ''}}
-s3: {bucket: tvm-logs, region: us-east-1}
-upload: {schedule: "01:00", file_stable_seconds: 60}
-deletion:
-${o.deletion ?? '  after_upload: {enabled: false}\n  age_based: {enabled: false}'}
-disk:
-${o.disk ?? '  reserved_gb: 0.000001'}
-monitoring: {cloudwatch_enabled: false, http: {listen: "127.0.0.1:0"}}
-state_dir: ${join(this.root, 'state')}
-`,
-      { env: {} },
-    );
+    const base = daemonConfig({
+      root: this.root,
+      bucket: 'tvm-logs',
+      vehicleId: 'v1',
+      directories: [{ path: this.logs, source: 'ros', ...o.dir }],
+      overrides: { upload: { schedule: '01:00', file_stable_seconds: 60 } },
+    });
+    // Sections replaced whole, not merged: a test's deletion policies are exactly the ones it names.
+    const deletion = o.deletion ?? { after_upload: { enabled: false }, age_based: { enabled: false } };
+    this.config = parseConfig(stringify({ ...base, deletion, disk: o.disk ?? { reserved_gb: 0.000001 } }), { env: {} });
     this.store = openStateStore({ dir: this.config.stateDir, logger: silentLogger(), now: () => this.now });
     this.io = filesDiskIo(this.logs, o.capacity ?? 100 * MIB, o.baseline ?? 0);
     this.telemetry.on((e) => this.events.push(e));

@@ -5,6 +5,7 @@ import { parseConfig } from '../../../src/config/load.js';
 import type { Config, LogDirectory } from '../../../src/config/types.js';
 import type { DiskUsageIo } from '../../../src/disk/usage.js';
 import type { FileView, SafetyFs } from '../../../src/deletion/safety.js';
+import { daemonConfigYaml } from '../../support/daemon-config.js';
 
 export const NOW = 1_800_000_000_000;
 export const OLD = NOW - 3_600_000;
@@ -81,19 +82,12 @@ export function writeFile(path: string, size: number, mtimeMs: number): number {
 
 /** A config with only the emergency policy on, over the given directories (path → source). */
 export function emergencyOnlyConfig(dirs: Record<string, string>, disk: { warning: number; critical: number }, stateDir: string): Config {
-  return parseConfig(
-    `vehicle_id: v
-log_directories:
-${Object.entries(dirs).map(([path, source]) => `  - {path: ${path}, source: ${source}}`).join('\n')}
-s3: {bucket: tvm-logs, region: us-east-1}
-upload: {schedule: "01:00"}
-deletion:
-  after_upload: {enabled: false}
-  age_based: {enabled: false}
-  emergency: {enabled: true}
-disk: {reserved_gb: 0.000001, warning_threshold: ${disk.warning}, critical_threshold: ${disk.critical}}
-state_dir: ${stateDir}
-`,
-    { env: {} },
-  );
+  const directories = Object.entries(dirs).map(([path, source]) => ({ path, source }));
+  const overrides = {
+    upload: { schedule: '01:00' },
+    deletion: { emergency: { enabled: true } },
+    disk: { reserved_gb: 0.000001, warning_threshold: disk.warning, critical_threshold: disk.critical },
+    state_dir: stateDir,
+  };
+  return parseConfig(daemonConfigYaml({ root: dirname(stateDir), bucket: 'tvm-logs', vehicleId: 'v', directories, overrides }), { env: {} });
 }

@@ -16,7 +16,7 @@ describe('deletion/pass', () => {
 
   describe('after_upload', () => {
     it('keep_days 0 deletes every uploaded file, keeps queued ones, records an audit row and forgets the row', async () => {
-      h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+      h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } } });
       const up = h.uploaded('run1/a.log', 1000, DAY);
       const q = h.queued('run1/b.log', 1000, DAY);
       const report = await runDeletionPass(h.build().pass, { trigger: 'timer' });
@@ -31,7 +31,7 @@ describe('deletion/pass', () => {
     });
 
     it('keep_days N counts from the upload time, not the file mtime', async () => {
-      h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 2}\n  age_based: {enabled: false}' });
+      h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 2 }, age_based: { enabled: false } } });
       const lateUpload = h.uploaded('old-but-just-uploaded.log', 10, 30 * DAY, DAY);
       const due = h.uploaded('due.log', 10, 4 * DAY, 3 * DAY);
       await runDeletionPass(h.build().pass, { trigger: 'timer' });
@@ -43,7 +43,7 @@ describe('deletion/pass', () => {
     });
 
     it('never deletes twice: a second pass finds nothing', async () => {
-      h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+      h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } } });
       h.uploaded('a.log', 10, DAY);
       await runDeletionPass(h.build().pass, { trigger: 'timer' });
       const again = await runDeletionPass(h.build().pass, { trigger: 'timer' });
@@ -52,7 +52,7 @@ describe('deletion/pass', () => {
     });
 
     it('queues a file again instead of deleting it when it changed since the upload', async () => {
-      h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+      h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } } });
       const p = h.uploaded('grown.log', 10, DAY);
       h.uploaded('grown.log', 20, DAY - 1000); // rewritten: the registry still has the 10-byte identity
       h.store.db.prepare('UPDATE files SET size = 10 WHERE path = ?').run(p);
@@ -62,7 +62,7 @@ describe('deletion/pass', () => {
     });
 
     it('removes subdirectories the deletion emptied, never the watched root', async () => {
-      h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+      h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } } });
       const deep = h.uploaded('run1/nested/a.log', 10, DAY);
       const top = h.uploaded('b.log', 10, DAY);
       const kept = h.queued('run2/keep.log', 10, DAY);
@@ -75,7 +75,7 @@ describe('deletion/pass', () => {
     });
 
     it('an upload-triggered pass looks only at rows uploaded since the last one, and only with keep_days 0', async () => {
-      h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+      h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } } });
       const before = h.uploaded('before.log', 10, DAY, 10_000);
       const fresh = h.uploaded('fresh.log', 10, DAY, 1_000);
       await runDeletionPass(h.build().pass, { trigger: 'upload', uploadedSince: h.now - 5_000 });
@@ -84,7 +84,7 @@ describe('deletion/pass', () => {
     });
 
     it('leaves rows of directories with allow_deletion: false alone', async () => {
-      h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}', dirExtra: ', allow_deletion: false' });
+      h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } }, dir: { allow_deletion: false } });
       const p = h.uploaded('a.log', 10, DAY);
       const r = await runDeletionPass(h.build().pass, { trigger: 'timer' });
       expect(r.deletedCount).to.equal(0);
@@ -92,7 +92,7 @@ describe('deletion/pass', () => {
     });
 
     it('forgets an uploaded row whose file someone else already removed', async () => {
-      h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+      h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } } });
       const p = h.uploaded('a.log', 10, DAY);
       (await import('node:fs')).rmSync(p);
       const r = await runDeletionPass(h.build().pass, { trigger: 'timer' });
@@ -103,7 +103,7 @@ describe('deletion/pass', () => {
   });
 
   describe('age_based', () => {
-    const AGE = '  after_upload: {enabled: false}\n  age_based: {enabled: true, max_age_days: 7, schedule_time: "02:00"}';
+    const AGE = { after_upload: { enabled: false }, age_based: { enabled: true, max_age_days: 7, schedule_time: '02:00' } };
 
     it('deletes uploaded files older than max_age_days, oldest first, and keeps files not uploaded', async () => {
       h = new Harness({ deletion: AGE });
@@ -119,7 +119,7 @@ describe('deletion/pass', () => {
     });
 
     it('with include_not_uploaded also deletes old queued files, each audited as not uploaded', async () => {
-      h = new Harness({ deletion: AGE.replace('schedule_time: "02:00"', 'schedule_time: "02:00", include_not_uploaded: true') });
+      h = new Harness({ deletion: { ...AGE, age_based: { ...AGE.age_based, include_not_uploaded: true } } });
       const queued = h.queued('queued.log', 10, 20 * DAY);
       const r = await runDeletionPass(h.build().pass, { trigger: 'start' });
       expect(h.exists(queued)).to.equal(false);
@@ -152,8 +152,8 @@ describe('deletion/pass', () => {
   });
 
   describe('emergency', () => {
-    const EMERGENCY = '  after_upload: {enabled: false}\n  age_based: {enabled: false}\n  emergency: {enabled: true}';
-    const DISK = '  reserved_gb: 0.001\n  warning_threshold: 0.8\n  critical_threshold: 0.85';
+    const EMERGENCY = { after_upload: { enabled: false }, age_based: { enabled: false }, emergency: { enabled: true } };
+    const DISK = { reserved_gb: 0.001, warning_threshold: 0.8, critical_threshold: 0.85 };
 
     it('does nothing while usage is below warning and the reserve is free', async () => {
       h = new Harness({ deletion: EMERGENCY, disk: DISK, capacity: 100 * MIB, baseline: 50 * MIB });
@@ -178,7 +178,7 @@ describe('deletion/pass', () => {
     });
 
     it('deletes uploaded files until the reserve is free even below the warning threshold', async () => {
-      h = new Harness({ deletion: EMERGENCY, disk: '  reserved_gb: 0.02\n  warning_threshold: 0.9\n  critical_threshold: 0.95', capacity: 100 * MIB, baseline: 70 * MIB });
+      h = new Harness({ deletion: EMERGENCY, disk: { reserved_gb: 0.02, warning_threshold: 0.9, critical_threshold: 0.95 }, capacity: 100 * MIB, baseline: 70 * MIB });
       // 20.48 MiB must stay available; 85 MiB used leaves 15.
       const a = h.uploaded('a.log', 5 * MIB, 4 * DAY);
       const b = h.uploaded('b.log', 5 * MIB, 3 * DAY);
@@ -243,8 +243,8 @@ describe('deletion/pass', () => {
 describe('deletion/pass: files the state store never recorded', () => {
   let h: Harness;
   afterEach(() => h?.close());
-  const EMERGENCY = '  after_upload: {enabled: false}\n  age_based: {enabled: false}\n  emergency: {enabled: true}';
-  const DISK = '  reserved_gb: 0.001\n  warning_threshold: 0.8\n  critical_threshold: 0.85';
+  const EMERGENCY = { after_upload: { enabled: false }, age_based: { enabled: false }, emergency: { enabled: true } };
+  const DISK = { reserved_gb: 0.001, warning_threshold: 0.8, critical_threshold: 0.85 };
 
   it('at critical, after every recorded candidate, deletes unrecorded files oldest first, each audited', async () => {
     h = new Harness({ deletion: EMERGENCY, disk: DISK, capacity: 100 * MIB, baseline: 80 * MIB });
@@ -272,7 +272,7 @@ describe('deletion/pass: files the state store never recorded', () => {
   });
 
   it('age_based deletes old unrecorded files only with include_not_uploaded', async () => {
-    const age = (include: boolean) => `  after_upload: {enabled: false}\n  age_based: {enabled: true, max_age_days: 7, include_not_uploaded: ${include}}`;
+    const age = (include: boolean) => ({ after_upload: { enabled: false }, age_based: { enabled: true, max_age_days: 7, include_not_uploaded: include } });
     h = new Harness({ deletion: age(false) });
     const old = join(h.logs, 'old.log');
     const young = join(h.logs, 'young.log');

@@ -18,6 +18,7 @@ import { Telemetry } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { FakeFs, filesDiskIo, writeFile } from './helpers.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
+import { daemonConfigYaml } from '../../support/daemon-config.js';
 
 const DAY = 24 * 3_600_000;
 const KIB = 1024;
@@ -89,24 +90,14 @@ describe('deletion safety (property)', function () {
           for (const d of [...logDirs, outside]) mkdirSync(d, { recursive: true });
           // A symlinked directory inside d0 pointing outside the tree.
           symlinkSync(outside, join(logDirs[0]!, 'linked'));
-          const del = [
-            `  after_upload: {enabled: ${policy.afterUpload !== null}, keep_days: ${policy.afterUpload ?? 0}}`,
-            `  age_based: {enabled: ${policy.age !== null}, max_age_days: ${policy.age?.maxAgeDays ?? 7}, include_not_uploaded: ${policy.age?.includeNotUploaded ?? false}}`,
-            `  emergency: {enabled: ${policy.emergency}}`,
-          ].join('\n');
-          const config = parseConfig(
-            `vehicle_id: v
-log_directories:
-${dirs.map((d, i) => `  - {path: ${logDirs[i]}, source: s${i}, recursive: ${d.recursive}, pattern: ${d.pattern === null ? 'null' : `"${d.pattern}"`}, allow_deletion: ${d.allowDeletion}}`).join('\n')}
-s3: {bucket: tvm-logs, region: us-east-1}
-upload: {schedule: "01:00", file_stable_seconds: 60}
-deletion:
-${del}
-disk: {reserved_gb: 0.0001, warning_threshold: 0.5, critical_threshold: 0.8}
-state_dir: ${join(stateRoot, 'state')}
-`,
-            { env: {} },
-          );
+          const deletion = {
+            after_upload: { enabled: policy.afterUpload !== null, keep_days: policy.afterUpload ?? 0 },
+            age_based: { enabled: policy.age !== null, max_age_days: policy.age?.maxAgeDays ?? 7, include_not_uploaded: policy.age?.includeNotUploaded ?? false },
+            emergency: { enabled: policy.emergency },
+          };
+          const directories = dirs.map((d, i) => ({ path: logDirs[i]!, source: `s${i}`, recursive: d.recursive, pattern: d.pattern, allow_deletion: d.allowDeletion }));
+          const overrides = { upload: { schedule: '01:00', file_stable_seconds: 60 }, deletion, disk: { reserved_gb: 0.0001, warning_threshold: 0.5, critical_threshold: 0.8 } };
+          const config = parseConfig(daemonConfigYaml({ root: stateRoot, bucket: 'tvm-logs', vehicleId: 'v', directories, overrides }), { env: {} });
           const store = openStateStore({ dir: config.stateDir, logger: silentLogger() });
           const now = Date.now();
           const seen = new Map<string, FileSpec>();

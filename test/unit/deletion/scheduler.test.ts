@@ -37,7 +37,7 @@ describe('deletion/scheduler', () => {
   }
 
   beforeEach(() => {
-    h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 0}\n  age_based: {enabled: false}' });
+    h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } } });
     timers = new ManualTimers(h.now);
   });
   afterEach(async () => {
@@ -122,7 +122,7 @@ describe('deletion/scheduler', () => {
 
   it('reports a filesystem left at critical as a degraded reason until a pass finds it below', async () => {
     h.close();
-    h = new Harness({ disk: '  reserved_gb: 0.000001\n  warning_threshold: 0.8\n  critical_threshold: 0.9', capacity: 100 * 1024 * 1024, baseline: 95 * 1024 * 1024 });
+    h = new Harness({ disk: { reserved_gb: 0.000001, warning_threshold: 0.8, critical_threshold: 0.9 }, capacity: 100 * 1024 * 1024, baseline: 95 * 1024 * 1024 });
     timers = new ManualTimers(h.now);
     const health = new Health(() => timers.now());
     scheduler = new DeletionScheduler({

@@ -12,7 +12,7 @@ describe('deletion/service', () => {
   let logged: string[];
 
   beforeEach(() => {
-    h = new Harness({ deletion: '  after_upload: {enabled: true, keep_days: 1}\n  age_based: {enabled: false}' });
+    h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 1 }, age_based: { enabled: false } } });
     clock = new ManualTimers(h.now);
     logged = [];
     const logger = { ...silentLogger(), info: (_o: unknown, m: string) => void logged.push(m), warn: (_o: unknown, m: string) => void logged.push(m) } as never;

@@ -13,6 +13,7 @@ import { recordServerDates, ServerDateLog } from '../../../src/doctor/server-dat
 import type { DoctorContext } from '../../../src/doctor/step.js';
 import { awsError, context, fakeSend, NOW } from './helpers.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
+import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
 
 function dates(serverMs: number, sentMs = NOW, receivedMs = NOW + 200): ServerDateLog {
   const log = new ServerDateLog();
@@ -106,12 +107,8 @@ describe('doctor/deletion dry run', () => {
   let root: string;
   beforeEach(() => (root = tempDir('tvm-doctor-del-')));
   afterEach(() => removeDir(root));
-  const cfg = (): Config =>
-    parseConfig(
-      `vehicle_id: car-7\nlog_directories: [{path: ${root}/logs, source: ros}]\ns3: {bucket: tvm-bucket, region: eu-west-1}\nupload: {schedule: "02:00"}\n` +
-        `deletion: {after_upload: {enabled: true, keep_days: 0}, age_based: {enabled: false}}\ndisk: {reserved_gb: 1}\nstate_dir: ${root}/state\n`,
-      { env: {} },
-    );
+  const cfg = (deletion: ConfigTree = { after_upload: { enabled: true, keep_days: 0 } }): Config =>
+    parseConfig(daemonConfigYaml({ root, bucket: 'tvm-bucket', vehicleId: 'car-7', overrides: { s3: { region: 'eu-west-1' }, deletion } }), { env: {} });
 
   it('is skipped, saying why, before the daemon has run once', async () => {
     expect(await deletionDryRunStep.run(context({ config: cfg() }))).to.deep.equal({ status: 'skip', detail: `no state database in ${root}/state yet: the daemon has not run` });
@@ -131,11 +128,7 @@ describe('doctor/deletion dry run', () => {
   });
 
   it('says how many of them are not uploaded yet, and fails with a pointer when the dry run cannot run', async () => {
-    const c = parseConfig(
-      `vehicle_id: car-7\nlog_directories: [{path: ${root}/logs, source: ros}]\ns3: {bucket: tvm-bucket, region: eu-west-1}\nupload: {schedule: "02:00"}\n` +
-        `deletion: {after_upload: {enabled: false}, age_based: {enabled: true, max_age_days: 1, include_not_uploaded: true}}\ndisk: {reserved_gb: 1}\nstate_dir: ${root}/state\n`,
-      { env: {} },
-    );
+    const c = cfg({ age_based: { enabled: true, max_age_days: 1, include_not_uploaded: true } });
     const path = join(root, 'logs', 'never-sent.log');
     const mtime = Date.now() - 3 * 86_400_000;
     writeFile(path, 500, mtime);

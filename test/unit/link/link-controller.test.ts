@@ -5,8 +5,8 @@ import type { ProbeIo } from '../../../src/link/link-probe.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import Database from 'better-sqlite3';
 import { liveLinkStatusFields, readLinkStatusFields } from '../../../src/link/status-fields.js';
-import { migrate, MIGRATIONS } from '../../../src/state/migrations.js';
 import { ManualTimers } from '../../support/fakes.js';
+import { migratedDb } from '../state/helpers.js';
 import { parse } from '../config/helpers.js';
 
 const HEADER = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n';
@@ -216,8 +216,7 @@ describe('link/link-controller', () => {
 describe('link/status-fields: what status in another process reads', () => {
   /** The controller's meta rows in a migrated database, as `status` opens it. */
   function storeOf(meta: Map<string, string>): Database.Database {
-    const db = new Database(':memory:');
-    migrate(db, ':memory:', MIGRATIONS);
+    const db = migratedDb(':memory:');
     const put = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     for (const [k, v] of meta) put.run(k, v);
     return db;

@@ -1,16 +1,13 @@
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../../src/config/load.js';
 import { realProbeIo } from '../../../src/link/link-probe.js';
 import { readLinkStatusFields } from '../../../src/link/status-fields.js';
 import { markCommand } from '../../../src/cli/mark.js';
-import { migrate, MIGRATIONS } from '../../../src/state/migrations.js';
-import { DB_FILE } from '../../../src/state/store.js';
 import { minimal } from '../config/helpers.js';
-import { removeDir, tempDir } from '../state/helpers.js';
+import { migratedDb, removeDir, tempDir } from '../state/helpers.js';
 
 describe('link probe I/O, status fields and mark against old databases', () => {
   let dir: string;
@@ -32,8 +29,7 @@ describe('link probe I/O, status fields and mark against old databases', () => {
   });
 
   it('reads nothing from a version 1 database or damaged meta values', () => {
-    const db = new Database(':memory:');
-    migrate(db, ':memory:', MIGRATIONS.slice(0, 1));
+    const db = migratedDb(':memory:', 1);
     db.prepare("INSERT INTO meta (key, value) VALUES ('link_state', '{oops'), ('cellular_budget', '[]')").run();
     const config = parseConfig(stringify({ ...minimal(), upload: { schedule: '15:00', links: { cellular_budget_mb_per_month: 100 } } }), { env: {} });
     const now = new Date(2026, 4, 10).getTime();
@@ -48,9 +44,7 @@ describe('link probe I/O, status fields and mark against old databases', () => {
 
   it('refuses to mark a database this release has not upgraded yet, saying what to do', async () => {
     mkdirSync(join(dir, 'state'));
-    const db = new Database(join(dir, 'state', DB_FILE));
-    migrate(db, 'x', MIGRATIONS.slice(0, 1));
-    db.close();
+    migratedDb(join(dir, 'state'), 1).close();
     writeFileSync(join(dir, 'config.yaml'), stringify({ ...minimal(), state_dir: join(dir, 'state') }));
     const err: string[] = [];
     const code = await markCommand({ out: () => undefined, err: (s) => void err.push(s), env: {} }, { config: join(dir, 'config.yaml') });

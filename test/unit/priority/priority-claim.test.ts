@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import Database from 'better-sqlite3';
 import type { FileRepo } from '../../../src/state/file-repo.js';
-import { migrate, MIGRATIONS } from '../../../src/state/migrations.js';
+import { migrate } from '../../../src/state/migrations.js';
 import { CLAIM_SQL } from '../../../src/state/fair-claim.js';
 import { rankOf, type Priority } from '../../../src/priority/priority.js';
-import { input, useFreshStore } from '../state/helpers.js';
+import { input, migratedDb, useFreshStore } from '../state/helpers.js';
 
 describe('priority/claim order', () => {
   const store = useFreshStore();
@@ -66,8 +65,7 @@ describe('priority/claim order', () => {
   });
 
   it('migrates a version 1 database: existing queued rows become normal and are still claimed', () => {
-    const db = new Database(':memory:');
-    migrate(db, ':memory:', MIGRATIONS.slice(0, 1));
+    const db = migratedDb(':memory:', 1);
     db.prepare(`INSERT INTO files (path, source, rel_path, size, mtime_ms, status, queued_at) VALUES ('/p', 's', 'p', 1, 1, 'queued', 1)`).run();
     migrate(db, ':memory:');
     expect(db.prepare('SELECT priority FROM files').get()).to.deep.equal({ priority: 1 });

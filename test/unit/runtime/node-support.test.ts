@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runCli } from '../../../src/cli/program.js';
 import { currentNodeSupport, logRuntimeSupport, nodeSupport, runtimeLine } from '../../../src/runtime/node-support.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
+import { daemonConfigYaml } from '../../support/daemon-config.js';
 
 describe('runtime/node-support', () => {
   const dec2026 = new Date('2026-12-07T10:00:00Z');
@@ -98,7 +99,7 @@ describe('check-config reports the runtime', () => {
     const dir = tempDir('tvm-runtime-');
     try {
       const config = join(dir, 'config.yaml');
-      writeFileSync(config, `vehicle_id: v\nlog_directories: [{path: ${dir}/logs, source: s}]\ns3: {bucket: bucket-name, region: us-east-1}\nupload: {schedule: "02:00"}\ndisk: {reserved_gb: 1}\nstate_dir: ${dir}/state\n`);
+      writeFileSync(config, daemonConfigYaml({ root: dir }));
       const out: string[] = [];
       const code = await runCli(['check-config', '--config', config], { out: (t) => out.push(t), err: (t) => out.push(t), env: {} });
       expect(code).to.equal(0);

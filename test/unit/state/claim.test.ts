@@ -3,7 +3,7 @@ import { CLAIM_SQL, MAX_RETRY_HORIZON_MS } from '../../../src/state/fair-claim.j
 import type { FileRepo } from '../../../src/state/file-repo.js';
 import { FILE_SQL } from '../../../src/state/file-sql.js';
 import type { StateStore } from '../../../src/state/store.js';
-import { input, open, removeDir, tempDir } from './helpers.js';
+import { closeAndRemove, input, storeInTempDir } from './helpers.js';
 
 describe('FileRepo.claimNext', () => {
   let dir: string;
@@ -11,14 +11,10 @@ describe('FileRepo.claimNext', () => {
   let files: FileRepo;
 
   beforeEach(() => {
-    dir = tempDir();
-    store = open(dir);
+    ({ dir, store } = storeInTempDir());
     files = store.files;
   });
-  afterEach(() => {
-    store.close();
-    removeDir(dir);
-  });
+  afterEach(() => closeAndRemove(store, dir));
 
   const add = (source: string, name: string, queuedAt: number) =>
     files.enqueue(input({ path: `/logs/${source}/${name}`, source, relPath: name }), queuedAt);

@@ -2,11 +2,11 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { openStateForCommand } from '../../../src/state/command-db.js';
-import { migrate, MIGRATIONS, SCHEMA_VERSION, currentVersion } from '../../../src/state/migrations.js';
+import { SCHEMA_VERSION, currentVersion } from '../../../src/state/migrations.js';
 import { DB_FILE } from '../../../src/state/store.js';
 import { ErrorCodes } from '../../../src/errors.js';
 import { caught } from '../../support/caught.js';
-import { removeDir, tempDir } from './helpers.js';
+import { migratedDb, removeDir, tempDir } from './helpers.js';
 
 describe('openStateForCommand', () => {
   let dir: string;
@@ -22,9 +22,7 @@ describe('openStateForCommand', () => {
   });
 
   it('refuses a database this release has not upgraded yet and leaves it closed', () => {
-    const raw = new Database(join(dir, DB_FILE));
-    migrate(raw, 'x', MIGRATIONS.slice(0, 1));
-    raw.close();
+    migratedDb(dir, 1).close();
     const err = caught(() => openStateForCommand(dir));
     expect(err.code).to.equal(ErrorCodes.STATE_UNAVAILABLE);
     expect(err.message).to.contain('schema version 1').and.contain(`needs ${SCHEMA_VERSION}`);
@@ -35,9 +33,7 @@ describe('openStateForCommand', () => {
   });
 
   it('opens a current database for writing, waiting out a busy daemon', () => {
-    const raw = new Database(join(dir, DB_FILE));
-    migrate(raw, 'x');
-    raw.close();
+    migratedDb(dir).close();
     const { db, dbPath } = openStateForCommand(dir);
     try {
       expect(dbPath).to.equal(join(dir, DB_FILE));

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import type { FileRepo } from '../../../src/state/file-repo.js';
 import type { StateStore } from '../../../src/state/store.js';
-import { input, open, PROOF, removeDir, tempDir } from './helpers.js';
+import { closeAndRemove, input, PROOF, storeInTempDir } from './helpers.js';
 
 describe('FileRepo', () => {
   let dir: string;
@@ -10,14 +10,10 @@ describe('FileRepo', () => {
   let files: FileRepo;
 
   beforeEach(() => {
-    dir = tempDir();
-    store = open(dir);
+    ({ dir, store } = storeInTempDir());
     files = store.files;
   });
-  afterEach(() => {
-    store.close();
-    removeDir(dir);
-  });
+  afterEach(() => closeAndRemove(store, dir));
 
   const totalChanges = () => (store.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
   const uploadedInfo = (over: Partial<Parameters<FileRepo['markUploaded']>[1]> = {}) => ({

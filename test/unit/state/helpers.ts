@@ -1,9 +1,14 @@
 /**
- * Shared set-up for the state tests: a fresh temp dir per test, a store opened in it, a logger
- * that captures its JSON lines, and a raw-SQL escape hatch for asserting on what is on disk.
+ * The state tests' fixtures, in one place: a fresh temp dir per test with a store opened in it,
+ * a database left at an earlier schema version (on disk or in memory), plausible enqueue inputs
+ * and resume proofs, and a logger that captures its JSON lines. Other suites that need a real
+ * store (priority, cli) import them from here too.
  */
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import { openStateStore, type StateStore, type StateStoreOptions } from '../../../src/state/store.js';
+import { migrate, MIGRATIONS } from '../../../src/state/migrations.js';
+import { DB_FILE, openStateStore, type StateStore, type StateStoreOptions } from '../../../src/state/store.js';
 import type { EnqueueInput } from '../../../src/state/types.js';
 import { removeDir, tempDir as scratchDir } from '../../support/temp-dir.js';
 import { capturingLogger, type CapturedLogger } from '../../support/capturing-logger.js';
@@ -18,6 +23,30 @@ export { capturingLogger, type CapturedLogger };
 
 export function open(dir: string, extra: Partial<StateStoreOptions> = {}): StateStore {
   return openStateStore({ dir, logger: silentLogger(), ...extra });
+}
+
+/** A temp dir with a store open in it: `beforeEach(() => ({ dir, store } = storeInTempDir()))`. */
+export function storeInTempDir(extra: Partial<StateStoreOptions> = {}, prefix?: string): { dir: string; store: StateStore } {
+  const dir = tempDir(prefix);
+  return { dir, store: open(dir, extra) };
+}
+
+/** The afterEach of storeInTempDir. */
+export function closeAndRemove(store: StateStore, dir: string): void {
+  store.close();
+  removeDir(dir);
+}
+
+/**
+ * A raw database migrated through the first `steps` migrations (default: all of them), as a
+ * release of that schema left it: `<dir>/tvm-upload.db`, or in memory for ':memory:'. The
+ * caller adds its rows and closes it.
+ */
+export function migratedDb(dir: string, steps = MIGRATIONS.length): Database.Database {
+  const file = dir === ':memory:' ? dir : join(dir, DB_FILE);
+  const db = new Database(file);
+  migrate(db, file, MIGRATIONS.slice(0, steps));
+  return db;
 }
 
 let seq = 0;
@@ -39,15 +68,8 @@ export const PROOF = { codec: 'gzip', codecLevel: 6, codecVersion: 'zlib test', 
 
 /** Registers a fresh store per test (mocha hooks) and returns a getter for it. */
 export function useFreshStore(): () => StateStore {
-  let dir = '';
-  let store: StateStore | null = null;
-  beforeEach(() => {
-    dir = tempDir();
-    store = open(dir);
-  });
-  afterEach(() => {
-    store?.close();
-    removeDir(dir);
-  });
-  return () => store!;
+  let fresh: { dir: string; store: StateStore } | null = null;
+  beforeEach(() => (fresh = storeInTempDir()));
+  afterEach(() => fresh && closeAndRemove(fresh.store, fresh.dir));
+  return () => fresh!.store;
 }

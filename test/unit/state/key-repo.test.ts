@@ -1,9 +1,6 @@
 import { expect } from 'chai';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { MIGRATIONS, migrate } from '../../../src/state/migrations.js';
-import { DB_FILE, type StateStore } from '../../../src/state/store.js';
-import { input, open, removeDir, tempDir } from './helpers.js';
+import type { StateStore } from '../../../src/state/store.js';
+import { closeAndRemove, input, migratedDb, open, storeInTempDir, tempDir } from './helpers.js';
 
 describe('KeyRepo (object key versions)', () => {
   let dir: string;
@@ -13,14 +10,8 @@ describe('KeyRepo (object key versions)', () => {
   const C = 'cc'.repeat(32);
   const base = 'v/2026-11-30/syslog/syslog.1.gz';
 
-  beforeEach(() => {
-    dir = tempDir();
-    store = open(dir);
-  });
-  afterEach(() => {
-    store.close();
-    removeDir(dir);
-  });
+  beforeEach(() => ({ dir, store } = storeInTempDir()));
+  afterEach(() => closeAndRemove(store, dir));
 
   /** Issues a key and records it as uploaded, like the upload job does. */
   function upload(path: string, sha: string, key = base): string {
@@ -103,11 +94,9 @@ describe('KeyRepo (object key versions)', () => {
   });
 
   it('keeps the keys of a database upgraded from version 1 as stored', () => {
-    store.close();
-    removeDir(dir);
+    closeAndRemove(store, dir);
     dir = tempDir();
-    const v1 = new Database(path.join(dir, DB_FILE));
-    migrate(v1, 'v1', MIGRATIONS.slice(0, 1));
+    const v1 = migratedDb(dir, 1);
     v1.prepare(`INSERT INTO files (path, source, rel_path, size, mtime_ms, status, queued_at, object_key, content_sha256, uploaded_at)
       VALUES ('/l/old', 'ros', 'old', 1, 1, 'uploaded', 1, 'v/d/ros/old.gz', ?, 1)`).run(A);
     v1.close();

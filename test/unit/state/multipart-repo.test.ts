@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import type { StateStore } from '../../../src/state/store.js';
-import { input, open, PROOF, removeDir, tempDir } from './helpers.js';
+import { closeAndRemove, input, PROOF, storeInTempDir } from './helpers.js';
 
 describe('MultipartRepo', () => {
   let dir: string;
@@ -21,15 +21,11 @@ describe('MultipartRepo', () => {
   });
 
   beforeEach(() => {
-    dir = tempDir();
-    store = open(dir);
+    ({ dir, store } = storeInTempDir());
     store.files.enqueue(input({ path: '/logs/big.mcap' }), 1);
     fileId = store.files.getByPath('/logs/big.mcap')!.id;
   });
-  afterEach(() => {
-    store.close();
-    removeDir(dir);
-  });
+  afterEach(() => closeAndRemove(store, dir));
 
   it('returns null for a file without an upload in progress', () => {
     expect(store.multipart.get(fileId)).to.equal(null);

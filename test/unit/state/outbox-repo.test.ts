@@ -1,26 +1,17 @@
 import { expect } from 'chai';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
-import { MIGRATIONS, migrate } from '../../../src/state/migrations.js';
-import { DB_FILE } from '../../../src/state/store.js';
+import { MIGRATIONS } from '../../../src/state/migrations.js';
 import type { MetricDatum } from '../../../src/state/types.js';
 import type { StateStore } from '../../../src/state/store.js';
-import { open, removeDir, tempDir } from './helpers.js';
+import { closeAndRemove, migratedDb, open, storeInTempDir, tempDir } from './helpers.js';
 
 describe('OutboxRepo', () => {
   let dir: string;
   let store: StateStore;
   const datum = (name: string, timestamp: number, value = 1): MetricDatum => ({ name, unit: 'Count', value, timestamp });
 
-  beforeEach(() => {
-    dir = tempDir();
-    store = open(dir);
-  });
-  afterEach(() => {
-    store.close();
-    removeDir(dir);
-  });
+  beforeEach(() => ({ dir, store } = storeInTempDir()));
+  afterEach(() => closeAndRemove(store, dir));
 
   it('keeps data points in insertion order until acknowledged', () => {
     store.outbox.add(datum('FileCount', 10, 3));
@@ -100,13 +91,11 @@ describe('OutboxRepo', () => {
   });
 
   it('keeps the points of a database from before the dimension column, and sends them vehicle-wide', () => {
-    store.close();
-    removeDir(dir);
+    closeAndRemove(store, dir);
     dir = tempDir();
-    const previous = new Database(path.join(dir, DB_FILE));
     const before = MIGRATIONS.findIndex((m) => m.description === 'outbox dimension');
     expect(before).to.be.greaterThan(0);
-    migrate(previous, 'previous', MIGRATIONS.slice(0, before));
+    const previous = migratedDb(dir, before);
     previous.prepare(`INSERT INTO outbox (name, unit, value, timestamp) VALUES ('DiskUsagePercent', 'Percent', 77, 5)`).run();
     previous.close();
     store = open(dir);

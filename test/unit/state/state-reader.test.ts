@@ -3,24 +3,17 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StateReader } from '../../../src/state/state-reader.js';
-import { openStateStore, DB_FILE, type StateStore } from '../../../src/state/store.js';
-import { silentLogger } from '../../../src/telemetry/logger.js';
+import { DB_FILE, type StateStore } from '../../../src/state/store.js';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
-import { tempDir, removeDir } from '../../support/temp-dir.js';
+import { closeAndRemove, removeDir, storeInTempDir, tempDir } from './helpers.js';
 
 const T0 = 1_700_000_000_000;
 
 describe('state/state-reader (read-only inspection)', () => {
   let dir: string;
   let store: StateStore;
-  beforeEach(() => {
-    dir = tempDir('tvm-reader-');
-    store = openStateStore({ dir, logger: silentLogger(), now: () => T0 });
-  });
-  afterEach(() => {
-    store.close();
-    removeDir(dir);
-  });
+  beforeEach(() => ({ dir, store } = storeInTempDir({ now: () => T0 }, 'tvm-reader-')));
+  afterEach(() => closeAndRemove(store, dir));
 
   function enqueue(name: string, size: number, at: number): void {
     store.files.enqueue({ path: `/logs/${name}`, source: 'ros', relPath: name, size, mtimeMs: 1 }, at);

@@ -4,13 +4,12 @@ import type { Config } from '../../../src/config/types.js';
 import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { Telemetry } from '../../../src/telemetry/events.js';
 import { Health } from '../../../src/telemetry/health.js';
+import { parseConfig } from '../../../src/config/load.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { StatusService } from '../../../src/telemetry/status-service.js';
-import { parse } from '../config/helpers.js';
 import { freePort } from '../../support/ports.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
-
-const http = (enabled: boolean, port: number): Config => parse({ monitoring: { cloudwatch_enabled: false, http: { enabled, listen: `127.0.0.1:${port}` } } });
+import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
 
 async function healthz(port: number): Promise<number | 'refused'> {
   try {
@@ -26,6 +25,8 @@ describe('telemetry/status-service: monitoring.http on reload', () => {
   let health: Health;
   let service: StatusService | null;
   let blocker: Server | null;
+  const config = (vehicleId: string | undefined, monitoring: ConfigTree): Config => parseConfig(daemonConfigYaml({ root: dir, vehicleId, overrides: { monitoring } }), { env: {} });
+  const http = (enabled: boolean, port: number): Config => config(undefined, { http: { enabled, listen: `127.0.0.1:${port}` } });
 
   beforeEach(() => {
     dir = tempDir('tvm-status-svc-');
@@ -58,7 +59,7 @@ describe('telemetry/status-service: monitoring.http on reload', () => {
   it('leaves the endpoint alone when monitoring.http did not change, and serves /metrics after a restart', async () => {
     const [a, b] = [await freePort(), await freePort()];
     await start(http(true, a));
-    await service!.applyConfig(parse({ monitoring: { cloudwatch_enabled: false, namespace: 'Other/NS', http: { enabled: true, listen: `127.0.0.1:${a}` } } }));
+    await service!.applyConfig(config(undefined, { namespace: 'Other/NS', http: { enabled: true, listen: `127.0.0.1:${a}` } }));
     expect(await healthz(a)).to.equal(200);
     await service!.applyConfig(http(true, b)); // the gauges are registered once: a second registration would throw
     expect(await (await fetch(`http://127.0.0.1:${b}/metrics`)).text()).to.match(/tvm_upload_files_pending \d/);
@@ -100,7 +101,7 @@ describe('telemetry/status-service: monitoring.http on reload', () => {
   it('builds the status report from the reloaded configuration', async () => {
     const a = await freePort();
     await start(http(false, a));
-    await service!.applyConfig(parse({ vehicle_id: 'renamed-in-file', monitoring: { cloudwatch_enabled: false, http: { enabled: false } } }));
+    await service!.applyConfig(config('renamed-in-file', { http: { enabled: false } }));
     const report = (await service!.report()) as unknown as Record<string, unknown>;
     expect(JSON.stringify(report)).to.include('renamed-in-file');
   });
