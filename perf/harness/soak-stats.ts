@@ -4,6 +4,7 @@
  * (coefficient of variation of per-interval MB/s). A leak shows as a slope well above zero
  * over an hour of work; allocator and GC noise averages out across many samples.
  */
+import type { SoakFigures } from '../result-types.js';
 
 export interface Sample {
   /** Seconds since the measured run started. */
@@ -70,4 +71,9 @@ export function intervalMBps(samples: readonly Sample[]): number[] {
     if (b.tS > a.tS) out.push((b.sourceBytes - a.sourceBytes) / 1e6 / (b.tS - a.tS));
   }
   return out;
+}
+
+/** Objects that failed a check, 'uploaded' lines for files not pending, and objects left over. */
+export function objectsFailing(s: Pick<SoakFigures, 'verification' | 'leftoverObjects'>): number {
+  return s.verification.failedObjects + s.verification.unexpected + s.leftoverObjects;
 }

@@ -3,7 +3,8 @@ import type { Suite } from '../harness/suite-context.js';
 import { idle } from './idle.js';
 import { largeFile } from './large-file.js';
 import { smallFiles } from './small-files.js';
+import { soak } from './soak.js';
 import { thousand } from './thousand.js';
 import { throttled } from './throttled.js';
 
-export const SUITES: readonly Suite[] = [thousand, smallFiles, largeFile, idle, throttled];
+export const SUITES: readonly Suite[] = [thousand, smallFiles, largeFile, idle, throttled, soak];

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LogBlockPool } from '../data/log-blocks.js';
 import { composeFile, soakFile, writeSoakFile, type SoakPlan } from '../data/soak-files.js';
-import { afterWarmup, coefficientOfVariation, intervalMBps, leastSquaresSlope, rssSlopeMbPerHour, type Sample } from '../harness/soak-stats.js';
+import { afterWarmup, coefficientOfVariation, intervalMBps, leastSquaresSlope, objectsFailing, rssSlopeMbPerHour, type Sample } from '../harness/soak-stats.js';
+import { inSample } from '../harness/soak-verify.js';
+import { SUITES } from '../suites/index.js';
 import { WorkingSet } from '../harness/working-set.js';
 
 const sample = (tS: number, rssMb: number, sourceBytes = 0): Sample => ({ tS, rssMb, cpuS: 0, sourceBytes, load1: 1 });
@@ -47,6 +49,26 @@ describe('perf soak: verdicts', () => {
     expect(coefficientOfVariation(jumpy)).to.equal(0.5);
     expect(coefficientOfVariation([3])).to.equal(null);
     expect(coefficientOfVariation([0, 0])).to.equal(null);
+  });
+});
+
+describe('perf soak: what is checked', () => {
+  it('round-trips a seeded share of about 1 in N files, the same ones on every run', () => {
+    const picked = Array.from({ length: 5000 }, (_, i) => i).filter((i) => inSample(100, i, 50));
+    expect(picked.length).to.be.within(70, 130);
+    expect(Array.from({ length: 5000 }, (_, i) => i).filter((i) => inSample(100, i, 50))).to.deep.equal(picked);
+    expect(picked).to.not.deep.equal(Array.from({ length: 5000 }, (_, i) => i).filter((i) => inSample(101, i, 50)));
+  });
+
+  it('counts failed objects, duplicate uploads and objects left in the bucket as failures', () => {
+    const verification = { headOk: 9, sampled: 1, sampleEvery: 50, multipart: 0, roundTripOk: 1, failedObjects: 1, unexpected: 2, failures: [] };
+    expect(objectsFailing({ verification, leftoverObjects: 3 })).to.equal(6);
+  });
+
+  it('is registered but left out of the suites that run when none is named', () => {
+    const soak = SUITES.find((s) => s.name === 'soak');
+    expect(soak?.onDemand).to.equal(true);
+    expect(SUITES.filter((s) => s.onDemand === true).map((s) => s.name)).to.deep.equal(['soak']);
   });
 });
 
