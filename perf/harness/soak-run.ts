@@ -93,6 +93,7 @@ export class SoakRun {
 
   async run(daemon: DaemonChild): Promise<SoakFigures> {
     const startedAt = Date.now();
+    this.lastProgress = startedAt;
     const cpu0 = cpuTimes(daemon.pid);
     const harness0 = process.cpuUsage();
     const takeSample = (): void => {
