@@ -106,8 +106,12 @@ export interface SoakFigures {
   readonly binaryFiles: number;
   readonly binaryBytes: number;
   readonly sampleIntervalS: number;
-  /** Share of the run's duration left out of the slope and steadiness (the warm-up). */
+  /**
+   * The slope and steadiness use the samples between the warm-up (this share of the time to the
+   * last file written) and the last file written (after it the working set drains).
+   */
   readonly warmupShare: number;
+  readonly lastWriteS: number;
   /** Bound on files waiting on disk, and the most that waited. */
   readonly workingSet: { readonly capBytes: number; readonly peakBytes: number };
   /** Least-squares RSS slope after warm-up, MiB per hour (≈ 0 without a leak), and the tolerance. */

@@ -60,8 +60,9 @@ export interface SoakFigures {
   readonly samples: Sample[];
   /** First 50 failure sentences. */
   readonly failures: string[];
-  /** Epoch ms when generation started and when the last file was verified. */
+  /** Epoch ms when generation started, when the last file was written, and when the last was verified. */
   readonly startedAt: number;
+  readonly lastWriteAt: number;
   readonly endedAt: number;
   readonly harnessCpuS: number;
 }
@@ -76,6 +77,7 @@ export class SoakRun {
   private readonly made = new Set<string>();
   private verifying: Promise<void> = Promise.resolve();
   private lastProgress = Date.now();
+  private lastWriteAt = 0;
   /** Set when the run ends, by success or failure: a generator still waiting stops at its next step. */
   private over = false;
   private fail: (err: Error) => void = () => undefined;
@@ -109,6 +111,7 @@ export class SoakRun {
     const watchdog = setInterval(() => this.watch(daemon), 1_000);
     const work = (async () => {
       await this.generate();
+      this.lastWriteAt = Date.now();
       while (this.pending.size > 0 && !this.over) await new Promise((r) => setTimeout(r, 200));
       await this.verifying;
     })();
@@ -121,7 +124,7 @@ export class SoakRun {
       clearInterval(watchdog);
     }
     const h = process.cpuUsage(harness0);
-    return { counts: this.counts, samples: this.samples, failures: this.failures, startedAt, endedAt: Date.now(), harnessCpuS: round((h.user + h.system) / 1e6) };
+    return { counts: this.counts, samples: this.samples, failures: this.failures, startedAt, lastWriteAt: this.lastWriteAt, endedAt: Date.now(), harnessCpuS: round((h.user + h.system) / 1e6) };
   }
 
   private watch(daemon: DaemonChild): void {

@@ -48,12 +48,14 @@ export function coefficientOfVariation(values: readonly number[]): number | null
   return Math.sqrt(variance) / mean;
 }
 
-/** The samples taken after the first `share` of the run's duration (the warm-up). */
-export function afterWarmup(samples: readonly Sample[], share: number): Sample[] {
-  const last = samples[samples.length - 1];
-  if (last === undefined) return [];
-  const from = last.tS * share;
-  return samples.filter((s) => s.tS >= from);
+/**
+ * The samples of the steady part of a run: after the warm-up (the first `share` of the time until
+ * the last file was written) and up to that moment. The drain after it (fewer and fewer files
+ * left, memory handed back) says nothing about a steady state.
+ */
+export function steadyWindow(samples: readonly Sample[], share: number, lastWriteS: number): Sample[] {
+  const from = lastWriteS * share;
+  return samples.filter((s) => s.tS >= from && s.tS <= lastWriteS);
 }
 
 /** RSS growth in MiB per hour over the samples (least squares); null when it cannot be fitted. */

@@ -55,6 +55,25 @@ export function inSample(seed: number, index: number, every: number): boolean {
   return seededRandom(seed * 7_919 + index).int(every) === 0;
 }
 
+/**
+ * Deletes an object, trying three times: s3rver answers InternalError when it removes the
+ * object's now-empty folder while the daemon writes a new object into it (a race in its
+ * file-system store, not in the daemon). Deleting a missing key succeeds, so a retry is safe.
+ */
+async function deleteObject(server: ServerProcess, bucket: string, key: string): Promise<string | null> {
+  let last = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await server.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      return null;
+    } catch (err) {
+      last = (err as Error).message;
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+  }
+  return last;
+}
+
 export async function verifyUpload(server: ServerProcess, o: VerifyOptions, f: WrittenFile, u: UploadedLine, localPath: string): Promise<VerifyOutcome> {
   const failures: string[] = [];
   const want = buildObjectKey({ vehicleId: o.vehicleId, source: f.source, relPath: f.relPath, mtimeMs: f.mtimeMs, codec: u.codec as Codec });
@@ -81,10 +100,7 @@ export async function verifyUpload(server: ServerProcess, o: VerifyOptions, f: W
     failures.push(`${u.key}: ${(err as Error).message}`);
     if (sampled && roundTripOk === null) roundTripOk = false;
   }
-  try {
-    await server.client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: u.key }));
-  } catch (err) {
-    failures.push(`${u.key}: could not delete the object after checking it: ${(err as Error).message}`);
-  }
+  const deleteError = await deleteObject(server, o.bucket, u.key);
+  if (deleteError !== null) failures.push(`${u.key}: could not delete the object after checking it: ${deleteError}`);
   return { headOk, sampled, multipart, roundTripOk, failures };
 }

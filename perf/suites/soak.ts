@@ -24,7 +24,7 @@ import { memoryBudget } from '../harness/memory-budget.js';
 import { cpuTimes, diffCpu, memory, round, threadCpu, threadSplit } from '../harness/proc-stats.js';
 import { ServerProcess } from '../harness/server-process.js';
 import { SoakRun } from '../harness/soak-run.js';
-import { afterWarmup, coefficientOfVariation, intervalMBps, objectsFailing, rssSlopeMbPerHour } from '../harness/soak-stats.js';
+import { coefficientOfVariation, intervalMBps, objectsFailing, rssSlopeMbPerHour, steadyWindow } from '../harness/soak-stats.js';
 import { ensureDiskSpace, failedSuite, loadavg, withWorkDir, type Suite } from '../harness/suite-context.js';
 import { check, peakRssTarget } from '../harness/targets.js';
 import { WorkingSet } from '../harness/working-set.js';
@@ -93,7 +93,8 @@ export const soak: Suite = {
           const exit = await daemon.stop();
           const leftover = (await server.list(BUCKET)).count;
           const wallS = (figures.endedAt - figures.startedAt) / 1000;
-          const steady = afterWarmup(figures.samples, WARMUP_SHARE);
+          const lastWriteS = (figures.lastWriteAt - figures.startedAt) / 1000;
+          const steady = steadyWindow(figures.samples, WARMUP_SHARE, lastWriteS);
           const rates = intervalMBps(steady);
           const cpu = diffCpu(d0, d1);
           const c = figures.counts;
@@ -108,6 +109,7 @@ export const soak: Suite = {
             binaryBytes: c.binaryBytes,
             sampleIntervalS: z.sampleMs / 1000,
             warmupShare: WARMUP_SHARE,
+            lastWriteS: round(lastWriteS, 1),
             workingSet: { capBytes: z.capBytes, peakBytes: workingSet.peakBytes },
             rssSlopeMbPerHour: nullableRound(rssSlopeMbPerHour(steady), 2),
             rssSlopeToleranceMbPerHour: RSS_SLOPE_TOLERANCE_MB_PER_H,

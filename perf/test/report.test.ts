@@ -103,6 +103,7 @@ describe('perf report', () => {
       binaryBytes: 1.5e8,
       sampleIntervalS: 10,
       warmupShare: 0.2,
+      lastWriteS: 100,
       workingSet: { capBytes: 2 ** 30, peakBytes: 1.05e9 },
       rssSlopeMbPerHour: 1.25,
       rssSlopeToleranceMbPerHour: 5,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LogBlockPool } from '../data/log-blocks.js';
 import { composeFile, soakFile, writeSoakFile, type SoakPlan } from '../data/soak-files.js';
-import { afterWarmup, coefficientOfVariation, intervalMBps, leastSquaresSlope, objectsFailing, rssSlopeMbPerHour, type Sample } from '../harness/soak-stats.js';
+import { steadyWindow, coefficientOfVariation, intervalMBps, leastSquaresSlope, objectsFailing, rssSlopeMbPerHour, type Sample } from '../harness/soak-stats.js';
 import { inSample } from '../harness/soak-verify.js';
 import { SUITES } from '../suites/index.js';
 import { WorkingSet } from '../harness/working-set.js';
@@ -33,11 +33,11 @@ describe('perf soak: verdicts', () => {
     expect(rssSlopeMbPerHour([])).to.equal(null);
   });
 
-  it('drops the warm-up share of the run before fitting', () => {
-    const s = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100].map((t) => sample(t, t < 20 ? 50 + t : 100));
-    expect(afterWarmup(s, 0.2).map((x) => x.tS)).to.deep.equal([20, 30, 40, 50, 60, 70, 80, 90, 100]);
-    expect(rssSlopeMbPerHour(afterWarmup(s, 0.2))).to.equal(0);
-    expect(afterWarmup([], 0.2)).to.deep.equal([]);
+  it('fits only the steady part: after the warm-up share and before the drain that follows the last file', () => {
+    const s = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110].map((t) => sample(t, t < 20 ? 50 + t : t > 100 ? 60 : 100));
+    expect(steadyWindow(s, 0.2, 100).map((x) => x.tS)).to.deep.equal([20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(rssSlopeMbPerHour(steadyWindow(s, 0.2, 100))).to.equal(0);
+    expect(steadyWindow([], 0.2, 100)).to.deep.equal([]);
   });
 
   it('measures steadiness as the coefficient of variation of per-interval MB/s', () => {
