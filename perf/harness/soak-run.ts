@@ -20,7 +20,7 @@ import type { DaemonChild, UploadedLine } from './daemon-child.js';
 import { cpuTimes, memory, round } from './proc-stats.js';
 import type { ServerProcess } from './server-process.js';
 import type { Sample } from './soak-stats.js';
-import { verifyUpload, type VerifyOptions, type WrittenFile } from './soak-verify.js';
+import { keeperKey, putKeeper, verifyUpload, type VerifyOptions, type WrittenFile } from './soak-verify.js';
 import { loadavg } from './suite-context.js';
 import type { WorkingSet } from './working-set.js';
 
@@ -75,6 +75,8 @@ export class SoakRun {
   private readonly failures: string[] = [];
   private readonly samples: Sample[] = [];
   private readonly made = new Set<string>();
+  /** Keeper objects put so far (one per object folder). */
+  readonly keepers = new Set<string>();
   private verifying: Promise<void> = Promise.resolve();
   private lastProgress = Date.now();
   private lastWriteAt = 0;
@@ -128,7 +130,10 @@ export class SoakRun {
   }
 
   private watch(daemon: DaemonChild): void {
-    if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) {
+    const server = this.o.server.child;
+    if (server.exitCode !== null || server.signalCode !== null) {
+      this.fail(new Error(`the S3 server (s3rver) exited (${server.exitCode ?? server.signalCode}) with ${this.pending.size} files pending`));
+    } else if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) {
       this.fail(new Error(`the daemon exited (${daemon.child.exitCode ?? daemon.child.signalCode}) with ${this.pending.size} files pending; problems: ${JSON.stringify(daemon.problems.slice(-5))}`));
     } else if (Date.now() - this.lastProgress > this.o.stallMs) {
       const first = this.pending.keys().next().value ?? 'none';
@@ -148,7 +153,13 @@ export class SoakRun {
       await this.mkdirOnce(dirname(placed));
       const sha256 = (await writeSoakFile(staged, pool, plan, f, true))!;
       const { mtimeMs } = await stat(staged);
-      this.pending.set(placed, { index: i, source: f.source, relPath: f.rel.split('/').slice(1).join('/'), bytes: f.bytes, sha256, mtimeMs });
+      const written = { index: i, source: f.source, relPath: f.rel.split('/').slice(1).join('/'), bytes: f.bytes, sha256, mtimeMs };
+      const keeper = keeperKey(this.o.verify, written);
+      if (!this.keepers.has(keeper)) {
+        await putKeeper(this.o.server, this.o.verify.bucket, keeper);
+        this.keepers.add(keeper);
+      }
+      this.pending.set(placed, written);
       // Renamed in complete (atomic on one file system), as the other watch suites place files.
       await rename(staged, placed);
       this.counts.files++;

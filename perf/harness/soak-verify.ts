@@ -5,13 +5,15 @@
  *   HEAD: object there, body size = bytes the daemon sent, source-size and source-sha256
  *         metadata = the file's size and the hash taken when the harness wrote it
  *   sampled (seeded 1 in N, and every multipart object): GET, decode, SHA-256 = the file's
- *   then the object is deleted (s3rver keeps objects on disk; 100 GB would fill it)
+ *   then the object is deleted (s3rver keeps objects on disk; 100 GB would fill it); each
+ *   object folder holds an empty keeper object first (putKeeper: an s3rver crash otherwise)
  *
  * Failures are returned as sentences, never thrown: one bad object is a finding, and the run
  * goes on to count the rest. Removing the local file is the caller's (it owns the working set).
  */
+import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { seededRandom } from '../../test/support/seeded-random.js';
 import type { Codec } from '../../src/config/types.js';
 import { buildObjectKey } from '../../src/sinks/s3/object-key.js';
@@ -56,9 +58,23 @@ export function inSample(seed: number, index: number, every: number): boolean {
 }
 
 /**
- * Deletes an object, trying three times: s3rver answers InternalError when it removes the
- * object's now-empty folder while the daemon writes a new object into it (a race in its
- * file-system store, not in the daemon). Deleting a missing key succeeds, so a retry is safe.
+ * An empty object in the folder where the file's object will go. s3rver removes a key's folder
+ * when a delete leaves it empty, and a PUT into that folder at the same moment crashes it (its
+ * write stream has no error handler: ENOENT kills the server). A folder holding a keeper is never
+ * empty, so the harness's deletes never race the daemon's uploads.
+ */
+export function keeperKey(o: Pick<VerifyOptions, 'vehicleId'>, f: Pick<WrittenFile, 'source' | 'relPath' | 'mtimeMs'>): string {
+  const relPath = posix.join(posix.dirname(f.relPath), '.soak-keeper');
+  return buildObjectKey({ vehicleId: o.vehicleId, source: f.source, relPath, mtimeMs: f.mtimeMs, codec: 'none' });
+}
+
+export async function putKeeper(server: ServerProcess, bucket: string, key: string): Promise<void> {
+  await server.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: '' }));
+}
+
+/**
+ * Deletes an object, trying three times: s3rver answers InternalError when its clean-up of empty
+ * folders races a write (see putKeeper). Deleting a missing key succeeds, so a retry is safe.
  */
 async function deleteObject(server: ServerProcess, bucket: string, key: string): Promise<string | null> {
   let last = '';

@@ -12,7 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { LogBlockPool } from '../data/log-blocks.js';
 import { composeFile, soakFile, writeSoakFile, type SoakPlan } from '../data/soak-files.js';
 import { steadyWindow, coefficientOfVariation, intervalMBps, leastSquaresSlope, objectsFailing, rssSlopeMbPerHour, type Sample } from '../harness/soak-stats.js';
-import { inSample } from '../harness/soak-verify.js';
+import { inSample, keeperKey } from '../harness/soak-verify.js';
+import { buildObjectKey } from '../../src/sinks/s3/object-key.js';
 import { SUITES } from '../suites/index.js';
 import { WorkingSet } from '../harness/working-set.js';
 
@@ -58,6 +59,14 @@ describe('perf soak: what is checked', () => {
     expect(picked.length).to.be.within(70, 130);
     expect(Array.from({ length: 5000 }, (_, i) => i).filter((i) => inSample(100, i, 50))).to.deep.equal(picked);
     expect(picked).to.not.deep.equal(Array.from({ length: 5000 }, (_, i) => i).filter((i) => inSample(101, i, 50)));
+  });
+
+  it("puts the keeper object in the folder of the file's object, so s3rver never removes that folder", () => {
+    const f = { source: 'ros', relPath: 'session-003/node_1001_00417.log', mtimeMs: Date.UTC(2026, 11, 7, 12) };
+    const object = buildObjectKey({ vehicleId: 'v1', ...f, codec: 'gzip' });
+    const keeper = keeperKey({ vehicleId: 'v1' }, f);
+    expect(keeper.slice(0, keeper.lastIndexOf('/'))).to.equal(object.slice(0, object.lastIndexOf('/')));
+    expect(keeper).to.match(/^v1\/\d{4}-\d{2}-\d{2}\/ros\/session-003\/\.soak-keeper$/);
   });
 
   it('counts failed objects, duplicate uploads and objects left in the bucket as failures', () => {
