@@ -7,7 +7,8 @@
  * the file are deleted (deletion policies are off: the harness cleans up, not the daemon).
  *
  * The verdicts: RSS sampled every minute (quick: 10 s) must not climb after the warm-up (first
- * 20 % of the run): least-squares slope ≤ 5 MiB per hour. Throughput per interval should be
+ * 20 % of the run, up to the last file written): least-squares slope ≤ 5 MiB per hour, judged
+ * when that window is ≥ 10 minutes (so not in --quick). Throughput per interval should be
  * steady (coefficient of variation ≤ 0.25; per-minute intervals on a shared machine move with
  * other people's load, so the load average is recorded with every sample). On demand only:
  * `npm run perf -- --suite soak [--quick]`, and the weekly perf workflow.
@@ -36,6 +37,12 @@ const BUCKET = 'perf-soak';
 const WARMUP_SHARE = 0.2;
 const RSS_SLOPE_TOLERANCE_MB_PER_H = 5;
 const CV_LIMIT = 0.25;
+/**
+ * The slope is judged only over a steady window of at least 10 minutes: in a shorter one (the
+ * quick run's ≈ 80 s) V8's heap and the allocator are still growing to their working size, so
+ * the figure is reported but is no verdict on a leak.
+ */
+const MIN_JUDGED_WINDOW_S = 600;
 const SAMPLE_EVERY = 50;
 const PLAN: SoakPlan = { seed: 100, minBytes: 256 * 1024, maxBytes: 64 * MIB, binaryShare: 0.03, perDir: 50 };
 
@@ -164,7 +171,13 @@ export const soak: Suite = {
           daemon: [result],
           tools: [],
           targets: [
-            check('RSS slope after warm-up', s.rssSlopeMbPerHour, '<=', RSS_SLOPE_TOLERANCE_MB_PER_H, 'MiB/h'),
+            check(
+              `RSS slope after warm-up (judged over ≥ ${MIN_JUDGED_WINDOW_S / 60} min steady)`,
+              s.lastWriteS * (1 - s.warmupShare) >= MIN_JUDGED_WINDOW_S ? s.rssSlopeMbPerHour : null,
+              '<=',
+              RSS_SLOPE_TOLERANCE_MB_PER_H,
+              'MiB/h',
+            ),
             check('throughput CV after warm-up', s.throughputCv, '<=', CV_LIMIT, ''),
             check('objects failing a check', objectsFailing(s), '<=', 0, 'objects'),
             peakRssTarget([result]),
