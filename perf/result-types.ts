@@ -5,6 +5,7 @@
  */
 import type { ResolvedKnobs } from './harness/daemon-config.js';
 import type { ToolName } from './harness/compare-tools.js';
+import type { Sample } from './harness/soak-stats.js';
 
 export interface Cpu {
   readonly user: number;
@@ -95,6 +96,51 @@ export interface DaemonResult {
     /** A bare node process with the same probe over the same window: the probe's own share. */
     readonly probeAloneCpuSPerMinute: number | null;
   };
+  /** Only for the soak suite: data generated while the daemon runs, every object checked. */
+  readonly soak?: SoakFigures;
+}
+
+export interface SoakFigures {
+  readonly targetBytes: number;
+  /** Files written by the harness and their total size (the last file may pass the target). */
+  readonly files: number;
+  readonly bytes: number;
+  readonly binaryFiles: number;
+  readonly binaryBytes: number;
+  readonly sampleIntervalS: number;
+  /**
+   * The slope and steadiness use the samples between the warm-up (this share of the time to the
+   * last file written) and the last file written (after it the working set drains).
+   */
+  readonly warmupShare: number;
+  readonly lastWriteS: number;
+  /** Bound on files waiting on disk, and the most that waited. */
+  readonly workingSet: { readonly capBytes: number; readonly peakBytes: number };
+  /** Least-squares RSS slope after warm-up, MiB per hour (≈ 0 without a leak), and the tolerance. */
+  readonly rssSlopeMbPerHour: number | null;
+  readonly rssSlopeToleranceMbPerHour: number;
+  /** Source MB/s per sample interval after warm-up, their mean and coefficient of variation. */
+  readonly intervalMBps: readonly number[];
+  readonly meanMBps: number | null;
+  readonly throughputCv: number | null;
+  readonly verification: {
+    /** Objects found under the right key with the right size and source receipts (HEAD). */
+    readonly headOk: number;
+    /** Downloaded, decoded and compared by SHA-256 (seeded 1 in sampleEvery, and every multipart one). */
+    readonly sampled: number;
+    readonly sampleEvery: number;
+    readonly multipart: number;
+    readonly roundTripOk: number;
+    /** Objects with a failed check, plus 'uploaded' lines for files not pending (duplicates). */
+    readonly failedObjects: number;
+    readonly unexpected: number;
+    readonly failures: readonly string[];
+  };
+  /** Objects left in the bucket after every checked one was deleted (should be none). */
+  readonly leftoverObjects: number;
+  readonly harnessCpuS: number;
+  readonly loadavg1Mean: number | null;
+  readonly samples: readonly Sample[];
 }
 
 export interface ToolResult {

@@ -14,7 +14,8 @@ export interface RunArgs {
   nodeFlags: string[];
 }
 
-export function parseRunArgs(argv: readonly string[], known: readonly string[], defaultOut: string): RunArgs {
+/** `defaults`: the suites run when none is named (default: every known one). */
+export function parseRunArgs(argv: readonly string[], known: readonly string[], defaultOut: string, defaults: readonly string[] = known): RunArgs {
   const a: RunArgs = { suites: [], quick: false, compare: true, variants: true, runtime: 'dist', out: defaultOut, nodeFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -36,6 +37,6 @@ export function parseRunArgs(argv: readonly string[], known: readonly string[], 
     else throw new Error(`unknown option ${arg} (see perf/run.ts for usage)`);
   }
   for (const s of a.suites) if (!known.includes(s)) throw new Error(`unknown suite "${s}"; known: ${known.join(', ')}`);
-  if (a.suites.length === 0) a.suites = [...known];
+  if (a.suites.length === 0) a.suites = [...defaults];
   return a;
 }

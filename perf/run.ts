@@ -3,7 +3,8 @@
  * file per run to perf/results/ (git-ignored). Never part of `npm test`; figures are reported,
  * targets are checked but never fail the run. Exit code 1 only when a suite could not run.
  *
- *   --suite NAME      run only this suite (repeatable, or comma-separated); default: all
+ *   --suite NAME      run only this suite (repeatable, or comma-separated); default: all but the
+ *                     on-demand ones (soak)
  *   --quick           scaled-down sizes for CI smoke and development
  *   --no-compare      skip rclone / awscli
  *   --primary-only    skip the extra tuning variants of a suite
@@ -23,7 +24,8 @@ import { parseRunArgs } from './run-args.js';
 import { SUITES } from './suites/index.js';
 
 async function main(): Promise<number> {
-  const args = parseRunArgs(process.argv.slice(2), SUITES.map((s) => s.name), join(REPO, 'perf', 'results'));
+  const byDefault = SUITES.filter((s) => s.onDemand !== true).map((s) => s.name);
+  const args = parseRunArgs(process.argv.slice(2), SUITES.map((s) => s.name), join(REPO, 'perf', 'results'), byDefault);
   const log = (s: string): void => void process.stderr.write(`[perf ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
   const startedAt = new Date();
   // Read now: what is measured is the tree at the start (compiled below), not whatever was

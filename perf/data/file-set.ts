@@ -52,12 +52,13 @@ export const SOURCES: readonly (readonly [string, LogStyle])[] = [
 ];
 
 /** Log lines start a day before "now" so every file looks like recent driving. */
-const START_MS = Date.UTC(2026, 10, 29, 6, 0, 0);
+export const START_MS = Date.UTC(2026, 10, 29, 6, 0, 0);
 const MIB = 1024 * 1024;
 /** gzip level 1 compresses this text about 4.8×: that much text makes a .gz of about the target size. */
 const GZIP1_RATIO = 4.8;
 
-function fileName(source: string, kind: FileKind, i: number): string {
+/** A file's name by source and kind, the way each log tree names its files. */
+export function fileName(source: string, kind: FileKind, i: number): string {
   const n = String(i).padStart(5, '0');
   if (kind === 'random') return `sensor_dump_${n}.dat`;
   if (kind === 'gzip') return `archived_${n}.log.gz`;

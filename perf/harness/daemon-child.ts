@@ -42,6 +42,19 @@ export interface DaemonChildOptions {
   readonly memSampleMs?: number;
   /** Extra node/V8 flags for the daemon process (e.g. --max-semi-space-size=1). */
   readonly nodeFlags?: readonly string[];
+  /** Called for every 'uploaded' line (the soak suite verifies and removes each file as it goes). */
+  readonly onUploaded?: (u: UploadedLine) => void;
+}
+
+/** The fields of one 'uploaded' log line. */
+export interface UploadedLine {
+  readonly path: string;
+  readonly key: string;
+  readonly sourceBytes: number;
+  readonly sentBytes: number;
+  readonly codec: string;
+  /** The daemon's own timestamp, epoch ms. */
+  readonly timeMs: number;
 }
 
 /** The daemon's own timestamp of a line (pino ISO time), or now when it has none. */
@@ -122,6 +135,7 @@ export class DaemonChild {
       const codec = String(l.codec ?? 'unknown');
       this.codecs[codec] = (this.codecs[codec] ?? 0) + 1;
       if (this.samplePaths.length < 64 && typeof l.path === 'string' && typeof l.key === 'string') this.samplePaths.push({ path: l.path, key: l.key });
+      this.o.onUploaded?.({ path: String(l.path), key: String(l.key), sourceBytes: Number(l.sourceBytes ?? 0), sentBytes: Number(l.sentBytes ?? 0), codec, timeMs: this.uploadTimes[this.uploadTimes.length - 1]! });
     } else if (l.msg === 'tvm-upload running') {
       this.runningAt = logTime(l.time);
     }

@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 
+/** The vehicle id every perf configuration uses (the first segment of each object key). */
+export const PERF_VEHICLE_ID = 'perf-vehicle-01';
+
 export interface Tuning {
   readonly fileStableSeconds?: number;
   readonly concurrency?: number;
@@ -66,7 +69,7 @@ export function configYaml(i: DaemonConfigInput): string {
   }
   if (t.maxMbps !== undefined) upload.push(`  bandwidth: {max_mbps: ${t.maxMbps}}`);
   return [
-    'vehicle_id: perf-vehicle-01',
+    `vehicle_id: ${PERF_VEHICLE_ID}`,
     `state_dir: ${i.stateDir}`,
     'log_directories:',
     ...i.dirs.map((d) => `  - {path: ${d.path}, source: ${d.source}, recursive: true}`),

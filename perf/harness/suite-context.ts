@@ -27,6 +27,8 @@ export interface SuiteContext {
 export interface Suite {
   readonly name: string;
   readonly description: string;
+  /** Left out of the default list (`npm run perf` without --suite): runs only when named (soak: hours). */
+  readonly onDemand?: boolean;
   run(ctx: SuiteContext): Promise<SuiteResult>;
 }
 

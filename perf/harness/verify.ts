@@ -17,7 +17,8 @@ import type { ServerProcess } from './server-process.js';
 
 const require = createRequire(import.meta.url);
 
-async function sha256Of(stream: Readable, decoder: Transform | null): Promise<string> {
+/** SHA-256 (hex) of a stream, decoded on the way when a decoder is given. */
+export async function sha256Of(stream: Readable, decoder: Transform | null): Promise<string> {
   const h = createHash('sha256');
   const sink = async (source: AsyncIterable<Buffer>): Promise<void> => {
     for await (const chunk of source) h.update(chunk);
@@ -43,7 +44,7 @@ async function startsWithGzipMagic(path: string): Promise<boolean> {
  * already-compressed `.log.gz` source stored as is (its key keeps its own suffix): the source's
  * first bytes tell which.
  */
-async function decoderFor(key: string, sourcePath: string): Promise<Transform | null> {
+export async function decoderFor(key: string, sourcePath: string): Promise<Transform | null> {
   if (key.endsWith('.zst')) {
     const zstd = require('zstd-napi') as { DecompressStream: new () => Transform };
     return new zstd.DecompressStream();

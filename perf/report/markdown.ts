@@ -3,7 +3,7 @@
  * variant and per comparison tool, then the targets, then the configuration of each variant.
  * `npm run perf:report -- --markdown` prints it for pasting.
  */
-import type { DaemonResult, RunResult, SuiteResult, ToolResult } from '../result-types.js';
+import type { DaemonResult, RunResult, SoakFigures, SuiteResult, ToolResult } from '../result-types.js';
 import { targetText } from './summary.js';
 
 const v = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : String(x));
@@ -21,6 +21,16 @@ function daemonRow(s: SuiteResult, d: DaemonResult, rcloneWall: number | null): 
 function toolRow(t: ToolResult): string {
   if (t.status !== 'ok') return `| ${t.tool} | ${t.status}: ${t.reason ?? ''} | | | | | | | | |`;
   return `| ${t.tool} (raw) | ${v(t.wallS)} | ${v(t.filesPerS)} | ${v(t.sourceMBps)} | ${t.objects ? mb(t.objects.listedBytes) : '—'} | ${v(t.cpu?.tool.total)} | ${v(t.cpu?.server.total)} | — / ${v(t.peakRssMb)} | — | ${t.ourRatio === null ? '—' : `ours ${t.ourRatio}×`} |`;
+}
+
+/** The soak suite's verdicts in two sentences: memory and throughput after warm-up, then the checks. */
+export function soakText(s: SoakFigures): string {
+  const x = s.verification;
+  return (
+    `Soak: ${s.files} files (${s.binaryFiles} binary), ${mb(s.bytes)} MB, at most ${mb(s.workingSet.peakBytes)} MB on disk (bound ${mb(s.workingSet.capBytes)}); between ${s.warmupShare * 100} % of the generation time and the last file written (${s.lastWriteS} s): ` +
+    `RSS slope ${v(s.rssSlopeMbPerHour)} MiB/h (tolerance ±${s.rssSlopeToleranceMbPerHour}), ${v(s.meanMBps)} MB/s per ${s.sampleIntervalS} s interval (CV ${v(s.throughputCv)}), mean 1-min load ${v(s.loadavg1Mean)}. ` +
+    `Checked: ${x.headOk} objects by key, size and receipts, ${x.roundTripOk}/${x.sampled} round-tripped by SHA-256 (1 in ${x.sampleEvery} and all ${x.multipart} multipart), ${x.failedObjects} failed, ${x.unexpected} unexpected uploads, ${s.leftoverObjects} objects left over; harness CPU ${s.harnessCpuS} s.`
+  );
 }
 
 function configLine(d: DaemonResult): string {
@@ -62,6 +72,7 @@ export function runMarkdown(run: RunResult): string[] {
     out.push(HEAD, RULE, ...s.daemon.map((d) => daemonRow(s, d, rclone)), ...s.tools.map(toolRow), '');
     for (const d of s.daemon) {
       if (d.idle) out.push(`Idle: ${d.idle.cpuSPerMinute} CPU-s per minute, of which the probe alone (a bare node with the same probe, same window) accounts for ${v(d.idle.probeAloneCpuSPerMinute)}.`, '');
+      if (d.soak) out.push(soakText(d.soak), '');
       if (d.throttle) out.push(`Throttle: cap ${d.throttle.capMBps} MB/s, achieved ${d.throttle.achievedMBps} MB/s (${d.throttle.ratio}× the cap), steady ${v(d.throttle.steadyMBps)} MB/s.`, '');
       if (d.link) out.push(`Link: ${v(d.link.sourceToWire)} source bytes per byte on the wire.`, '');
     }

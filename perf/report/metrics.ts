@@ -3,6 +3,7 @@
  * run's JSON. One list, used both for the two-run comparison and for the markdown table in
  * docs/PERFORMANCE.md, so the two can never show different things under the same name.
  */
+import { objectsFailing } from '../harness/soak-stats.js';
 import type { DaemonResult, RunResult, SuiteResult, ToolResult } from '../result-types.js';
 
 export interface MetricRow {
@@ -37,6 +38,14 @@ function daemonRows(s: SuiteResult, d: DaemonResult): MetricRow[] {
     row('memory budget MiB (formula)', d.memory.budgetMb),
     row('event-loop delay p99 ms', d.eventLoop?.p99Ms ?? null),
   );
+  if (d.soak) {
+    rows.push(
+      row('RSS slope after warm-up MiB/h', d.soak.rssSlopeMbPerHour),
+      row('throughput CV after warm-up', d.soak.throughputCv),
+      row('CPU s per source GiB', d.cpu.daemonPerSourceGbS),
+      row('objects failing a check', objectsFailing(d.soak)),
+    );
+  }
   if (d.throttle) rows.push(row('cap MB/s', d.throttle.capMBps), row('achieved ÷ cap', d.throttle.ratio), row('steady MB/s', d.throttle.steadyMBps));
   if (d.link) rows.push(row('source ÷ wire bytes', d.link.sourceToWire));
   return rows;

@@ -79,6 +79,9 @@ describe('perf harness', () => {
     const known = ['thousand', 'idle'];
     expect(parseRunArgs(['--suite', 'idle', '--quick', '--no-compare'], known, '/r')).to.deep.include({ suites: ['idle'], quick: true, compare: false, variants: true, runtime: 'dist', out: '/r' });
     expect(parseRunArgs([], known, '/r').suites).to.deep.equal(known);
+    // An on-demand suite (soak) runs only when named.
+    expect(parseRunArgs([], [...known, 'soak'], '/r', known).suites).to.deep.equal(known);
+    expect(parseRunArgs(['--suite', 'soak'], [...known, 'soak'], '/r', known).suites).to.deep.equal(['soak']);
     expect(parseRunArgs(['--suite', 'thousand,idle', '--runtime', 'tsx', '--node-flag', '--cpu-prof'], known, '/r')).to.deep.include({ suites: known, runtime: 'tsx', nodeFlags: ['--cpu-prof'] });
     expect(() => parseRunArgs(['--suite', 'nope'], known, '/r')).to.throw(/unknown suite "nope"; known: thousand, idle/);
     expect(() => parseRunArgs(['--fast'], known, '/r')).to.throw(/unknown option --fast/);

@@ -5,6 +5,8 @@
 import { expect } from 'chai';
 import { compareRuns, comparisonText } from '../report/compare.js';
 import { runMarkdown } from '../report/markdown.js';
+import { metricRows } from '../report/metrics.js';
+import { summaryLines } from '../report/summary.js';
 import type { DaemonResult, RunResult, SuiteResult } from '../result-types.js';
 
 function daemon(over: Partial<DaemonResult>): DaemonResult {
@@ -90,5 +92,37 @@ describe('perf report', () => {
     expect(md).to.include('| rclone (raw) | 12 |');
     expect(md).to.match(/Target: files per second: 100 files\/s \(target >= 400\) MISSED/);
     expect(md).to.include('Daemon CPU by thread: main 3 s, others 6, 1 s.');
+  });
+
+  it("shows the soak suite's slope, steadiness and checks in the markdown, the metric rows and the summary", () => {
+    const soak = {
+      targetBytes: 5e9,
+      files: 800,
+      bytes: 5.01e9,
+      binaryFiles: 24,
+      binaryBytes: 1.5e8,
+      sampleIntervalS: 10,
+      warmupShare: 0.2,
+      lastWriteS: 100,
+      workingSet: { capBytes: 2 ** 30, peakBytes: 1.05e9 },
+      rssSlopeMbPerHour: 1.25,
+      rssSlopeToleranceMbPerHour: 5,
+      intervalMBps: [40, 42],
+      meanMBps: 41,
+      throughputCv: 0.024,
+      verification: { headOk: 799, sampled: 60, sampleEvery: 50, multipart: 45, roundTripOk: 60, failedObjects: 1, unexpected: 0, failures: ['x'] },
+      leftoverObjects: 0,
+      harnessCpuS: 30,
+      loadavg1Mean: 2.5,
+      samples: [],
+    };
+    const r = run(daemon({ variant: 'soak', soak }));
+    const md = runMarkdown(r).join('\n');
+    expect(md).to.include('RSS slope 1.25 MiB/h (tolerance ±5), 41 MB/s per 10 s interval (CV 0.024), mean 1-min load 2.5.');
+    expect(md).to.include('Checked: 799 objects by key, size and receipts, 60/60 round-tripped by SHA-256 (1 in 50 and all 45 multipart), 1 failed');
+    const rows = metricRows(r).filter((x) => x.subject === 'thousand / soak');
+    expect(rows.find((x) => x.metric === 'RSS slope after warm-up MiB/h')?.value).to.equal(1.25);
+    expect(rows.find((x) => x.metric === 'objects failing a check')?.value).to.equal(1);
+    expect(summaryLines(r).join('\n')).to.include('RSS slope 1.25 MiB/h, throughput CV 0.024, 1 failed objects');
   });
 });
