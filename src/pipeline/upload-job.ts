@@ -71,7 +71,11 @@ export interface UploadJobDeps {
    */
   readonly keysKnownSince: () => number;
   /** Room for a compression on the spool's filesystem (workers/spool-budget.ts); null = none: send as is. */
-  readonly spool?: { reserve(bytes: number): Promise<(() => void) | null> };
+  readonly spool?: {
+    reserve(bytes: number): Promise<(() => void) | null>;
+    /** A file that needs no room (kept in memory); lets a spool reported short see that room is back. */
+    unneeded?(): Promise<void>;
+  };
   /**
    * Outputs up to this many bytes come back from the worker in memory and are PUT from there: no
    * spool file, no room to reserve (IN_MEMORY_MAX_BYTES in the daemon). Omitted: the spool always.
@@ -123,6 +127,7 @@ export function createUploadJob(d: UploadJobDeps) {
       const prefixSize = last !== null && last.sourceSize > 0 && last.sourceSize < st.size ? last.sourceSize : undefined;
       // Room for the output (source size: the ratio is unknown) plus the reserve, or no spool at all.
       inMemory = d.memoryMaxBytes !== undefined && st.size <= d.memoryMaxBytes;
+      if (inMemory) await d.spool?.unneeded?.();
       releaseSpool = d.spool === undefined || inMemory ? () => undefined : await d.spool.reserve(st.size);
       result = await d.compress(
         {
