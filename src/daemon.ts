@@ -31,7 +31,7 @@ import { Dispatcher } from './pipeline/dispatcher.js';
 import { realClock, type Clock } from './clock/clock.js';
 import { Housekeeping } from './housekeeping.js';
 import { Intake } from './pipeline/intake.js';
-import { createUploadJob } from './pipeline/upload-job.js';
+import { createUploadJob, IN_MEMORY_MAX_BYTES } from './pipeline/upload-job.js';
 import { lstatSource } from './pipeline/stat-probe.js';
 import { planReload, type ReloadPlan } from './config/reload-plan.js';
 import { DeletionService } from './deletion/service.js';
@@ -178,6 +178,7 @@ export class Daemon {
         partSize: s3.partSize,
         keysKnownSince: () => Math.max(now() - retentionMs, resumed.rebuiltAt),
         spool: new SpoolBudget({ dir: spoolDir, reserveBytes: config.disk.reservedGb * 1024 ** 3, health, ...(o.spoolUsage ? { usage: o.spoolUsage } : {}) }),
+        memoryMaxBytes: IN_MEMORY_MAX_BYTES,
       });
 
       const dispatcher = new Dispatcher({

@@ -4,11 +4,12 @@
  *
  *   budget = start RSS (Node, modules, worker isolates, SQLite opened; measured at 'running')
  *          + concurrency × part_concurrency × 2 × 64 KiB   (file read stream + socket/throttle buffer per part)
+ *          + concurrency × 256 KiB                          (a small file's output, PUT from memory)
  *          + workers × (4 × 256 KiB read chunks + 1 MiB sample + its compressed copy)
  *          + workers × codec state                          (gzip ≈ 0.3 MiB; zstd grows with the level)
  *          + SQLite page cache                              (default cache_size: 2000 KiB)
  *
- * The constants come from src/ (BODY_HIGH_WATER_MARK, READ_CHUNK_BYTES, SAMPLE_BYTES) and from
+ * The constants come from src/ (BODY_HIGH_WATER_MARK, READ_CHUNK_BYTES, SAMPLE_BYTES, IN_MEMORY_MAX_BYTES) and from
  * the codec memory noted in src/workers/pool.ts. What the formula does not hold (garbage not
  * yet collected, allocator slack) shows up as the gap to VmHWM.
  */
@@ -31,6 +32,7 @@ export function memoryBudget(knobs: ResolvedKnobs, startRssMb: number): { totalM
   const terms: Record<string, number> = {
     startRss: startRssMb,
     partStreams: knobs.concurrency * knobs.partConcurrency * 2 * 64 * KIB,
+    smallOutputs: knobs.concurrency * 256 * KIB,
     workerBuffers: knobs.workers * (4 * 256 * KIB + 1 + 1),
     codecState: knobs.workers * codecStateMb(knobs.codec, knobs.level),
     sqliteCache: 2000 * KIB,

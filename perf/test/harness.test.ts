@@ -39,10 +39,11 @@ describe('perf harness', () => {
 
   it('computes the memory budget from the configuration on top of the measured start RSS', () => {
     const b = memoryBudget({ fileStableSeconds: 0, concurrency: 4, partConcurrency: 2, partSizeMb: 8, workers: 1, codec: 'gzip', level: 6, maxMbps: null, watchedDirs: 4 }, 90);
-    expect(b.terms).to.deep.equal({ startRss: 90, partStreams: 1, workerBuffers: 3, codecState: 0.3, sqliteCache: 2 });
-    expect(b.totalMb).to.equal(96.3);
+    expect(b.terms).to.deep.equal({ startRss: 90, partStreams: 1, smallOutputs: 1, workerBuffers: 3, codecState: 0.3, sqliteCache: 2 });
+    expect(b.totalMb).to.equal(97.3);
     const z = memoryBudget({ fileStableSeconds: 0, concurrency: 16, partConcurrency: 4, partSizeMb: 8, workers: 2, codec: 'zstd', level: 19, maxMbps: null, watchedDirs: 4 }, 90);
     expect(z.terms.partStreams).to.equal(8);
+    expect(z.terms.smallOutputs).to.equal(4);
     expect(z.terms.codecState).to.equal(180);
   });
 

@@ -270,9 +270,11 @@ export class Intake {
       for await (const hit of scanDirectory(this.filter, dirIndex, root, { notBeforeMs, onError, onUnsupportedName })) {
         if (this.closed) return;
         seen++;
-        if (this.alreadyUploaded(hit)) continue;
         if (this.now() - hit.mtimeMs >= this.stableMs) {
+          // enqueue skips an identity already uploaded itself, in its one read of the row.
           if (this.record(hit)) queued++;
+        } else if (this.alreadyUploaded(hit)) {
+          continue;
         } else if (this.o.onRecent) {
           this.o.onRecent(hit);
         } else {

@@ -1,6 +1,7 @@
 /**
  * What happens to one claimed file: re-check it on disk, compress it in a worker (paths in,
- * metadata out), upload the result, and record the outcome in the state store in one step.
+ * metadata out; a small output's bytes come back in memory), upload the result, and record the
+ * outcome in the state store in one step.
  * Every failure goes through the single retry policy; the file is never dropped silently: a
  * vanished file is removed with a log line, everything else stays queued with a persisted
  * next-attempt time.
@@ -15,6 +16,7 @@ import type { Telemetry } from '../telemetry/events.js';
 import type { IssuedKey, IssueInput, StoredKey } from '../state/key-repo.js';
 import { validateObjectKey } from '../sinks/s3/object-key.js';
 import { spoolFileName } from '../workers/spool-dir.js';
+import { SAMPLE_BYTES } from '../workers/sniff.js';
 import type { SourceStat } from './stat-probe.js';
 import type { Failure, RetryDecision } from '../sinks/retry.js';
 
@@ -69,8 +71,25 @@ export interface UploadJobDeps {
    */
   readonly keysKnownSince: () => number;
   /** Room for a compression on the spool's filesystem (workers/spool-budget.ts); null = none: send as is. */
-  readonly spool?: { reserve(bytes: number): Promise<(() => void) | null> };
+  readonly spool?: {
+    reserve(bytes: number): Promise<(() => void) | null>;
+    /** A file that needs no room (kept in memory); lets a spool reported short see that room is back. */
+    unneeded?(): Promise<void>;
+  };
+  /**
+   * Outputs up to this many bytes come back from the worker in memory and are PUT from there: no
+   * spool file, no room to reserve (IN_MEMORY_MAX_BYTES in the daemon). Omitted: the spool always.
+   */
+  readonly memoryMaxBytes?: number;
 }
+
+/**
+ * Small files skip the spool below this size (source or compressed output, whichever is smaller;
+ * the whole file must also fit the worker's 1 MiB sample). Each upload in flight holds at most this
+ * much on the main thread until its PUT ends: ≤ upload.concurrency × 256 KiB (1 MiB at the default
+ * concurrency 4). docs/PERFORMANCE.md has the measurements behind the figure.
+ */
+export const IN_MEMORY_MAX_BYTES = 256 * 1024;
 
 /** Margin for the date folder: a local day starts up to ~26 h before an mtime in it (zones, DST). */
 const DATE_MARGIN_MS = 2 * 24 * 3600 * 1000;
@@ -79,6 +98,11 @@ const DATE_MARGIN_MS = 2 * 24 * 3600 * 1000;
 export const MAX_TAKEN_KEYS_PER_ATTEMPT = 8;
 
 export function createUploadJob(d: UploadJobDeps) {
+  // Beyond the worker's one-shot sample a file is streamed to the spool, which this job would
+  // then not have reserved room for.
+  if (d.memoryMaxBytes !== undefined && !(d.memoryMaxBytes >= 0 && d.memoryMaxBytes <= SAMPLE_BYTES)) {
+    throw new RangeError(`memoryMaxBytes must be within 0..${SAMPLE_BYTES}, got ${d.memoryMaxBytes}`);
+  }
   return async function uploadJob(record: FileRecord, signal: AbortSignal): Promise<void> {
     const started = d.now();
     const spoolPath = join(d.spoolDir, spoolFileName(record.id, d.compression.codec));
@@ -86,6 +110,8 @@ export function createUploadJob(d: UploadJobDeps) {
     const tried: { key: string | null } = { key: null };
     let result: CompressResult | null = null;
     let releaseSpool: (() => void) | null = null;
+    // A file within memoryMaxBytes never touches the spool: its output comes back in memory.
+    let inMemory = false;
     try {
       const st = await d.stat(record.path);
       if (st === null) {
@@ -100,7 +126,9 @@ export function createUploadJob(d: UploadJobDeps) {
       const last = d.keys.lastStored(record.path);
       const prefixSize = last !== null && last.sourceSize > 0 && last.sourceSize < st.size ? last.sourceSize : undefined;
       // Room for the output (source size: the ratio is unknown) plus the reserve, or no spool at all.
-      releaseSpool = d.spool === undefined ? () => undefined : await d.spool.reserve(st.size);
+      inMemory = d.memoryMaxBytes !== undefined && st.size <= d.memoryMaxBytes;
+      if (inMemory) await d.spool?.unneeded?.();
+      releaseSpool = d.spool === undefined || inMemory ? () => undefined : await d.spool.reserve(st.size);
       result = await d.compress(
         {
           kind: 'compress',
@@ -114,6 +142,7 @@ export function createUploadJob(d: UploadJobDeps) {
           expectedMtimeMs: st.mtimeMs,
           ...(prefixSize !== undefined ? { prefixSize } : {}),
           ...(releaseSpool === null ? { noSpool: true } : {}),
+          ...(d.memoryMaxBytes !== undefined ? { memoryMaxBytes: d.memoryMaxBytes } : {}),
         },
         signal,
       );
@@ -181,8 +210,9 @@ export function createUploadJob(d: UploadJobDeps) {
     } finally {
       releaseSpool?.();
       // The spool copy is only a cache: compression is deterministic, so a retry (or a resumed
-      // multipart upload after a restart) re-creates identical bytes and part checksums.
-      if (result === null || result.uploadPath !== record.path) {
+      // multipart upload after a restart) re-creates identical bytes and part checksums. A small
+      // file's request wrote none (its failure discards any .partial in the worker).
+      if (result === null ? !inMemory : result.uploadPath !== record.path) {
         await rm(spoolPath, { force: true }).catch(() => undefined);
       }
     }

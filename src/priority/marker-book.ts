@@ -20,16 +20,20 @@ export class MarkerBook {
   private readAt = -Infinity;
   private readVersion = -1;
   private matcher: { pattern: string; match: (name: string) => boolean } | null = null;
+  /** Prepared once: asked for every file queued and every object written (db.pragma() prepares anew each call). */
+  private readonly dataVersion: Database.Statement<[], number>;
 
   constructor(
     private readonly db: Database.Database,
     private readonly store: MarkerStore,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.dataVersion = this.db.prepare<[], number>('PRAGMA data_version').pluck();
+  }
 
   markers(): readonly Marker[] {
     const t = this.now();
-    const version = this.db.pragma('data_version', { simple: true }) as number;
+    const version = this.dataVersion.get() as number;
     if (version !== this.readVersion || t - this.readAt >= REREAD_MS || t < this.readAt) {
       this.cache = readMarkers(this.store);
       this.readAt = t;

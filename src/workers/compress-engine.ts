@@ -6,10 +6,13 @@
  *   store:     source ─► StreamHasher(sha256, md5, part md5s)            uploadPath = source
  *   compress:  source ─► HashTap(sha256) ─► codec ─► HashTap(sha256, md5, part md5s) ─► .partial
  *              (rename; no fsync: the spool is a cache)                  uploadPath = outputPath
+ *   small:     the whole file is the 1 MiB sample, compressed once in memory; when the request
+ *              allows (memoryMaxBytes) the output comes back in `body`: no spool file at all
  *
  * Memory per request is bounded by the stream buffers (a few READ_CHUNK_BYTES), the 1 MiB sample and
- * the codec state, whatever the file size. Failures are thrown as CompressFailure; the worker entry
- * turns them into replies.
+ * the codec state, whatever the file size; a `body` is at most memoryMaxBytes (or the source size,
+ * when that is smaller). Failures are thrown as CompressFailure; the worker entry turns them into
+ * replies.
  */
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
@@ -37,14 +40,56 @@ interface Outcome {
   readonly uploadPath: string;
   readonly source: Digests;
   readonly output: Digests;
+  readonly body?: Uint8Array;
 }
 
-async function storeAsIs(request: CompressRequest, src: SourceFile, reason: StoreReason, deps: CompressDeps): Promise<Outcome> {
+/** Whether output bytes may come back in memory: the smaller of source and output within the bound. */
+function fitsInMemory(request: CompressRequest, sourceBytes: number, outputBytes: number): boolean {
+  const max = request.memoryMaxBytes;
+  return max !== undefined && Math.min(sourceBytes, outputBytes) <= max;
+}
+
+/**
+ * The bytes in an ArrayBuffer of their own, so the worker can move it to the main thread without
+ * a copy: a view into Buffer's shared pool or into a larger codec buffer cannot be transferred.
+ */
+function owned(bytes: Buffer): Uint8Array {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  return new Uint8Array(bytes);
+}
+
+/**
+ * `whole` is the file when the sample already read all of it (hashed from memory, not read again).
+ * A file small enough for memory is kept as it is read and handed back in `body`.
+ */
+async function storeAsIs(request: CompressRequest, src: SourceFile, reason: StoreReason, deps: CompressDeps, whole: Buffer | null = null): Promise<Outcome> {
   const hasher = new StreamHasher({ partSize: request.partSize, prefixBytes: request.prefixSize });
-  for await (const chunk of src.chunks(deps.onSourceChunk)) hasher.update(chunk);
+  const kept: Buffer[] | null = fitsInMemory(request, request.expectedSize, request.expectedSize) ? [] : null;
+  if (whole !== null) {
+    hasher.update(whole);
+    kept?.push(whole);
+  } else {
+    for await (const chunk of src.chunks(deps.onSourceChunk)) {
+      hasher.update(chunk);
+      kept?.push(chunk);
+    }
+  }
   const digests = hasher.digest();
   await src.assertUnchanged(digests.bytes);
-  return { codec: 'none', storedReason: reason, uploadPath: request.sourcePath, source: digests, output: digests };
+  const stored = { codec: 'none' as const, storedReason: reason, uploadPath: request.sourcePath, source: digests, output: digests };
+  if (kept === null) return stored;
+  return { ...stored, body: owned(kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept, digests.bytes)) };
+}
+
+/** The whole file was the sample and `output` is its compressed form: hashed here, nothing written. */
+async function compressInMemory(request: CompressRequest, src: SourceFile, head: Buffer, output: Buffer): Promise<Outcome> {
+  const sourceHasher = new StreamHasher({ prefixBytes: request.prefixSize });
+  sourceHasher.update(head);
+  const outputHasher = new StreamHasher({ partSize: request.partSize });
+  outputHasher.update(output);
+  const source = sourceHasher.digest();
+  await src.assertUnchanged(source.bytes);
+  return { codec: request.codec, storedReason: null, uploadPath: request.sourcePath, source, output: outputHasher.digest(), body: owned(output) };
 }
 
 /**
@@ -79,13 +124,14 @@ async function decideAndRun(request: CompressRequest, src: SourceFile, deps: Com
   // No room on the spool's filesystem: send the source as it is rather than fill the disk.
   if (request.noSpool === true) return storeAsIs(request, src, 'spool-full', deps);
   const head = await src.readHead(SAMPLE_BYTES);
+  const whole = head.length === request.expectedSize ? head : null;
   const early = storeReasonBeforeSample(request, head);
-  if (early !== null) return storeAsIs(request, src, early, deps);
+  if (early !== null) return storeAsIs(request, src, early, deps, whole);
   const codec = await loadCodec(request.codec, request.level, deps.zstd);
   const sample = codec.compress(head);
-  if (head.length >= MIN_TRIAL_BYTES && isIncompressible(head.length, sample.length)) return storeAsIs(request, src, 'incompressible', deps);
-  const headIsWholeFile = head.length === request.expectedSize;
-  return compressToSpool(request, src, codec, head, headIsWholeFile ? sample : null, deps);
+  if (head.length >= MIN_TRIAL_BYTES && isIncompressible(head.length, sample.length)) return storeAsIs(request, src, 'incompressible', deps, whole);
+  if (whole !== null && fitsInMemory(request, whole.length, sample.length)) return compressInMemory(request, src, whole, sample);
+  return compressToSpool(request, src, codec, head, whole !== null ? sample : null, deps);
 }
 
 /** Runs one request to completion; throws CompressFailure (or an unexpected error) on failure. */
@@ -110,6 +156,7 @@ export async function runCompressRequest(request: CompressRequest, deps: Compres
       partMd5s: output.partMd5s,
       ...(source.prefixSha256 !== null ? { prefixSha256: source.prefixSha256.toString('hex') } : {}),
       elapsedMs: now() - started,
+      ...(out.body !== undefined ? { body: out.body } : {}),
     };
   } finally {
     await src.close();

@@ -3,8 +3,10 @@
  * the thread-side end of the closed protocol in protocol.ts: it checks that what arrived is a
  * well-formed CompressRequest, runs it, and always *resolves* with a WorkerReply — expected failures
  * (file vanished, changed, unreadable, disk full, codec missing) are data, not exceptions. Only a
- * crash of the thread itself surfaces as a rejected task on the main thread.
+ * crash of the thread itself surfaces as a rejected task on the main thread. A reply carrying a
+ * small output's bytes (`body`) moves its ArrayBuffer to the main thread instead of copying it.
  */
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { ErrorCodes } from '../errors.js';
 import { runCompressRequest, type CompressDeps } from './compress-engine.js';
 import { toWorkerFailure } from './failure.js';
@@ -37,6 +39,9 @@ export function requestProblem(request: unknown): WorkerFailure | null {
   if (!Number.isSafeInteger(j.partSize) || (j.partSize as number) < 1) return malformed('partSize must be a positive integer');
   if (!Number.isSafeInteger(j.expectedSize) || (j.expectedSize as number) < 0) return malformed('expectedSize must be a non-negative integer');
   if (!isNonNegativeNumber(j.expectedMtimeMs)) return malformed('expectedMtimeMs must be a non-negative number');
+  if (j.memoryMaxBytes !== undefined && (!Number.isSafeInteger(j.memoryMaxBytes) || (j.memoryMaxBytes as number) < 0)) {
+    return malformed('memoryMaxBytes must be a non-negative integer when given');
+  }
   return null;
 }
 
@@ -52,6 +57,15 @@ export async function handleRequest(request: unknown, deps: CompressDeps = {}): 
   }
 }
 
-export default function compressWorker(request: unknown): Promise<WorkerReply> {
-  return handleRequest(request);
+/**
+ * The reply as piscina should post it: a `body` is transferred (its ArrayBuffer moves to the main
+ * thread and is gone from this one), every other reply is structured-cloned as usual.
+ */
+export function forPosting(reply: WorkerReply): unknown {
+  if (reply.kind !== 'compressed' || reply.body === undefined) return reply;
+  return move({ [transferableSymbol]: [reply.body.buffer], [valueSymbol]: reply } as unknown as Parameters<typeof move>[0]);
+}
+
+export default async function compressWorker(request: unknown): Promise<unknown> {
+  return forPosting(await handleRequest(request));
 }

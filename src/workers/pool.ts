@@ -6,7 +6,8 @@
  * both idempotent. A crashed worker thread fails only the request it was running; piscina starts a
  * replacement and the pool keeps working.
  *
- * Memory budget: the main thread holds only request metadata. Each thread holds, per running request,
+ * Memory budget: the main thread holds request metadata, and per result a small output moved back
+ * in memory (at most the request's memoryMaxBytes) until its upload ends. Each thread holds, per running request,
  * a few READ_CHUNK_BYTES of stream buffers, the 1 MiB sample and its compressed copy, plus codec
  * state (measured RSS: gzip ≈ 1 MiB, zstd-3 ≈ 4 MiB, zstd-9 ≈ 20 MiB, zstd-19 ≈ 90 MiB).
  * Worst case ≈ threads × (4 MiB + codec state), independent of file size; queued requests cost

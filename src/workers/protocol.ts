@@ -1,7 +1,9 @@
 /**
  * The closed protocol between the main thread and compression workers. Requests and results are
- * plain, structured-cloneable data: a worker gets *paths* and returns *metadata*, never file
- * contents. Anything else crossing the boundary is a bug and fails loudly.
+ * plain, structured-cloneable data: a worker gets *paths* and returns *metadata*. The one exception
+ * is a small output (CompressRequest.memoryMaxBytes): its bytes come back in CompressResult.body,
+ * moved (the ArrayBuffer is transferred, not copied), so a small file costs no spool file at all.
+ * Anything else crossing the boundary is a bug and fails loudly.
  */
 import type { Codec } from '../config/types.js';
 
@@ -25,6 +27,12 @@ export interface CompressRequest {
   readonly prefixSize?: number;
   /** Write nothing to the spool: store as is (reason 'spool-full'), uploaded straight from the source. */
   readonly noSpool?: boolean;
+  /**
+   * Hand the bytes to upload back in CompressResult.body instead of a spool file when they are
+   * this small: a file that fits the one-shot sample (sniff.ts SAMPLE_BYTES) whose output or
+   * source is at most this many bytes. Omitted: always the spool (or the source, stored as is).
+   */
+  readonly memoryMaxBytes?: number;
 }
 
 export interface CompressResult {
@@ -34,10 +42,16 @@ export interface CompressResult {
   /** Why the worker stored as-is, if it did: 'magic:<format>' | 'extension' | 'incompressible' | 'codec-none' | 'spool-full'. */
   readonly storedReason: string | null;
   /**
-   * Path of the bytes to upload. Equals the source path when codec is 'none' (no copy is made);
-   * otherwise the spool output path.
+   * Path of the bytes to upload: the spool output path when a spool file was written, otherwise
+   * the source path (stored as is, no copy made; or `body` holds the bytes, and the path only
+   * names the file in messages).
    */
   readonly uploadPath: string;
+  /**
+   * The bytes to upload, when the request allowed them in memory (memoryMaxBytes) and they fit:
+   * outputSize bytes, hashed as below; nothing was written to the spool.
+   */
+  readonly body?: Uint8Array;
   readonly sourceSize: number;
   readonly sourceMtimeMs: number;
   /** Hex SHA-256 of the source bytes. */

@@ -22,12 +22,23 @@ export type Release = () => void;
 
 export class SpoolBudget {
   #reserved = 0;
+  /** The last measurement found too little room (health says `spool` is degraded). */
+  #short = false;
 
   constructor(private readonly o: SpoolBudgetOptions) {}
 
   /** Bytes reserved by compressions in progress. */
   get reserved(): number {
     return this.#reserved;
+  }
+
+  /**
+   * A compression that needs no spool room (a small file, kept in memory). Measures nothing
+   * unless the last measurement found the spool short, so that a stream of small files alone
+   * still clears the `spool` health reason once room is back.
+   */
+  async unneeded(): Promise<void> {
+    if (this.#short) (await this.reserve(0))?.();
   }
 
   /** A reservation of `bytes`, or null when they would eat into the reserve. */
@@ -40,12 +51,14 @@ export class SpoolBudget {
       available = Number.POSITIVE_INFINITY;
     }
     if (available - this.#reserved < bytes + this.o.reserveBytes) {
+      this.#short = true;
       this.o.health?.degrade(
         'spool',
         `the spool's filesystem has ${Math.floor(available / 1048576)} MiB available, less than a file's size plus disk.reserved_gb; files are uploaded uncompressed from their source meanwhile`,
       );
       return null;
     }
+    this.#short = false;
     this.o.health?.recover('spool');
     this.#reserved += bytes;
     let released = false;

@@ -1,13 +1,14 @@
 /**
  * Sends one S3 request whose body is a byte range of a file on disk, streamed (never buffered:
- * memory per request ≈ the stream highWaterMark) and passed through the shared bandwidth
- * throttle. The SDK pipes the body with `pipe()`, which does not forward read errors, so a file
+ * memory per request ≈ the stream highWaterMark), or a small output the worker handed back in
+ * memory (sent in highWaterMark slices), and passed through the shared bandwidth throttle and
+ * its transfer watch either way. The SDK pipes the body with `pipe()`, which does not forward read errors, so a file
  * that vanishes mid-request would leave the request hanging until the socket timeout; here a
  * body error aborts the request at once and is what the caller sees. The file descriptor is
  * always released, whatever happens to the request.
  */
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Throttle } from '../throttle.js';
 
@@ -16,7 +17,9 @@ export const BODY_HIGH_WATER_MARK = 64 * 1024;
 export interface StreamRequest<Cmd> {
   readonly client: Pick<S3Client, 'send'>;
   readonly path: string;
-  /** Inclusive byte range; omit for the whole file. */
+  /** The body already in memory: sent instead of reading `path`, which then only names it. */
+  readonly bytes?: Uint8Array | undefined;
+  /** Inclusive byte range of `path`; omit for the whole file. */
   readonly start?: number;
   readonly end?: number;
   readonly throttle?: Throttle | undefined;
@@ -24,8 +27,16 @@ export interface StreamRequest<Cmd> {
   readonly build: (body: Readable) => Cmd;
 }
 
+/** `bytes` as a stream of slices: the throttle and the stall watch see progress at the same grain as a file's. */
+function memoryStream(bytes: Uint8Array): Readable {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const slices: Buffer[] = [];
+  for (let off = 0; off < buffer.length; off += BODY_HIGH_WATER_MARK) slices.push(buffer.subarray(off, off + BODY_HIGH_WATER_MARK));
+  return Readable.from(slices, { objectMode: false, highWaterMark: BODY_HIGH_WATER_MARK });
+}
+
 export async function sendFileBody<Cmd, Out>(req: StreamRequest<Cmd>): Promise<Out> {
-  const file = createReadStream(req.path, {
+  const file = req.bytes !== undefined ? memoryStream(req.bytes) : createReadStream(req.path, {
     start: req.start,
     end: req.end,
     highWaterMark: BODY_HIGH_WATER_MARK,

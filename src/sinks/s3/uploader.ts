@@ -2,6 +2,7 @@
  * S3Uploader: puts one compressed file into the bucket, exactly once in effect.
  *
  *   verifyRemote? ─► HeadObject: same source-sha256 and size ─► skipped
+ *   result.body (a small output in memory) ─► PutObject of that buffer (no file touched) ─► ETag check
  *   stat spool file (must still be outputSize bytes)
  *   outputSize ≤ partSize ─► PutObject (file stream, Content-MD5, x-amz-checksum-sha256) ─► ETag check
  *   otherwise          ─► MultipartUpload (multipart.ts: resumable, persisted per part)
@@ -114,6 +115,8 @@ export class S3Uploader {
         if (found.kind === 'replace') replacing = true;
       }
       const conditional = this.opts.conditionalWrites === true && !replacing;
+      // A body in memory is the bytes the worker hashed: nothing on disk to check or read.
+      if (job.result.body !== undefined) return await this.putSingle(job, conditional);
       await this.checkSpool(job);
       if (job.result.outputSize <= this.opts.partSize) return await this.putSingle(job, conditional);
       const mp = new MultipartUpload(
@@ -204,6 +207,7 @@ export class S3Uploader {
     const res = await refusedAsTaken(this.opts.bucket, job.key, () => sendFileBody<PutObjectCommand, PutObjectCommandOutput>({
       client: this.opts.client,
       path: result.uploadPath,
+      bytes: result.body,
       throttle: this.opts.throttle,
       signal: job.signal,
       build: (body) =>

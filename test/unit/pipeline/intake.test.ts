@@ -35,6 +35,8 @@ class FakeWatcher implements WatcherBackend {
 class FakeFiles implements IntakeFiles {
   readonly queued: EnqueueInput[] = [];
   readonly uploaded = new Map<string, FileRecord>();
+  /** getByPath calls: the rows read outside enqueue's own read. */
+  reads = 0;
   enqueue(input: EnqueueInput) {
     const up = this.uploaded.get(input.path);
     if (up && up.size === input.size && sameMtime(up.mtimeMs, input.mtimeMs)) return 'already-uploaded' as const;
@@ -43,6 +45,7 @@ class FakeFiles implements IntakeFiles {
     return 'queued' as const;
   }
   getByPath(path: string) {
+    this.reads++;
     return this.uploaded.get(path) ?? null;
   }
 }
@@ -93,6 +96,34 @@ describe('pipeline/intake', () => {
     s.files.uploaded.set(p, record(1, { path: p, size: 3, mtimeMs: statSync(p).mtimeMs, status: 'uploaded' }));
     await s.intake.start();
     expect(s.files.queued).to.deep.equal([]);
+    s.cleanup();
+  });
+
+  it('records a quiet file a scan finds with the one read of its row that enqueue makes', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')]);
+    mkdirSync(join(s.root, 'ros'));
+    for (const n of ['new.log', 'done.log']) {
+      writeFileSync(join(s.root, 'ros', n), 'abc');
+      utimesSync(join(s.root, 'ros', n), OLD, OLD);
+    }
+    const done = join(s.root, 'ros', 'done.log');
+    s.files.uploaded.set(done, record(1, { path: done, size: 3, mtimeMs: statSync(done).mtimeMs, status: 'uploaded' }));
+    await s.intake.start();
+    expect(s.files.queued.map((q) => q.relPath)).to.deep.equal(['new.log']);
+    expect(s.files.reads).to.equal(0);
+    s.cleanup();
+  });
+
+  it('does not hand on a recently written file a scan finds already uploaded', async () => {
+    const recent: string[] = [];
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], { stable: 3600 }, undefined, { onRecent: (hit) => void recent.push(hit.path) });
+    mkdirSync(join(s.root, 'ros'));
+    const p = join(s.root, 'ros', 'fresh.log');
+    writeFileSync(p, 'abc');
+    s.files.uploaded.set(p, record(2, { path: p, size: 3, mtimeMs: statSync(p).mtimeMs, status: 'uploaded' }));
+    await s.intake.start();
+    expect(recent).to.deep.equal([]);
+    expect(s.files.reads).to.equal(1);
     s.cleanup();
   });
 

@@ -342,4 +342,32 @@ describe('pipeline/upload-job', () => {
     expect(released).to.deep.equal([10]);
     s.cleanup();
   });
+
+  it('asks for small outputs in memory and spends no spool room (nor a spool clean-up) on a file within the bound', async () => {
+    const jobs: CompressRequest[] = [];
+    const reserved: number[] = [];
+    let size = 10;
+    const s = setup({
+      memoryMaxBytes: 100,
+      stat: () => ({ size, mtimeMs: 1000 }),
+      spool: { reserve: async (bytes) => (reserved.push(bytes), () => undefined), unneeded: async () => void reserved.push(0) },
+      compress: async (job) => (jobs.push(job), { ...result(job), uploadPath: job.sourcePath, body: new Uint8Array(10) }),
+    });
+    await createUploadJob(s.deps)(record(25), new AbortController().signal);
+    // What the worker left at the spool path is not this job's to remove (it wrote none).
+    expect(existsSync(join(s.spoolDir, '25.gz'))).to.equal(true);
+    size = 101;
+    await createUploadJob(s.deps)(record(26), new AbortController().signal);
+    expect(jobs.map((j) => j.memoryMaxBytes)).to.deep.equal([100, 100]);
+    // 0: the small file told the spool it needed no room (so a spool reported short can look again).
+    expect(reserved).to.deep.equal([0, 101]);
+    expect(s.uploads[0]!.result.body).to.have.length(10);
+    s.cleanup();
+  });
+
+  it('refuses a memory bound beyond the worker sample, which would stream to an unreserved spool', () => {
+    const s = setup({ memoryMaxBytes: 2 * 1024 * 1024 });
+    expect(() => createUploadJob(s.deps)).to.throw(RangeError, /memoryMaxBytes/);
+    s.cleanup();
+  });
 });

@@ -34,6 +34,25 @@ describe('workers/spool-budget', () => {
     expect(health.degraded).to.equal(false);
   });
 
+  it('measures nothing for a file that needs no room, unless the spool was short: then it clears the reason once room is back', async () => {
+    let avail = 50 * MB;
+    let measured = 0;
+    const health = new Health();
+    const b = new SpoolBudget({ dir: '/s', reserveBytes: 100 * MB, health, usage: usage(() => (measured++, avail)) });
+    await b.unneeded();
+    expect(measured).to.equal(0);
+    expect(await b.reserve(MB)).to.equal(null);
+    await b.unneeded();
+    expect(health.reasons().map((r) => r.key), 'still short').to.deep.equal(['spool']);
+    avail = 500 * MB;
+    await b.unneeded();
+    expect(health.degraded).to.equal(false);
+    expect(b.reserved).to.equal(0);
+    const before = measured;
+    await b.unneeded();
+    expect(measured).to.equal(before);
+  });
+
   it('does not block uploads when the filesystem cannot be measured', async () => {
     const b = new SpoolBudget({ dir: '/s', reserveBytes: 1, usage: () => Promise.reject(new Error('ENOSYS')) });
     expect(await b.reserve(MB)).to.be.a('function');
