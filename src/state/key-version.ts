@@ -40,6 +40,7 @@ export function isVersionOf(key: string, base: string): boolean {
   const at = versionAt(base);
   const head = base.slice(0, at);
   const tail = base.slice(at);
-  if (key.length <= base.length || !key.startsWith(head) || !key.endsWith(tail)) return false;
+  if (!key.startsWith(head) || !key.endsWith(tail)) return false;
+  // A key no longer than base leaves an empty (or negative) middle, which the tag test rejects.
   return VERSION_TAG.test(key.slice(head.length, key.length - tail.length));
 }

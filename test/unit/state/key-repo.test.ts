@@ -1,5 +1,8 @@
 import { expect } from 'chai';
+import { MAX_KEY_VERSIONS } from '../../../src/state/key-repo.js';
+import { versionedKey } from '../../../src/state/key-version.js';
 import type { StateStore } from '../../../src/state/store.js';
+import { caught } from '../../support/caught.js';
 import { closeAndRemove, input, migratedDb, open, storeInTempDir, tempDir } from './helpers.js';
 
 describe('KeyRepo (object key versions)', () => {
@@ -61,6 +64,42 @@ describe('KeyRepo (object key versions)', () => {
     expect(store.keys.issue({ base, sourceSha256: C, path: '/l/other.log', now: 30, grows: base }).key).to.equal('v/2026-11-30/syslog/syslog.1~0002.gz');
     store.keys.markTaken('v/x.gz', '', 1);
     expect(store.keys.issue({ base: 'v/x.gz', sourceSha256: C, path: '/l/x', now: 30, grows: 'v/x.gz' }).key).to.equal('v/x~0002.gz');
+  });
+
+  it('never replaces for growth a key that is only reserved, or stored with content it does not know', () => {
+    // Reserved, never confirmed stored: the reservation is reused (checked in S3 first), not replaced.
+    store.keys.issue({ base, sourceSha256: A, path: '/l/r', now: 1 });
+    expect(store.keys.issue({ base, sourceSha256: B, path: '/l/r', now: 2, grows: base })).to.deep.equal({ key: base, stored: false, unconfirmed: true });
+
+    // Stored by a version-1 database, which kept no content hash: growth cannot be proven.
+    closeAndRemove(store, dir);
+    dir = tempDir();
+    const v1 = migratedDb(dir, 1);
+    v1.prepare(`INSERT INTO files (path, source, rel_path, size, mtime_ms, status, queued_at, object_key, content_sha256, uploaded_at)
+      VALUES ('/l/old', 'ros', 'old', 1, 1, 'uploaded', 1, 'v/d/ros/old.gz', NULL, 1)`).run();
+    v1.close();
+    store = open(dir);
+    expect(store.keys.issue({ base: 'v/d/ros/old.gz', sourceSha256: B, path: '/l/old', now: 2, grows: 'v/d/ros/old.gz' })).to.deep.equal({
+      key: 'v/d/ros/old~0002.gz', stored: false, unconfirmed: false,
+    });
+  });
+
+  it('records the new bytes on a reclaimed reservation: the same bytes again are that reservation, not a new reclaim', () => {
+    store.keys.issue({ base, sourceSha256: A, path: '/l/x', now: 1 });
+    expect(store.keys.issue({ base, sourceSha256: B, path: '/l/x', now: 2 }).unconfirmed).to.equal(true);
+    expect(store.keys.issue({ base, sourceSha256: B, path: '/l/x', now: 3 })).to.deep.equal({ key: base, stored: false, unconfirmed: false });
+  });
+
+  it(`issues up to version ${MAX_KEY_VERSIONS} of a key, then fails with a permanent error naming it`, () => {
+    const taken = store.db.prepare(`INSERT INTO object_keys (key, source_sha256, path, stored, issued_at) VALUES (?, '', '', 1, 1)`);
+    store.db.transaction(() => {
+      for (let n = 1; n < MAX_KEY_VERSIONS; n++) taken.run(versionedKey(base, n));
+    })();
+    expect(store.keys.issue({ base, sourceSha256: A, path: '/l/x', now: 2 }).key).to.equal(versionedKey(base, MAX_KEY_VERSIONS));
+    const e = caught(() => store.keys.issue({ base, sourceSha256: B, path: '/l/y', now: 3 }));
+    expect(e.retriability).to.equal('permanent');
+    expect(e.message).to.equal(`no free version of object key ${base} after ${MAX_KEY_VERSIONS} tries`);
+    expect(e.details).to.deep.equal({ key: base, path: '/l/y' });
   });
 
   it('issues the same reservation again for a retry of the same bytes', () => {

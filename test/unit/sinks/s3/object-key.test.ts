@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { caught } from '../../../support/caught.js';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
 import { buildObjectKey, localDate, MAX_KEY_BYTES, validateObjectKey, versionedKey, isVersionOf } from '../../../../src/sinks/s3/object-key.js';
 
@@ -178,5 +179,6 @@ describe('sinks/s3/object-key versions', () => {
 
   it('refuses a version that is not a positive integer', () => {
     for (const n of [0, -1, 1.5, Number.NaN]) expect(() => versionedKey('a/b', n)).to.throw(TvmError, /invalid object key version/);
+    expect(caught(() => versionedKey('a/b', 0)).retriability, 'a bug, not something a retry fixes').to.equal('permanent');
   });
 });
