@@ -1,71 +1,57 @@
 /** Small fakes shared by unit tests: a manual clock/timer set and an in-memory dispatch queue. */
+import { createClock } from '@sinonjs/fake-timers';
 import type { Clock } from '../../src/clock/clock.js';
+
+type FakeClock = ReturnType<typeof createClock>;
+type FakeTimerId = Parameters<FakeClock['clearTimeout']>[0];
 import type { FileRecord } from '../../src/state/types.js';
 
+/**
+ * A Clock in virtual time for unit tests: sinon's fake timers (@sinonjs/fake-timers' createClock,
+ * the same engine as `sinon.useFakeTimers`) without installing them over the process's globals, so
+ * the code under test gets its time only through the Clock it is given. Wall time (now()) starts at
+ * `start`; monotonic() starts there too and moves only with advance(), never with setWallClock().
+ */
 export class ManualTimers implements Clock {
-  private t: number;
-  private seq = 0;
-  /** Wall clock minus timer time: what setWallClock moved it by (timers do not see it). */
-  private wallShift = 0;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
+  private readonly clock: FakeClock;
+  private readonly origin: number;
   constructor(start = 1_000_000) {
-    this.t = start;
+    // A day advanced under a 1 s interval fires 86,400 timers in one call: no loop limit in practice.
+    this.clock = createClock(start, 10_000_000);
+    this.origin = start;
   }
   now(): number {
-    return this.t + this.wallShift;
+    return this.clock.now;
   }
   /**
    * Sets the wall clock (now()) by `ms`, as NTP does after boot, without moving timer time:
    * no timer fires and monotonic() does not change.
    */
   setWallClock(ms: number): void {
-    this.wallShift += ms;
+    this.clock.setSystemTime(this.clock.now + ms);
   }
   setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.pending.set(id, { at: this.t + ms, fn });
-    return id;
+    return this.clock.setTimeout(fn, ms);
   }
   clearTimeout(h: unknown): void {
-    this.pending.delete(h as number);
+    this.clock.clearTimeout(h as FakeTimerId);
   }
   /** Virtual time never jumps back, so it serves as the monotonic time too. */
   monotonic(): number {
-    return this.t;
+    return this.origin + this.clock.performance.now();
   }
-  /** Re-arms itself under one handle, so clearInterval stops every later run. */
   setInterval(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    const arm = (at: number): void => {
-      this.pending.set(id, {
-        at,
-        fn: () => {
-          arm(at + ms);
-          fn();
-        },
-      });
-    };
-    arm(this.t + ms);
-    return id;
+    return this.clock.setInterval(fn, ms);
   }
   clearInterval(h: unknown): void {
-    this.pending.delete(h as number);
+    this.clock.clearInterval(h as FakeTimerId);
   }
   get scheduled(): number {
-    return this.pending.size;
+    return this.clock.countTimers();
   }
   /** Moves the clock forward, firing due timers in order. */
   advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | null = null;
-      for (const e of this.pending) if (e[1].at <= end && (next === null || e[1].at < next[1].at)) next = e;
-      if (!next) break;
-      this.pending.delete(next[0]);
-      this.t = Math.max(this.t, next[1].at);
-      next[1].fn();
-    }
-    this.t = end;
+    this.clock.tick(ms);
   }
 }
 
