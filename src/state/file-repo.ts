@@ -147,7 +147,7 @@ export class FileRepo {
    * file, about 3× faster per row. Keep batches to a few thousand so the event loop is not held.
    */
   enqueueMany(inputs: readonly EnqueueInput[], now: number): EnqueueOutcome[] {
-    return inputs.length === 0 ? [] : this.guard(() => this.enqueueManyTx(inputs, now));
+    return this.guard(() => this.enqueueManyTx(inputs, now));
   }
 
   private doEnqueue(input: EnqueueInput, now: number): EnqueueOutcome {

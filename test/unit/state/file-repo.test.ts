@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
-import type { FileRepo } from '../../../src/state/file-repo.js';
+import { TOMBSTONE_RETENTION_MS, type FileRepo } from '../../../src/state/file-repo.js';
 import type { StateStore } from '../../../src/state/store.js';
 import { closeAndRemove, input, PROOF, storeInTempDir } from './helpers.js';
 
@@ -74,9 +74,25 @@ describe('FileRepo', () => {
       expect(files.get(id)).to.deep.include({ source: 'syslog', relPath: 'a', contentSha256: 'ef'.repeat(32), verifyRemote: true });
     });
 
+    it('takes a new source alone, or a new relative path alone, for an already queued path (a reload remapped it)', () => {
+      files.enqueue(input({ path: '/a', source: 'ros', relPath: 'x/a' }), 1000);
+      const id = files.getByPath('/a')!.id;
+      files.enqueue(input({ path: '/a', source: 'syslog', relPath: 'x/a' }), 2000);
+      expect(files.get(id)).to.deep.include({ source: 'syslog', relPath: 'x/a' });
+      files.enqueue(input({ path: '/a', source: 'syslog', relPath: 'a' }), 3000);
+      expect(files.get(id)).to.deep.include({ source: 'syslog', relPath: 'a' });
+    });
+
     it('sets verify_remote on an already queued path when asked', () => {
       files.enqueue(input({ path: '/a' }), 1000);
       files.enqueue(input({ path: '/a', verifyRemote: true }), 2000);
+      expect(files.getByPath('/a')!.verifyRemote).to.equal(true);
+    });
+
+    it('sets verify_remote on an already queued path when that is the only change', () => {
+      const f = input({ path: '/a' });
+      files.enqueue(f, 1000);
+      files.enqueue({ ...f, verifyRemote: true }, 2000);
       expect(files.getByPath('/a')!.verifyRemote).to.equal(true);
     });
 
@@ -195,6 +211,9 @@ describe('FileRepo', () => {
         expect.fail('should throw');
       } catch (err) {
         expect((err as TvmError).code).to.equal(ErrorCodes.INTERNAL);
+        // A bug, not a condition a retry fixes; the message names the call and the row.
+        expect((err as TvmError).retriability).to.equal('permanent');
+        expect((err as TvmError).message).to.equal('markFailed: no file row with id 999');
       }
     });
 
@@ -316,6 +335,16 @@ describe('FileRepo', () => {
       files.pruneUploaded(1000, 2000);
       expect(files.enqueue({ ...f, size: f.size + 1 }, 3000)).to.equal('queued');
       expect(store.db.prepare('SELECT COUNT(*) AS n FROM tombstones').get()).to.deep.equal({ n: 0 });
+    });
+
+    it('keeps a tombstone for a year: housekeeping expiry drops one pruned 366 days ago, not one pruned 364 days ago', () => {
+      const DAY = 24 * 3600 * 1000;
+      const now = 1_000 * DAY;
+      files.importTombstone({ path: '/old', size: 1, mtimeMs: 1 }, now - 366 * DAY);
+      files.importTombstone({ path: '/recent', size: 1, mtimeMs: 1 }, now - 364 * DAY);
+      expect(files.expireTombstones(now - TOMBSTONE_RETENTION_MS)).to.equal(1);
+      expect(files.enqueue(input({ path: '/recent', size: 1, mtimeMs: 1 }), now)).to.equal('already-uploaded');
+      expect(files.enqueue(input({ path: '/old', size: 1, mtimeMs: 1 }), now)).to.equal('queued');
     });
 
     it('expires tombstones older than the cutoff; an imported one never shadows a known row', () => {
