@@ -5,6 +5,7 @@ import { classify } from '../../../src/sinks/s3/classify.js';
 import { errorSignals } from '../../../src/sinks/error-chain.js';
 import { MAX_RETRY_HORIZON_MS } from '../../../src/state/fair-claim.js';
 import { s3Error, sysError } from './fixtures.js';
+import { caught } from '../../support/caught.js';
 
 const ctx = { bucket: 'logs-bucket', key: 'v1/2024-06-01/ros/run/launch.log.gz' };
 
@@ -245,5 +246,37 @@ describe('sinks/retry RetryPolicy', () => {
   it('rejects a nonsensical policy', () => {
     expect(() => new RetryPolicy({ maxAttempts: 0, baseSeconds: 1, maxSeconds: 30 })).to.throw(TvmError);
     expect(() => new RetryPolicy({ maxAttempts: 3, baseSeconds: -1, maxSeconds: 30 })).to.throw(TvmError);
+  });
+
+  it('takes the sink\'s classifier from the configuration, and parks a permanent error for exactly a day', () => {
+    const p = RetryPolicy.fromConfig({ retry: { maxAttempts: 3, baseSeconds: 1, maxSeconds: 30 } }, () => 0.5, classify);
+    expect(p.classify(s3Error('NoSuchBucket', 404)).code).to.equal(ErrorCodes.S3_NO_SUCH_BUCKET);
+    expect(p.decide({ attempt: 1, error: s3Error('EntityTooLarge', 400) }).delayMs).to.equal(24 * 3600 * 1000);
+  });
+
+  it('rejects a negative maximum delay with a permanent error that shows the policy', () => {
+    const e = caught(() => new RetryPolicy({ maxAttempts: 3, baseSeconds: 1, maxSeconds: -1 }));
+    expect(e.retriability).to.equal('permanent');
+    expect(e.message).to.equal('invalid retry policy {"maxAttempts":3,"baseSeconds":1,"maxSeconds":-1}');
+  });
+
+  it('removes a file only for a vanished source: another error while the source is gone is retried', () => {
+    expect(policy().decide({ attempt: 1, error: sysError('ECONNRESET'), sourceGone: true }).action).to.equal('retry');
+  });
+
+  it('says why in every decision, for the log line', () => {
+    const gone = policy().decide({ attempt: 1, error: new TvmError(ErrorCodes.FILE_VANISHED, 'gone'), sourceGone: true });
+    expect(gone.reason).to.equal('the source is gone');
+    expect(policy().decide({ attempt: 1, error: new TvmError(ErrorCodes.FILE_CHANGED, 'changed') }).reason).to.equal('it changed while it was read; looked at again once quiet');
+    expect(policy().decide({ attempt: 4, error: sysError('ECONNRESET') }).reason).to.equal('3 attempts failed: tried every 30 s');
+    expect(policy().decide({ attempt: 1, error: sysError('ECONNRESET') }).reason).to.equal('retriable error: backoff');
+  });
+
+  it('turns an unknown failure into a retriable INTERNAL error naming its message, or the value itself', () => {
+    const boom = new Error('boom');
+    const fromError = catalogOnly(boom);
+    expect(fromError).to.deep.include({ code: ErrorCodes.INTERNAL, retriability: 'retriable', message: 'unexpected error: boom' });
+    expect(fromError.cause, 'the original stays reachable for the log').to.equal(boom);
+    expect(catalogOnly(42).message).to.equal('unexpected error: 42');
   });
 });
