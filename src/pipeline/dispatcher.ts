@@ -54,7 +54,6 @@ export interface DispatcherOptions {
 /** How long the row of a job that threw waits before it goes back to the queue. */
 export const REJECTED_JOB_RETRY_MS = 60_000;
 
-
 /** Longest sleep between looks at the queue even when nothing is due (clock jumps, missed wakes). */
 const MAX_SLEEP_MS = 60_000;
 
