@@ -3,7 +3,8 @@
  * (SIGUSR1), status while running, graceful SIGTERM, and a second instance refused.
  */
 import { expect } from 'chai';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -42,6 +43,30 @@ describe('cli as a process (s3rver)', function () {
     });
     expect(r.status).to.equal(0);
     expect(r.stdout.trim()).to.match(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('bin/tvm-upload.js keeps the code it compiled in Node\'s compile cache for the next run (Node >= 22.1)', async function () {
+    if (typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache !== 'function') {
+      console.log(`      (skipped: Node ${process.version} has no compile cache; CI's Node 24 pass runs this)`);
+      this.skip();
+    }
+    // Node's default cache directory is under os.tmpdir(), so TMPDIR puts it where this test looks.
+    const tmp = mkdtempSync(join(tmpdir(), 'tvm-compile-cache-'));
+    try {
+      const env = childEnv({ TMPDIR: tmp });
+      delete env.NODE_COMPILE_CACHE;
+      delete env.NODE_DISABLE_COMPILE_CACHE;
+      const status = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [BIN, '--version'], { env, stdio: 'ignore' });
+        child.on('close', resolve);
+      });
+      expect(status).to.equal(0);
+      const cache = join(tmp, 'node-compile-cache');
+      const entries = existsSync(cache) ? readdirSync(cache, { recursive: true }) : [];
+      expect(entries.length, `entries under ${cache}`).to.be.greaterThan(0);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   // Asynchronous on purpose: s3rver runs in this process, so a spawnSync would deadlock it.
