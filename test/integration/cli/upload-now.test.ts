@@ -209,8 +209,10 @@ describe('cli upload-now (s3rver)', function () {
 
   it('two one-shots at once: the second says the store is busy; nothing is uploaded twice', async () => {
     // 5 × 200 KB of incompressible data at 0.5 Mbit/s keeps the first one busy for ~16 s, longer
-    // than the second CLI takes to start even on a loaded machine.
-    const config = writeConfig({ upload: { bandwidth: { max_mbps: 0.5 } } });
+    // than the second CLI takes to start even on a loaded machine. Once the second has answered,
+    // the first is stopped (1 s deadline) and a third, unthrottled, finishes the queue: each
+    // file must then be in the bucket exactly once, whichever one-shot sent it.
+    const config = writeConfig({ upload: { bandwidth: { max_mbps: 0.5 }, shutdown_deadline_seconds: 1 } });
     for (let i = 0; i < 5; i++) writeFileSync(join(dir, 'logs', `r${i}.log`), randomBytes(200_000));
     await new Promise((r) => setTimeout(r, 300));
     const first = start('upload-now', '--config', config, '--json');
@@ -228,14 +230,23 @@ describe('cli upload-now (s3rver)', function () {
     const second = await cli('upload-now', '--config', config, '--json');
     expect(second.status).to.equal(1);
     expect(second.stderr).to.include('is busy');
+    expect(second.stdout, 'the refused one-shot uploads nothing').to.equal('');
+    first.child.kill('SIGINT');
     const r = await first.done;
-    expect(r.status, r.stderr).to.equal(0);
-    expect((JSON.parse(r.stdout) as Summary).uploaded).to.equal(5);
-    expect(await objects()).to.have.length(5);
+    expect(r.status, r.stderr).to.equal(130);
+    const firstUploaded = (JSON.parse(r.stdout) as Summary).uploaded;
+    writeConfig();
+    const third = await cli('upload-now', '--config', config, '--json');
+    expect(third.status, third.stderr).to.equal(0);
+    expect(firstUploaded + (JSON.parse(third.stdout) as Summary).uploaded).to.equal(5);
+    const keys = await objects();
+    // One object per file, none a second key version (name~0002) of a file sent twice.
+    expect(keys.map((k) => /\/ros\/(r\d)\.log(\.gz)?$/.exec(k)?.[1]), keys.join()).to.deep.equal(['r0', 'r1', 'r2', 'r3', 'r4']);
   });
 
   it('Ctrl-C stops like SIGTERM: exit 130, the lock released, the rest still queued', async () => {
-    const config = writeConfig({ upload: { bandwidth: { max_mbps: 0.5 } } });
+    // At 0.5 Mbit/s no 300 KB file can finish before the 1 s deadline cuts the uploads short.
+    const config = writeConfig({ upload: { bandwidth: { max_mbps: 0.5 }, shutdown_deadline_seconds: 1 } });
     for (let i = 0; i < 4; i++) writeFileSync(join(dir, 'logs', `r${i}.log`), randomBytes(300_000));
     await new Promise((r) => setTimeout(r, 300));
     const run = start('upload-now', '--config', config, '--json');
@@ -250,5 +261,7 @@ describe('cli upload-now (s3rver)', function () {
     const status = JSON.parse((await cli('status', '--config', config, '--json')).stdout) as { queued: number; uploaded: number };
     expect(status.queued + status.uploaded).to.equal(4);
     expect(status.uploaded).to.equal(s.uploaded);
+    expect(status.queued, 'the interrupted uploads are queued again').to.be.above(0);
+    expect(s.remaining).to.equal(status.queued);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The bandwidth timetable in the real daemon (in process, s3rver): the rate in force, read from
  * `/status`, changes when the daemon's clock crosses a boundary. The clock is the real one moved
- * forward to about ten seconds before a minute boundary (timers stay real), so the crossing comes
+ * forward to about five seconds before a minute boundary (timers stay real), so the crossing comes
  * quickly and at a real timer's pace; the test polls /status with a generous timeout.
  */
 import { expect } from 'chai';
@@ -42,9 +42,9 @@ describe('bandwidth timetable boundary in the real daemon (s3rver)', function ()
   });
 
   it('changes the rate in force that /status shows as the clock crosses a timetable boundary', async () => {
-    // The boundary: a whole local minute a few minutes ahead; the daemon's clock starts 10 s before it.
+    // The boundary: a whole local minute a few minutes ahead; the daemon's clock starts 5 s before it (a start takes ~1 s).
     const boundary = Math.ceil((Date.now() + 5 * MIN) / MIN) * MIN;
-    const offset = boundary - 10_000 - Date.now();
+    const offset = boundary - 5_000 - Date.now();
     const clock: Clock = { ...realClock, now: () => Date.now() + offset };
     const bandwidth = { schedule: [`${hhmm(boundary - 60 * MIN)},512k`, `${hhmm(boundary)},2M`] };
     const yaml = heldConfigYaml({ root, endpoint: server.endpoint, bucket: 'tvm-timetable', vehicleId: 'timetable', overrides: { upload: { bandwidth } } });
