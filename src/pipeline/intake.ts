@@ -1,11 +1,13 @@
 /**
  * The intake half of the pipeline: watcher events and scans become candidate paths, the
  * stability operator turns them into ready files, and ready files are recorded in the durable
- * queue (which skips identities already uploaded). The dispatcher is woken after each record.
+ * queue (which skips identities already uploaded), a batch per transaction (group commit): the
+ * files that became ready in one turn of the event loop, or up to BATCH_MAX files of a scan. The
+ * dispatcher is woken after each batch that queued something.
  *
- *   @parcel/watcher ─┐                       ┌─ recent ─► stabilize ─┐
- *   startup scan ────┼─► filter / locate ─►──┤                        ├─► files.enqueue ─► wake()
- *   rescan timer ────┘                       └─ quiet already ───────┘
+ *   @parcel/watcher ─┐                       ┌─ recent ─► stabilize ─► group commit ─┐
+ *   startup scan ────┼─► filter / locate ─►──┤                                        ├─► files.enqueueMany ─► wake()
+ *   rescan timer ────┘                       └─ quiet already ─► batch of the scan ───┘
  *
  * Scans feed files that are already quiet straight to the queue, so a backlog of a million old
  * files never sits in memory; only files still changing are tracked by the stability operator.
@@ -40,9 +42,11 @@ import { DirectoryWatches, describeError as describe } from './directory-watches
 import { sameMtime } from '../state/identity.js';
 import { realClock, type Clock } from '../clock/clock.js';
 import { clockScheduler } from '../clock/rx-scheduler.js';
+import { GroupCommit } from './group-commit.js';
 
 export interface IntakeFiles {
-  enqueue(input: EnqueueInput, now: number): EnqueueOutcome;
+  /** Records a batch in one transaction; throws when the store refuses the write (nothing recorded). */
+  enqueueMany(inputs: readonly EnqueueInput[], now: number): EnqueueOutcome[];
   getByPath(path: string): FileRecord | null;
 }
 
@@ -83,6 +87,13 @@ export interface IntakeOptions {
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * Files per state transaction. One transaction per file cost ≈ 56 µs of CPU per row, a shared one
+ * ≈ 10 µs (docs/PERFORMANCE.md); 512 rows keep one synchronous stretch near 5–10 ms.
+ */
+const BATCH_MAX = 512;
+/** A scan writes what it found at least this often (ms), so a slow walk does not hold its finds. */
+const SCAN_BATCH_MS = 100;
 
 export class Intake {
   private filter: FileFilter;
@@ -102,6 +113,8 @@ export class Intake {
   /** Failed state writes since the last scan that recorded everything; a retry rescan is pending while > 0. */
   private stateFailures = 0;
   private stateRetry: Subscription | null = null;
+  /** Files the stability operator let through, written together at the end of the loop turn. */
+  private readonly ready = new GroupCommit<ReadyFile>({ max: BATCH_MAX, write: (files) => void this.recordMany(files) });
 
   constructor(private readonly o: IntakeOptions) {
     this.slots = o.config.logDirectories;
@@ -130,7 +143,7 @@ export class Intake {
     this.subs.push(
       this.candidates
         .pipe(stabilize({ stableMs: this.stableMs, probe: this.o.probe ?? realStatProbe, scheduler: this.scheduler }))
-        .subscribe((ready) => this.record(ready)),
+        .subscribe((ready) => this.ready.add(ready)),
     );
     await Promise.all(this.slots.map((_, i) => this.watches.watch(i)));
     this.watches.startRootCheck();
@@ -210,6 +223,8 @@ export class Intake {
 
   close(): void {
     if (this.closed) return;
+    // Files already stable are recorded before the watchers go; the store is still open.
+    this.ready.close();
     this.closed = true;
     this.rescanTimer?.unsubscribe();
     this.stateRetry?.unsubscribe();
@@ -266,13 +281,24 @@ export class Intake {
       this.o.logger.error({ path }, 'file name is not valid UTF-8: it cannot be uploaded; rename the file (S3 keys are UTF-8)');
     };
     const failuresBefore = this.stateFailures;
+    // Quiet files found, written a batch at a time (enqueue skips an identity already uploaded
+    // itself, in its one read of the row).
+    let quiet: ScanHit[] = [];
+    let quietSince = 0;
+    const writeQuiet = (): void => {
+      if (quiet.length === 0) return;
+      const batch = quiet;
+      quiet = [];
+      queued += this.recordMany(batch);
+    };
     try {
       for await (const hit of scanDirectory(this.filter, dirIndex, root, { notBeforeMs, onError, onUnsupportedName })) {
         if (this.closed) return;
         seen++;
         if (this.now() - hit.mtimeMs >= this.stableMs) {
-          // enqueue skips an identity already uploaded itself, in its one read of the row.
-          if (this.record(hit)) queued++;
+          if (quiet.length === 0) quietSince = this.now();
+          quiet.push(hit);
+          if (quiet.length >= BATCH_MAX || this.now() - quietSince >= SCAN_BATCH_MS) writeQuiet();
         } else if (this.alreadyUploaded(hit)) {
           continue;
         } else if (this.o.onRecent) {
@@ -283,6 +309,9 @@ export class Intake {
         // The store refuses writes: stop here; the retry rescan finds the rest.
         if (this.stateFailures > failuresBefore) return;
       }
+      if (this.closed) return;
+      writeQuiet();
+      if (this.stateFailures > failuresBefore) return;
     } catch (err) {
       this.stateFailed(err);
       return;
@@ -312,29 +341,40 @@ export class Intake {
     this.o.health?.recover('intake');
   }
 
-  private record(f: ReadyFile): boolean {
-    if (this.closed) return false;
+  /** Records ready files in one transaction; returns how many were queued. */
+  private recordMany(files: readonly ReadyFile[]): number {
+    if (this.closed) return 0;
     // Checked again against the current rules: a reload may have removed the directory or
     // changed its pattern or source while the file was stabilizing or being scanned.
-    const located = this.filter.accepts(f.dirIndex, f.path);
-    if (located === null) return false;
-    let outcome: EnqueueOutcome;
-    try {
-      outcome = this.o.files.enqueue(
-        {
+    const accepted: Array<{ file: ReadyFile; input: EnqueueInput }> = [];
+    for (const f of files) {
+      const located = this.filter.accepts(f.dirIndex, f.path);
+      if (located === null) continue;
+      accepted.push({
+        file: f,
+        input: {
           path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs,
           verifyRemote: this.o.verifyRemote?.() ?? false,
           priority: this.o.marked?.(f.mtimeMs) === true ? 0 : this.filter.priorityOf(f.dirIndex, f.path),
         },
-        this.now(),
-      );
+      });
+    }
+    if (accepted.length === 0) return 0;
+    let outcomes: EnqueueOutcome[];
+    try {
+      outcomes = this.o.files.enqueueMany(accepted.map((a) => a.input), this.now());
     } catch (err) {
       this.stateFailed(err);
-      return false;
+      return 0;
     }
-    if (outcome !== 'queued') return false;
-    this.o.telemetry.emit({ type: 'file.queued', path: f.path, source: located.source, size: f.size });
-    this.o.onQueued();
-    return true;
+    let queued = 0;
+    outcomes.forEach((outcome, k) => {
+      if (outcome !== 'queued') return;
+      const { input } = accepted[k]!;
+      this.o.telemetry.emit({ type: 'file.queued', path: input.path, source: input.source, size: input.size });
+      queued++;
+    });
+    if (queued > 0) this.o.onQueued();
+    return queued;
   }
 }

@@ -5,6 +5,7 @@ import { Intake, type IntakeFiles, type IntakeOptions } from '../../../src/pipel
 import { sameMtime } from '../../../src/state/identity.js';
 import { Health } from '../../../src/telemetry/health.js';
 import type { WatcherBackend } from '../../../src/pipeline/watch-source.js';
+import type { FileStat } from '../../../src/pipeline/stat-probe.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { EnqueueInput, FileRecord } from '../../../src/state/types.js';
@@ -37,6 +38,15 @@ class FakeFiles implements IntakeFiles {
   readonly uploaded = new Map<string, FileRecord>();
   /** getByPath calls: the rows read outside enqueue's own read. */
   reads = 0;
+  /** The size of each enqueueMany call: one transaction each. */
+  readonly batches: number[] = [];
+  /** When set, enqueueMany throws it (the store refuses writes). */
+  refuse: Error | null = null;
+  enqueueMany(inputs: readonly EnqueueInput[]) {
+    if (this.refuse) throw this.refuse;
+    this.batches.push(inputs.length);
+    return inputs.map((i) => this.enqueue(i));
+  }
   enqueue(input: EnqueueInput) {
     const up = this.uploaded.get(input.path);
     if (up && up.size === input.size && sameMtime(up.mtimeMs, input.mtimeMs)) return 'already-uploaded' as const;
@@ -111,6 +121,62 @@ describe('pipeline/intake', () => {
     await s.intake.start();
     expect(s.files.queued.map((q) => q.relPath)).to.deep.equal(['new.log']);
     expect(s.files.reads).to.equal(0);
+    s.cleanup();
+  });
+
+  it('records what a scan finds a batch per transaction, at most 512 files each, and wakes the dispatcher once per batch', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')]);
+    mkdirSync(join(s.root, 'ros'));
+    for (let i = 0; i < 1200; i++) {
+      const p = join(s.root, 'ros', `f${i}.log`);
+      writeFileSync(p, 'x');
+      utimesSync(p, OLD, OLD);
+    }
+    await s.intake.start();
+    expect(s.files.queued).to.have.length(1200);
+    expect(s.files.batches.reduce((a, b) => a + b, 0)).to.equal(1200);
+    expect(Math.max(...s.files.batches)).to.equal(512);
+    // Batches close at 512 files or after 100 ms of scanning: never one transaction per file.
+    expect(s.files.batches.length).to.be.within(3, 100);
+    expect(s.wakes()).to.equal(s.files.batches.length);
+    expect(s.events.filter((e) => e.type === 'file.queued')).to.have.length(1200);
+    const done = s.events.find((e) => e.type === 'scan.completed');
+    expect(done).to.deep.include({ seen: 1200, queued: 1200 });
+    s.cleanup();
+  });
+
+  it('records files that become ready together in one transaction, not one each', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], { scan: false });
+    mkdirSync(join(s.root, 'ros'));
+    await s.intake.start();
+    const paths = Array.from({ length: 40 }, (_, i) => join(s.root, 'ros', `live-${i}.log`));
+    for (const p of paths) {
+      writeFileSync(p, 'x');
+      utimesSync(p, OLD, OLD);
+    }
+    s.watcher.emitters.get(join(s.root, 'ros'))!(paths.map((path) => ({ path, type: 'update' as const })));
+    await until(() => s.files.queued.length === 40, 'the 40 live files');
+    expect(s.files.batches.reduce((a, b) => a + b, 0)).to.equal(40);
+    // 40 stat results complete within a few loop turns; one transaction per file would be 40.
+    expect(s.files.batches.length).to.be.below(20);
+    s.cleanup();
+  });
+
+  it('records the files already stable when it is closed, and nothing after', async () => {
+    // A probe that answers synchronously makes a file ready inside the watcher event's own call,
+    // so it is waiting for the end of the loop turn when close() comes.
+    const probe = (): FileStat => ({ size: 1, mtimeMs: OLD * 1000 });
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], { scan: false }, undefined, { probe });
+    mkdirSync(join(s.root, 'ros'));
+    await s.intake.start();
+    const emit = s.watcher.emitters.get(join(s.root, 'ros'))!;
+    emit([{ path: join(s.root, 'ros', 'last.log'), type: 'update' }]);
+    expect(s.files.queued, 'waiting for the end of the loop turn').to.have.length(0);
+    s.intake.close();
+    expect(s.files.queued.map((q) => q.relPath)).to.deep.equal(['last.log']);
+    emit([{ path: join(s.root, 'ros', 'after-close.log'), type: 'update' }]);
+    await new Promise((r) => setImmediate(r));
+    expect(s.files.queued.map((q) => q.relPath)).to.deep.equal(['last.log']);
     s.cleanup();
   });
 
@@ -339,12 +405,12 @@ describe('pipeline/intake file names', () => {
       writeFileSync(join(s.root, 'ros', n), n);
       utimesSync(join(s.root, 'ros', n), OLD, OLD);
     }
-    const real = s.files.enqueue.bind(s.files);
+    const real = s.files.enqueueMany.bind(s.files);
     let calls = 0;
-    s.files.enqueue = (input) => {
+    s.files.enqueueMany = (inputs) => {
       calls++;
       if (calls === 1) throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
-      return real(input);
+      return real(inputs);
     };
     await s.intake.start();
     expect(calls, 'the scan stops at the first refused write').to.equal(1);
