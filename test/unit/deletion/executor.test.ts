@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { mkdirSync, rmSync } from 'node:fs';
 import { buildDeletion } from '../../../src/deletion/build.js';
 import { deletionStatus, formatDeletionStatus } from '../../../src/deletion/status.js';
 import { LAST_PASS_KEY } from '../../../src/deletion/pass.js';
@@ -41,6 +42,53 @@ describe('deletion/executor', () => {
     expect(ex.tryDelete(h.store.files.getByPath(p)!, 'after_upload', 'r', false)).to.deep.equal({ skipped: 'gone' });
     expect(h.store.files.getByPath(p)).to.equal(null);
     expect(repo.recentAudit(5)).to.have.length(0);
+  });
+
+  it('keeps the row of a queued file the safety layers refuse: the refusal never forgets a log still to upload', () => {
+    const q = h.queued('q.log', 10, DAY);
+    const { ex } = executor(() => expect.fail('nothing may be unlinked'));
+    expect(ex.tryDelete(h.store.files.getByPath(q)!, 'after_upload', 'r', false)).to.deep.equal({ skipped: 'not-uploaded' });
+    expect(h.store.files.getByPath(q)?.status).to.equal('queued');
+    // Replaced by a directory while queued: still not the executor's to forget (the dispatcher
+    // decides what a queued path that is no file means).
+    rmSync(q);
+    mkdirSync(q);
+    expect(ex.tryDelete(h.store.files.getByPath(q)!, 'emergency', 'r', true)).to.deep.equal({ skipped: 'not-a-regular-file' });
+    expect(h.store.files.getByPath(q)?.status).to.equal('queued');
+    // Gone altogether: an uploaded row would be forgotten here; a queued one stays.
+    rmSync(q, { recursive: true });
+    expect(ex.tryDelete(h.store.files.getByPath(q)!, 'emergency', 'r', true)).to.deep.equal({ skipped: 'not-a-regular-file' });
+    expect(h.store.files.getByPath(q)?.status).to.equal('queued');
+  });
+
+  it('keeps the row of an uploaded file it refuses for any reason but a vanished file', () => {
+    const p = h.uploaded('fresh.log', 10, 0); // modified just now
+    const { ex } = executor(() => expect.fail('nothing may be unlinked'));
+    const attempt = ex.tryDelete(h.store.files.getByPath(p)!, 'after_upload', 'r', false);
+    expect(attempt).to.deep.equal({ skipped: 'recently-modified' });
+    expect(h.store.files.getByPath(p)?.status, 'a forgotten row would be uploaded again').to.equal('uploaded');
+  });
+
+  it('refuses to delete as unrecorded a file the state store has recorded meanwhile', () => {
+    const q = h.queued('late.log', 10, 30 * DAY);
+    const { ex, repo } = executor(() => expect.fail('nothing may be unlinked'));
+    expect(ex.tryDeleteUnrecorded({ path: q, source: 'ros' }, 'emergency', 'r')).to.deep.equal({ skipped: 'gone' });
+    expect(h.exists(q)).to.equal(true);
+    expect(repo.recentAudit(5)).to.have.length(0);
+  });
+
+  it('a dry run changes no state: a file changed since its upload is not queued again', () => {
+    const p = h.uploaded('grown.log', 10, DAY);
+    h.uploaded('grown.log', 20, DAY - 1000);
+    h.store.db.prepare('UPDATE files SET size = 10 WHERE path = ?').run(p);
+    const requeued: string[] = [];
+    const d = buildDeletion({
+      config: h.config, db: h.store.db, dbPath: h.store.dbPath, enqueue: (i) => void requeued.push(i.path), telemetry: h.telemetry, logger: capturingLogger().logger,
+      now: () => h.now, dryRun: true, diskIo: h.io,
+    });
+    expect(d.pass.executor.tryDelete(h.store.files.getByPath(p)!, 'after_upload', 'r', false)).to.deep.equal({ skipped: 'changed-since-upload' });
+    expect(requeued).to.deep.equal([]);
+    expect(h.store.files.getByPath(p)).to.include({ status: 'uploaded', size: 10 });
   });
 
   it('skips a candidate whose row is gone or now belongs to another path', () => {

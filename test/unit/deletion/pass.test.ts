@@ -91,6 +91,17 @@ describe('deletion/pass', () => {
       expect(h.exists(p)).to.equal(true);
     });
 
+    it('deletes nothing while deletion.after_upload is disabled, however long ago the upload', async () => {
+      h = new Harness({ deletion: { after_upload: { enabled: false, keep_days: 0 }, age_based: { enabled: false } } });
+      const p = h.uploaded('a.log', 10, 400 * DAY);
+      for (const trigger of ['timer', 'upload', 'cleanup'] as const) {
+        const r = await runDeletionPass(h.build().pass, { trigger, uploadedSince: 0 });
+        expect(r.deletedCount, trigger).to.equal(0);
+      }
+      expect(h.exists(p)).to.equal(true);
+      expect(h.store.files.getByPath(p)?.status).to.equal('uploaded');
+    });
+
     it('forgets an uploaded row whose file someone else already removed', async () => {
       h = new Harness({ deletion: { after_upload: { enabled: true, keep_days: 0 }, age_based: { enabled: false } } });
       const p = h.uploaded('a.log', 10, DAY);
@@ -306,8 +317,8 @@ describe('deletion/pass: several filesystems', () => {
         store.files.importUploaded({ path, source, relPath: name, size: MIB, mtimeMs, uploadedAt: now - DAY, objectKey: name });
         return path;
       };
+      const inRoomy = add(roomy, 'roomy', 'b.log'); // first in the oldest-first order, on the other filesystem
       const inFull = add(full, 'full', 'a.log');
-      const inRoomy = add(roomy, 'roomy', 'b.log');
       const ioFull = filesDiskIo(full, 10 * MIB, 7 * MIB, 1); // 80 %: warning
       const ioRoomy = filesDiskIo(roomy, 10 * MIB, 0, 2); // 10 %
       const pick = (p: string) => (p.startsWith(full) ? ioFull : ioRoomy);
