@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { decompress as zstdDecompress } from 'zstd-napi';
 import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import { CompressPool, WORKER_RESOURCE_LIMITS, resolveWorkerFile, workerExecArgv } from '../../../src/workers/pool.js';
+import { CompressPool, INLINE_MAX_BYTES, WORKER_RESOURCE_LIMITS, resolveWorkerFile, workerExecArgv } from '../../../src/workers/pool.js';
 import { caught } from '../../support/caught.js';
 import { digestsOf, fileDigests, requestFor, logLikeText, makeTempDir, removeDir } from './helpers.js';
 
@@ -143,6 +143,61 @@ describe('workers/pool', () => {
     const err = await caught(pool.run(await requestFor(await source('e.log'), join(dir, 'e.gz'))));
     expect(err.code).to.equal(ErrorCodes.WORKER_FAILED);
     expect(err.message).to.contain('no-such.worker.js');
+  });
+
+  describe('small files on the calling thread', () => {
+    it('compresses a file of up to INLINE_MAX_BYTES without starting a thread, with the result a worker gives', async () => {
+      const src = await source('small.log', INLINE_MAX_BYTES);
+      const request = await requestFor(src, join(dir, 'small.gz'), { memoryMaxBytes: 256 * 1024 });
+      const inline = makePool();
+      const here = await inline.run(request);
+      expect(inline.liveThreads, 'no worker thread for a small file').to.equal(0);
+      const threaded = makePool({ inlineMaxBytes: 0 });
+      const there = await threaded.run(request);
+      expect(threaded.liveThreads).to.equal(1);
+      const { elapsedMs: _a, body: bodyHere, ...restHere } = here;
+      const { elapsedMs: _b, body: bodyThere, ...restThere } = there;
+      expect(restHere).to.deep.equal(restThere);
+      expect(Buffer.from(bodyHere!).equals(Buffer.from(bodyThere!))).to.equal(true);
+      expect(gunzipSync(bodyHere!).equals(await readFile(src))).to.equal(true);
+    });
+
+    it('sends a file one byte over the bound to a worker thread', async () => {
+      const pool = makePool();
+      const r = await pool.run(await requestFor(await source('over.log', INLINE_MAX_BYTES + 1), join(dir, 'over.gz')));
+      expect(r.kind).to.equal('compressed');
+      expect(pool.liveThreads).to.equal(1);
+    });
+
+    it('rejects an inline failure exactly as a worker failure', async () => {
+      const pool = makePool();
+      const request = { ...(await requestFor(await source('f.log', 1000), join(dir, 'f.gz'))), sourcePath: join(dir, 'gone.log') };
+      const err = await caught(pool.run(request));
+      expect(pool.liveThreads).to.equal(0);
+      expect(err.code).to.equal(ErrorCodes.FILE_VANISHED);
+      expect(err.details).to.include({ syscallCode: 'ENOENT', sourcePath: request.sourcePath, outputPath: request.outputPath });
+      const malformed = await caught(pool.run({ ...request, sourcePath: join(dir, 'f.log'), level: 1.5 }));
+      expect(malformed.code).to.equal(ErrorCodes.WORKER_FAILED);
+      expect(malformed.message).to.contain('level must be an integer');
+    });
+
+    it('rejects with AbortError, reading nothing, when the signal aborted before the request ran', async () => {
+      const pool = makePool();
+      const ctrl = new AbortController();
+      ctrl.abort(new Error('link lost'));
+      const err = await pool.run(await requestFor(await source('g.log', 1000), join(dir, 'g.gz')), ctrl.signal).then(
+        () => expect.fail('resolved'),
+        (e: unknown) => e as Error,
+      );
+      expect(err.name).to.equal('AbortError');
+      expect((err.cause as Error).message).to.equal('link lost');
+    });
+
+    it('runs every request on a thread when a custom worker module is given, or inlineMaxBytes is 0', async () => {
+      expect(makePool({ workerFile: FIXTURE }).inlineMaxBytes).to.equal(0);
+      expect(makePool().inlineMaxBytes).to.equal(INLINE_MAX_BYTES);
+      expect(() => new CompressPool({ threads: 1, inlineMaxBytes: -1, logger: silentLogger() })).to.throw(TvmError, /inlineMaxBytes/);
+    });
   });
 
   it('starts no thread until the first request, and retires a thread that stays idle', async () => {
