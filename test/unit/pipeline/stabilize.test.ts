@@ -40,6 +40,10 @@ function world(stableMs: number, opts: { asyncProbe?: boolean } = {}) {
     remove(t: number, path: string) {
       scheduler.schedule(() => fs.delete(path), t);
     },
+    /** At virtual time t the file changes with no watcher event (an event lost or coalesced). */
+    silently(t: number, path: string, size: number, mtimeMs: number) {
+      scheduler.schedule(() => fs.set(path, { size, mtimeMs }), t);
+    },
     exists(path: string, size: number, mtimeMs: number) {
       fs.set(path, { size, mtimeMs });
     },
@@ -78,6 +82,27 @@ describe('pipeline/stabilize (virtual time)', () => {
     expect(w.ready).to.have.length(1);
     expect(w.ready[0]!.mtimeMs).to.equal(4000);
     expect(w.ready[0]!.at).to.be.at.least(9000);
+  });
+
+  it('without a watcher event, still sees a file that grew within its mtime granularity', () => {
+    // Coarse timestamps (1 s, 2 s on FAT): the file grows and its mtime does not move.
+    const w = world(5000);
+    w.write(0, '/coarse.log', 100);
+    w.silently(3000, '/coarse.log', 250, 0);
+    w.scheduler.flush();
+    expect(w.ready).to.have.length(1);
+    expect(w.ready[0]!.size).to.equal(250);
+    expect(w.ready[0]!.at, 'a second full quiet period after the size changed').to.equal(10_000);
+  });
+
+  it('without a watcher event, still sees a rewrite of the same length', () => {
+    const w = world(5000);
+    w.write(0, '/rewrite.log', 100);
+    w.silently(3000, '/rewrite.log', 100, 3000);
+    w.scheduler.flush();
+    expect(w.ready).to.have.length(1);
+    expect(w.ready[0]!.mtimeMs).to.equal(3000);
+    expect(w.ready[0]!.at).to.equal(10_000);
   });
 
   it('drops a file deleted during its quiet period', () => {
