@@ -9,11 +9,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from '../../test/support/child-env.js';
 import type { Runtime } from './runtime.js';
 import { RssSampler, memory } from './proc-stats.js';
+
+/** Log lines kept for a failed run's report (the latest ones; ≈ 60 MB at most). */
+const MAX_KEPT_LINES = 200_000;
 
 export const PROBE = fileURLToPath(new URL('../eventloop-probe.mjs', import.meta.url));
 
@@ -119,7 +124,15 @@ export class DaemonChild {
     return this.uploadTimes.length;
   }
 
+  /**
+   * The lines the daemon wrote (the latest MAX_KEPT_LINES), so a run that fails leaves its log behind:
+   * a stall is diagnosed from what the daemon said, not from a count.
+   */
+  private readonly rawLines: string[] = [];
+
   private onLine(text: string): void {
+    if (this.rawLines.length >= MAX_KEPT_LINES) this.rawLines.splice(0, MAX_KEPT_LINES / 2);
+    this.rawLines.push(text);
     let l: { level?: string; msg?: string; time?: string; [k: string]: unknown };
     try {
       l = JSON.parse(text) as typeof l;
@@ -168,7 +181,18 @@ export class DaemonChild {
   }
 
   private describe(): string {
-    return `uploaded ${this.uploaded}; problems: ${JSON.stringify(this.problems.slice(-5))}; stderr: ${this.stderr.join('').slice(-500)}`;
+    return `uploaded ${this.uploaded}; problems: ${JSON.stringify(this.problems.slice(-5))}; stderr: ${this.stderr.join('').slice(-500)}; daemon log: ${this.keepLog()}`;
+  }
+
+  /** Writes the daemon's log to a file for a failed run; returns its path (or why not). */
+  private keepLog(): string {
+    const path = join(tmpdir(), `tvm-perf-daemon-${this.pid}.log`);
+    try {
+      writeFileSync(path, this.rawLines.join('\n') + '\n');
+      return path;
+    } catch (err) {
+      return `not kept (${(err as Error).message})`;
+    }
   }
 
   waitRunning(timeoutMs = 120_000): Promise<void> {
