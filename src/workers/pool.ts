@@ -22,6 +22,10 @@ import { Piscina } from 'piscina';
 import { ErrorCodes, TvmError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { crashToError, failureToError } from './pool-errors.js';
+// The worker's own entry, for small files run on this thread. Imported statically: the same module
+// instances as the rest of the process (a dynamic import under tsx loaded a second copy of the
+// engine's modules, which also split their coverage in two).
+import { handleRequest } from './compress.worker.js';
 import type { CompressRequest, CompressResult, WorkerReply } from './protocol.js';
 
 export interface CompressPoolOptions {
@@ -80,15 +84,6 @@ export function workerExecArgv(workerFile: string, parentExecArgv: readonly stri
   if (!workerFile.endsWith('.ts')) return undefined;
   if (parentExecArgv.some((arg) => arg.includes('tsx'))) return undefined;
   return [...parentExecArgv, '--import', 'tsx'];
-}
-
-type InlineEngine = (request: unknown) => Promise<WorkerReply>;
-let inlineEngine: Promise<InlineEngine> | null = null;
-
-/** The worker's request handler, loaded on the first small file (the pool itself stays light). */
-function loadInlineEngine(): Promise<InlineEngine> {
-  inlineEngine ??= import('./compress.worker.js').then((m) => (request: unknown) => m.handleRequest(request));
-  return inlineEngine;
 }
 
 function isAbort(err: unknown): boolean {
@@ -217,7 +212,7 @@ export class CompressPool {
   async #inline(request: CompressRequest, signal: AbortSignal | undefined): Promise<WorkerReply> {
     // Like piscina for a task aborted before it started: nothing has been read yet.
     if (signal?.aborted === true) throw Object.assign(new Error('The task has been aborted', { cause: signal.reason }), { name: 'AbortError' });
-    return (await loadInlineEngine())(request);
+    return handleRequest(request);
   }
 
   /** Stops accepting requests, waits for every accepted request to settle, then ends the threads. */
