@@ -193,6 +193,30 @@ describe('pipeline/intake', () => {
     s.cleanup();
   });
 
+  it('hands a recently written file a scan finds to onRecent (the one-shot), not to the queue', async () => {
+    const recent: string[] = [];
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], { stable: 3600 }, undefined, { onRecent: (hit) => void recent.push(hit.path) });
+    mkdirSync(join(s.root, 'ros'));
+    const p = join(s.root, 'ros', 'fresh.log');
+    writeFileSync(p, 'abc');
+    await s.intake.start();
+    expect(recent).to.deep.equal([p]);
+    expect(s.files.queued).to.deep.equal([]);
+    s.cleanup();
+  });
+
+  it('watches a recently written file a scan finds until it is stable, then queues it', async () => {
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], { stable: 0.2 });
+    mkdirSync(join(s.root, 'ros'));
+    const p = join(s.root, 'ros', 'fresh.log');
+    writeFileSync(p, 'abc');
+    await s.intake.start();
+    expect(s.files.queued, 'not queued by the scan itself').to.deep.equal([]);
+    await until(() => s.files.queued.length === 1, 'the file once quiet for 0.2 s');
+    expect(s.files.queued[0]).to.include({ path: p, size: 3 });
+    s.cleanup();
+  });
+
   it('honours scan_existing_files.max_age_days and enabled=false', async () => {
     const s = setup((r) => [d(join(r, 'ros'), 'ros')], { maxAgeDays: 1 });
     mkdirSync(join(s.root, 'ros'));
@@ -414,6 +438,7 @@ describe('pipeline/intake file names', () => {
     };
     await s.intake.start();
     expect(calls, 'the scan stops at the first refused write').to.equal(1);
+    expect(s.events.filter((e) => e.type === 'scan.completed'), 'a scan that could not record its files is not complete').to.deep.equal([]);
     expect(health.reasons().map((r) => [r.key, r.message.includes('SQLITE_FULL') || r.message.includes('disk is full')])).to.deep.equal([['intake', true]]);
     // The retry rescan records the files, then (once the whole scan has gone through) recovers:
     // wait for both, since the files are visible a moment before the scan completes.
