@@ -346,23 +346,20 @@ export class Intake {
     if (this.closed) return 0;
     // Checked again against the current rules: a reload may have removed the directory or
     // changed its pattern or source while the file was stabilizing or being scanned.
-    const accepted: Array<{ file: ReadyFile; input: EnqueueInput }> = [];
+    const inputs: EnqueueInput[] = [];
     for (const f of files) {
       const located = this.filter.accepts(f.dirIndex, f.path);
       if (located === null) continue;
-      accepted.push({
-        file: f,
-        input: {
-          path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs,
-          verifyRemote: this.o.verifyRemote?.() ?? false,
-          priority: this.o.marked?.(f.mtimeMs) === true ? 0 : this.filter.priorityOf(f.dirIndex, f.path),
-        },
+      inputs.push({
+        path: f.path, source: located.source, relPath: located.relPath, size: f.size, mtimeMs: f.mtimeMs,
+        verifyRemote: this.o.verifyRemote?.() ?? false,
+        priority: this.o.marked?.(f.mtimeMs) === true ? 0 : this.filter.priorityOf(f.dirIndex, f.path),
       });
     }
-    if (accepted.length === 0) return 0;
+    if (inputs.length === 0) return 0;
     let outcomes: EnqueueOutcome[];
     try {
-      outcomes = this.o.files.enqueueMany(accepted.map((a) => a.input), this.now());
+      outcomes = this.o.files.enqueueMany(inputs, this.now());
     } catch (err) {
       this.stateFailed(err);
       return 0;
@@ -370,7 +367,7 @@ export class Intake {
     let queued = 0;
     outcomes.forEach((outcome, k) => {
       if (outcome !== 'queued') return;
-      const { input } = accepted[k]!;
+      const input = inputs[k]!;
       this.o.telemetry.emit({ type: 'file.queued', path: input.path, source: input.source, size: input.size });
       queued++;
     });
