@@ -61,6 +61,8 @@ export interface DaemonResult {
   readonly wireBytes: number;
   readonly wireMBps: number;
   readonly codecs: Record<string, number>;
+  /** Files per codec and level ("gzip-8"); absent in results from before levels were logged. */
+  readonly levels?: Record<string, number>;
   readonly cpu: {
     readonly daemon: Cpu;
     readonly server: Cpu;

@@ -174,6 +174,7 @@ export async function runDaemonVariant(ctx: BenchContext, v: VariantSpec): Promi
       wireBytes: daemon.sentBytes,
       wireMBps: round(daemon.sentBytes / 1e6 / wallS, 1),
       codecs: daemon.codecs,
+      levels: daemon.levels,
       cpu: { daemon: dcpu, server: diffCpu(serverStart, server1), daemonPerSourceGbS: daemon.sourceBytes > 0 ? round(dcpu.total / (daemon.sourceBytes / 2 ** 30)) : null, threads },
       memory: {
         hwmMb: round(hwmMb, 1),

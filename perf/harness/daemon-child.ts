@@ -85,6 +85,8 @@ export class DaemonChild {
   sentBytes = 0;
   sourceBytes = 0;
   readonly codecs: Record<string, number> = {};
+  /** Files per `codec-level` ("gzip-6", "gzip-8"): what a capped run raised the level to. */
+  readonly levels: Record<string, number> = {};
   /** Warnings and errors the daemon logged (first 50), kept for the result. */
   readonly problems: string[] = [];
   readonly samplePaths: { path: string; key: string }[] = [];
@@ -147,6 +149,7 @@ export class DaemonChild {
       this.sourceBytes += Number(l.sourceBytes ?? 0);
       const codec = String(l.codec ?? 'unknown');
       this.codecs[codec] = (this.codecs[codec] ?? 0) + 1;
+      if (typeof l.codecLevel === 'number') this.levels[`${codec}-${l.codecLevel}`] = (this.levels[`${codec}-${l.codecLevel}`] ?? 0) + 1;
       if (this.samplePaths.length < 64 && typeof l.path === 'string' && typeof l.key === 'string') this.samplePaths.push({ path: l.path, key: l.key });
       this.o.onUploaded?.({ path: String(l.path), key: String(l.key), sourceBytes: Number(l.sourceBytes ?? 0), sentBytes: Number(l.sentBytes ?? 0), codec, timeMs: this.uploadTimes[this.uploadTimes.length - 1]! });
     } else if (l.msg === 'tvm-upload running') {

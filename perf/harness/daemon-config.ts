@@ -21,6 +21,8 @@ export interface Tuning {
   readonly workers?: number;
   readonly codec?: 'gzip' | 'zstd' | 'none';
   readonly level?: number;
+  /** upload.compression.max_level: how far a capped upload may raise the level (= level: fixed). */
+  readonly maxLevel?: number;
   readonly maxMbps?: number;
 }
 
@@ -46,6 +48,7 @@ export interface ResolvedKnobs {
   readonly workers: number;
   readonly codec: string;
   readonly level: number;
+  readonly maxLevel: number;
   readonly maxMbps: number | null;
   readonly watchedDirs: number;
 }
@@ -63,8 +66,12 @@ export function configYaml(i: DaemonConfigInput): string {
   if (t.partConcurrency !== undefined) upload.push(`  part_concurrency: ${t.partConcurrency}`);
   if (t.partSizeMb !== undefined) upload.push(`  part_size_mb: ${t.partSizeMb}`);
   if (t.workers !== undefined) upload.push(`  workers: ${t.workers}`);
-  if (t.codec !== undefined || t.level !== undefined) {
-    const parts = [t.codec !== undefined ? `codec: ${t.codec}` : null, t.level !== undefined ? `level: ${t.level}` : null].filter((p) => p !== null);
+  if (t.codec !== undefined || t.level !== undefined || t.maxLevel !== undefined) {
+    const parts = [
+      t.codec !== undefined ? `codec: ${t.codec}` : null,
+      t.level !== undefined ? `level: ${t.level}` : null,
+      t.maxLevel !== undefined ? `max_level: ${t.maxLevel}` : null,
+    ].filter((p) => p !== null);
     upload.push(`  compression: {${parts.join(', ')}}`);
   }
   if (t.maxMbps !== undefined) upload.push(`  bandwidth: {max_mbps: ${t.maxMbps}}`);
@@ -101,6 +108,7 @@ export function writeDaemonConfig(dir: string, input: DaemonConfigInput): { path
       workers: u.workers,
       codec: u.compression.codec,
       level: u.compression.level,
+      maxLevel: u.compression.maxLevel,
       maxMbps: u.bandwidth.maxBytesPerSecond === null ? null : (u.bandwidth.maxBytesPerSecond * 8) / 1e6,
       watchedDirs: c.logDirectories.length,
     },

@@ -34,7 +34,8 @@ export function memoryBudget(knobs: ResolvedKnobs, startRssMb: number): { totalM
     partStreams: knobs.concurrency * knobs.partConcurrency * 2 * 64 * KIB,
     smallOutputs: knobs.concurrency * 256 * KIB,
     workerBuffers: knobs.workers * (4 * 256 * KIB + 1 + 1),
-    codecState: knobs.workers * codecStateMb(knobs.codec, knobs.level),
+    // A capped upload may raise the level up to maxLevel: its state is what a worker may hold.
+    codecState: knobs.workers * codecStateMb(knobs.codec, Math.max(knobs.level, knobs.maxLevel)),
     sqliteCache: 2000 * KIB,
   };
   for (const k of Object.keys(terms)) terms[k] = Math.round(terms[k]! * 10) / 10;

@@ -31,7 +31,9 @@ export const link: Suite = {
       datasetNote: 'log text only (what a link-bound vehicle mostly sends); 4 sources × session folders',
       generate: (root) => generateFileSet(root, { files, fileBytes: MIB, randomShare: 0, gzipShare: 0, seed: 1700 }),
       variants: [
-        { name: 'capped', description: `defaults (gzip-6), max_mbps ${CAP_MBPS}`, mode: 'watch', tuning },
+        { name: 'capped', description: `defaults (gzip-6, raised up to 9 within 50 % of a core), max_mbps ${CAP_MBPS}`, mode: 'watch', tuning },
+        { name: 'capped-fixed6', description: `gzip-6, never raised (max_level 6), max_mbps ${CAP_MBPS}`, mode: 'watch', tuning: { ...tuning, maxLevel: 6 } },
+        { name: 'capped-zstd', description: `zstd defaults (3, raised up to 9 within 50 % of a core), max_mbps ${CAP_MBPS}`, mode: 'watch', tuning: { ...tuning, codec: 'zstd' } },
         { name: 'capped-gzip9', description: `gzip level 9, max_mbps ${CAP_MBPS}`, mode: 'watch', tuning: { ...tuning, level: 9 } },
         { name: 'capped-zstd19', description: `zstd level 19, workers 2, max_mbps ${CAP_MBPS}`, mode: 'watch', tuning: { ...tuning, codec: 'zstd', level: 19, workers: 2 } },
       ],

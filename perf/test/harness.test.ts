@@ -28,20 +28,25 @@ describe('perf harness', () => {
 
   it('writes a configuration the daemon accepts and reports the knobs as the daemon resolves them', () => {
     const { knobs } = writeDaemonConfig(dir, input({ fileStableSeconds: 0, codec: 'zstd', level: 1, workers: 2, maxMbps: 16 }));
-    expect(knobs).to.deep.include({ fileStableSeconds: 0, codec: 'zstd', level: 1, workers: 2, maxMbps: 16, watchedDirs: 2, concurrency: 4 });
+    expect(knobs).to.deep.include({ fileStableSeconds: 0, codec: 'zstd', level: 1, maxLevel: 9, workers: 2, maxMbps: 16, watchedDirs: 2, concurrency: 4 });
+  });
+
+  it('passes max_level through, so a variant can keep one level under a cap', () => {
+    const { knobs } = writeDaemonConfig(dir, input({ maxLevel: 6, maxMbps: 16 }));
+    expect(knobs).to.deep.include({ codec: 'gzip', level: 6, maxLevel: 6 });
   });
 
   it('leaves every untuned knob at its documented default', () => {
     const { knobs } = writeDaemonConfig(dir, input({}));
-    expect(knobs).to.deep.include({ fileStableSeconds: 60, codec: 'gzip', level: 6, partSizeMb: 8, partConcurrency: 2, maxMbps: null });
+    expect(knobs).to.deep.include({ fileStableSeconds: 60, codec: 'gzip', level: 6, maxLevel: 9, partSizeMb: 8, partConcurrency: 2, maxMbps: null });
     expect(knobs.workers).to.be.at.least(1);
   });
 
   it('computes the memory budget from the configuration on top of the measured start RSS', () => {
-    const b = memoryBudget({ fileStableSeconds: 0, concurrency: 4, partConcurrency: 2, partSizeMb: 8, workers: 1, codec: 'gzip', level: 6, maxMbps: null, watchedDirs: 4 }, 90);
+    const b = memoryBudget({ fileStableSeconds: 0, concurrency: 4, partConcurrency: 2, partSizeMb: 8, workers: 1, codec: 'gzip', level: 6, maxLevel: 6, maxMbps: null, watchedDirs: 4 }, 90);
     expect(b.terms).to.deep.equal({ startRss: 90, partStreams: 1, smallOutputs: 1, workerBuffers: 3, codecState: 0.3, sqliteCache: 2 });
     expect(b.totalMb).to.equal(97.3);
-    const z = memoryBudget({ fileStableSeconds: 0, concurrency: 16, partConcurrency: 4, partSizeMb: 8, workers: 2, codec: 'zstd', level: 19, maxMbps: null, watchedDirs: 4 }, 90);
+    const z = memoryBudget({ fileStableSeconds: 0, concurrency: 16, partConcurrency: 4, partSizeMb: 8, workers: 2, codec: 'zstd', level: 19, maxLevel: 19, maxMbps: null, watchedDirs: 4 }, 90);
     expect(z.terms.partStreams).to.equal(8);
     expect(z.terms.smallOutputs).to.equal(4);
     expect(z.terms.codecState).to.equal(180);

@@ -14,7 +14,7 @@ function daemon(over: Partial<DaemonResult>): DaemonResult {
     variant: 'watch',
     description: 'defaults',
     mode: 'watch',
-    config: { fileStableSeconds: 0, concurrency: 4, partConcurrency: 2, partSizeMb: 8, workers: 1, codec: 'gzip', level: 6, maxMbps: null, watchedDirs: 4 },
+    config: { fileStableSeconds: 0, concurrency: 4, partConcurrency: 2, partSizeMb: 8, workers: 1, codec: 'gzip', level: 6, maxLevel: 6, maxMbps: null, watchedDirs: 4 },
     nodeFlags: [],
     wallS: 10,
     startupS: null,

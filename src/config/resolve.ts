@@ -9,7 +9,7 @@ import type { Config, LinkPolicy, LinksConfig, LogDirectory } from './types.js';
 import { guessSource } from './directories.js';
 import { isLoopbackHost, parseListen } from './s3-names.js';
 import type { RawConfig } from './schema.js';
-import { CODEC_LEVELS, DEFAULT_SKIP_EXTENSIONS } from './schema-upload.js';
+import { CODEC_LEVELS, DEFAULT_MAX_LEVEL, DEFAULT_SKIP_EXTENSIONS } from './schema-upload.js';
 
 export interface ResolveContext {
   readonly cpuCount: number;
@@ -88,6 +88,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
   const up = raw.upload;
   const codec = up.compression.codec;
   const level = codec === 'none' ? 0 : (up.compression.level ?? CODEC_LEVELS[codec].def);
+  const maxLevel = codec === 'none' ? 0 : (up.compression.max_level ?? Math.max(level, DEFAULT_MAX_LEVEL[codec]));
   const skip = up.compression.skip_extensions ?? DEFAULT_SKIP_EXTENSIONS;
   const op = up.operational_hours;
   return {
@@ -123,7 +124,7 @@ export function resolveConfig(raw: RawConfig, ctx: ResolveContext): Config {
       partSizeMb: up.part_size_mb,
       partConcurrency: up.part_concurrency,
       workers: up.workers ?? Math.min(MAX_WORKERS, Math.max(1, Math.floor(ctx.cpuCount) - 1)),
-      compression: { codec, level, skipExtensions: [...new Set(skip)] },
+      compression: { codec, level, maxLevel, cpuBudgetPercent: up.compression.cpu_budget_percent, skipExtensions: [...new Set(skip)] },
       retry: {
         maxAttempts: up.retry.max_attempts,
         baseSeconds: up.retry.base_seconds,

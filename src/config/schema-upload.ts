@@ -100,20 +100,34 @@ const extension = z.string({ error: 'is not a string' }).transform((s, ctx) => {
   return z.NEVER;
 });
 
+/**
+ * Highest level the upload cap may raise the level to by default. zstd stops at 9: its window,
+ * and so each worker's memory, grows with the level (≈ 20 MiB at 9, ≈ 90 MiB at 19).
+ */
+export const DEFAULT_MAX_LEVEL = { gzip: 9, zstd: 9 } as const;
+
 const compression = mapping({
   codec: oneOf(['gzip', 'zstd', 'none']).default('gzip'),
   level: num({ int: true }).optional(),
+  max_level: num({ int: true }).optional(),
+  cpu_budget_percent: num({ gt: 0, max: 1600 }).default(50),
   skip_extensions: list(extension).optional(),
 }).check(
   crossCheck((v, ctx) => {
-    if (typeof v.level !== 'number' || !Number.isInteger(v.level) || (v.codec !== 'gzip' && v.codec !== 'zstd')) return;
+    if (v.codec !== 'gzip' && v.codec !== 'zstd') return;
     const range = CODEC_LEVELS[v.codec];
-    if (v.level >= range.min && v.level <= range.max) return;
+    for (const key of ['level', 'max_level'] as const) {
+      const l = v[key];
+      if (typeof l !== 'number' || !Number.isInteger(l) || (l >= range.min && l <= range.max)) continue;
+      ctx.addIssue({ code: 'custom', path: [key], message: `is out of range for codec "${v.codec}" (${range.min}..${range.max})`, input: l });
+    }
+    const level = typeof v.level === 'number' ? v.level : range.def;
+    if (typeof v.max_level !== 'number' || v.max_level >= level) return;
     ctx.addIssue({
       code: 'custom',
-      path: ['level'],
-      message: `is out of range for codec "${v.codec}" (${range.min}..${range.max})`,
-      input: v.level,
+      path: ['max_level'],
+      message: `is below level (${level}); set it to ${level} to keep one level, or higher to let a capped upload compress harder`,
+      input: v.max_level,
     });
   }),
 );

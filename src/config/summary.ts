@@ -61,7 +61,8 @@ function describeS3(c: Config): string[] {
 
 function describeTransfer(up: UploadConfig): string[] {
   const comp = up.compression;
-  const codec = comp.codec === 'none' ? 'no compression' : `${comp.codec} level ${comp.level}`;
+  const raised = comp.maxLevel > comp.level ? ` (up to ${comp.maxLevel} while the upload is capped, within ${comp.cpuBudgetPercent} % of a core)` : '';
+  const codec = comp.codec === 'none' ? 'no compression' : `${comp.codec} level ${comp.level}${raised}`;
   const skip = comp.skipExtensions.length === 0 ? 'nothing' : comp.skipExtensions.join(' ');
   const bw = up.bandwidth.maxBytesPerSecond;
   const bandwidth = bw === null ? 'unlimited' : `${(bw * 8) / 1e6} Mbit/s (${Math.round(bw)} bytes/s)`;

@@ -90,6 +90,10 @@ export interface UploadConfig {
     readonly codec: Codec;
     /** gzip 1..9 (default 6), zstd 1..19 (default 3); ignored for none. */
     readonly level: number;
+    /** Highest level a capped upload may raise it to (pipeline/compression-level.ts); = level: never raised. 0 for none. */
+    readonly maxLevel: number;
+    /** CPU (percent of one core) the raised level may take to keep a capped link busy. */
+    readonly cpuBudgetPercent: number;
     /** Lower-case extensions (with dot) uploaded as they are, e.g. ".mcap". */
     readonly skipExtensions: readonly string[];
   };

@@ -26,6 +26,8 @@ export interface UploadRequest {
   readonly record: FileRecord;
   readonly key: string;
   readonly result: CompressResult;
+  /** The level the file was compressed at (0 when stored as is): part of a multipart upload's proof. */
+  readonly level: number;
   readonly verifyRemote: boolean;
   /** The key holds an earlier, shorter content of this file (this source sha256): replace it. */
   readonly replaces?: string | undefined;
@@ -63,6 +65,14 @@ export interface UploadJobDeps {
   readonly now: () => number;
   readonly spoolDir: string;
   readonly compression: { codec: Codec; level: number; skipExtensions: readonly string[] };
+  /**
+   * The level per file (pipeline/compression-level.ts) and what each compression achieved.
+   * Omitted: always compression.level.
+   */
+  readonly levels?: {
+    choose(record: FileRecord): number;
+    observe(sample: { level: number; sourceBytes: number; outputBytes: number; elapsedMs: number }): void;
+  };
   readonly partSize: number;
   /**
    * Epoch ms since which the key records are complete: keys issued earlier may have been pruned
@@ -129,13 +139,14 @@ export function createUploadJob(d: UploadJobDeps) {
       inMemory = d.memoryMaxBytes !== undefined && st.size <= d.memoryMaxBytes;
       if (inMemory) await d.spool?.unneeded?.();
       releaseSpool = d.spool === undefined || inMemory ? () => undefined : await d.spool.reserve(st.size);
+      const level = d.levels?.choose(record) ?? d.compression.level;
       result = await d.compress(
         {
           kind: 'compress',
           sourcePath: record.path,
           outputPath: spoolPath,
           codec: d.compression.codec,
-          level: d.compression.level,
+          level,
           skipExtensions: d.compression.skipExtensions,
           partSize: d.partSize,
           expectedSize: st.size,
@@ -146,10 +157,12 @@ export function createUploadJob(d: UploadJobDeps) {
         },
         signal,
       );
+      const applied = result.codec === 'none' ? 0 : level;
+      if (applied > 0) d.levels?.observe({ level, sourceBytes: result.sourceSize, outputBytes: result.outputSize, elapsedMs: result.elapsedMs });
       const current = { ...record, size: result.sourceSize, mtimeMs: result.sourceMtimeMs };
       const base = d.objectKey(current, result.codec);
       const grows = last !== null && result.prefixSha256 === last.sourceSha256 ? last.key : undefined;
-      const sent = await sendVersioned(d, record, { base, grows }, result, signal, tried);
+      const sent = await sendVersioned(d, record, { base, grows }, { result, level: applied }, signal, tried);
       const key = sent.key;
       d.files.markUploaded(record.id, {
         objectKey: key,
@@ -167,6 +180,7 @@ export function createUploadJob(d: UploadJobDeps) {
         sourceBytes: result.sourceSize,
         sentBytes: sent.bytesSent,
         codec: result.codec,
+        ...(applied > 0 ? { level: applied } : {}),
         latencyMs: d.now() - started,
         remoteSkip: sent.skipped,
       });
@@ -229,10 +243,11 @@ async function sendVersioned(
   d: UploadJobDeps,
   record: FileRecord,
   target: { base: string; grows: string | undefined },
-  result: CompressResult,
+  compressed: { result: CompressResult; level: number },
   signal: AbortSignal,
   tried: { key: string | null },
 ): Promise<{ key: string; skipped: boolean; bytesSent: number }> {
+  const { result, level } = compressed;
   for (let taken = 0; ; taken++) {
     const now = d.now();
     const issued = d.keys.issue({ ...target, sourceSha256: result.sourceSha256, path: record.path, now });
@@ -242,7 +257,7 @@ async function sendVersioned(
     try {
       const forgotten = result.sourceMtimeMs < d.keysKnownSince() + DATE_MARGIN_MS;
       const verifyRemote = record.verifyRemote || issued.unconfirmed || forgotten;
-      const sent = await d.upload({ record, key: issued.key, result, verifyRemote, replaces: issued.replaces, signal });
+      const sent = await d.upload({ record, key: issued.key, result, level, verifyRemote, replaces: issued.replaces, signal });
       return { key: issued.key, ...sent };
     } catch (err) {
       const e = d.classify(err);

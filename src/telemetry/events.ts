@@ -12,7 +12,7 @@ import { PRIORITIES, type Priority } from '../priority/priority.js';
 
 export type TelemetryEvent =
   | { type: 'file.queued'; path: string; source: string; size: number }
-  | { type: 'file.uploaded'; path: string; key: string; source: string; sourceBytes: number; sentBytes: number; codec: string; latencyMs: number; remoteSkip: boolean }
+  | { type: 'file.uploaded'; path: string; key: string; source: string; sourceBytes: number; sentBytes: number; codec: string; level?: number; latencyMs: number; remoteSkip: boolean }
   | { type: 'file.failed'; path: string; key: string | null; code: string; message: string; attempts: number; retryInMs: number; retriability: string; hint: string | null }
   | { type: 'file.vanished'; path: string }
   | { type: 'file.changed'; path: string }
@@ -102,7 +102,7 @@ export class Telemetry {
         this.bytesSent.inc({ source: e.source }, e.sentBytes);
         this.latency.observe(e.latencyMs / 1000);
         log.info(
-          { path: e.path, key: e.key, sourceBytes: e.sourceBytes, sentBytes: e.sentBytes, codec: e.codec, ms: Math.round(e.latencyMs), remoteSkip: e.remoteSkip || undefined },
+          { path: e.path, key: e.key, sourceBytes: e.sourceBytes, sentBytes: e.sentBytes, codec: e.codec, codecLevel: e.level || undefined, ms: Math.round(e.latencyMs), remoteSkip: e.remoteSkip || undefined },
           e.remoteSkip ? 'already in S3 with the same content, not re-sent' : 'uploaded',
         );
         return;

@@ -28,9 +28,7 @@ import { S3Uploader, type UploadOutcome } from './uploader.js';
 
 export interface S3SinkOptions {
   readonly config: Pick<Config, 'vehicleId' | 's3'> & {
-    readonly upload: Pick<Config['upload'], 'concurrency' | 'partConcurrency' | 'partSizeMb'> & {
-      readonly compression: Pick<Config['upload']['compression'], 'level'>;
-    };
+    readonly upload: Pick<Config['upload'], 'concurrency' | 'partConcurrency' | 'partSizeMb'>;
   };
   readonly env: NodeJS.ProcessEnv;
   readonly logger: Logger;
@@ -51,6 +49,8 @@ export interface S3UploadRequest {
   readonly record: Pick<FileRecord, 'id' | 'path' | 'mtimeMs'>;
   readonly key: string;
   readonly result: CompressResult;
+  /** The level it was compressed at (the configured one, or raised under a cap); recorded with a multipart upload. */
+  readonly level: number;
   /** HEAD first and skip when the object already holds these source bytes. */
   readonly verifyRemote: boolean;
   /** The key holds an earlier, shorter content of this file: replace it. */
@@ -103,7 +103,7 @@ export class S3Sink {
       replaces: req.replaces,
       source: { path: req.record.path, size: req.result.sourceSize },
       signal: req.signal,
-      encoding: { level: req.result.codec === 'none' ? 0 : this.o.config.upload.compression.level, version: codecVersion(req.result.codec) },
+      encoding: { level: req.result.codec === 'none' ? 0 : req.level, version: codecVersion(req.result.codec) },
     });
   }
 

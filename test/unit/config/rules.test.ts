@@ -35,7 +35,7 @@ describe('config rules', () => {
       });
       expect(c.upload).to.deep.include({ concurrency: 4, partSizeMb: 8, partConcurrency: 2, workers: 3, rescanIntervalSeconds: 600 });
       expect(c.upload.compression).to.deep.equal({
-        codec: 'gzip', level: 6,
+        codec: 'gzip', level: 6, maxLevel: 9, cpuBudgetPercent: 50,
         skipExtensions: ['.mcap', '.bag', '.db3', '.gz', '.zst', '.bz2', '.xz', '.lz4', '.zip', '.7z', '.jpg', '.png', '.mp4'],
       });
       expect(c.upload.retry).to.deep.equal({ maxAttempts: 10, baseSeconds: 1, maxSeconds: 600 });
@@ -211,6 +211,15 @@ describe('config rules', () => {
       expect(parse({ upload: { compression: { codec: 'zstd', level: 19 } } }).upload.compression.level).to.equal(19);
       expect(parse({ upload: { compression: { codec: 'gzip', level: 1 } } }).upload.compression.level).to.equal(1);
       expect(parse({ upload: { compression: { codec: 'none', level: 42 } } }).upload.compression).to.include({ codec: 'none', level: 0 });
+    });
+
+    it('defaults max_level to 9 for both codecs, never below level, and 0 for none', () => {
+      expect(parse({ upload: { compression: { codec: 'zstd' } } }).upload.compression).to.include({ level: 3, maxLevel: 9 });
+      expect(parse({ upload: { compression: { codec: 'zstd', level: 12 } } }).upload.compression).to.include({ level: 12, maxLevel: 12 });
+      expect(parse({ upload: { compression: { codec: 'zstd', max_level: 19 } } }).upload.compression).to.include({ level: 3, maxLevel: 19 });
+      expect(parse({ upload: { compression: { level: 4, max_level: 4 } } }).upload.compression).to.include({ level: 4, maxLevel: 4 });
+      expect(parse({ upload: { compression: { codec: 'none', max_level: 3 } } }).upload.compression).to.include({ level: 0, maxLevel: 0 });
+      expect(parse({ upload: { compression: { cpu_budget_percent: 150 } } }).upload.compression.cpuBudgetPercent).to.equal(150);
     });
 
     it('lower-cases and de-duplicates skip_extensions, and allows an empty list', () => {

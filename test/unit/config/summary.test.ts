@@ -22,7 +22,7 @@ describe('config/summary', () => {
       'shutdown:          in-flight uploads get 30 s, then resume at the next start',
       'concurrency:       4 files at once, 3 compression workers',
       '                   multipart parts of 8 MiB, 2 per file (at most 8 parts in flight)',
-      'compression:       gzip level 6; stored as-is: .mcap .bag .db3 .gz .zst .bz2 .xz .lz4 .zip .7z .jpg .png .mp4',
+      'compression:       gzip level 6 (up to 9 while the upload is capped, within 50 % of a core); stored as-is: .mcap .bag .db3 .gz .zst .bz2 .xz .lz4 .zip .7z .jpg .png .mp4',
       'retry:             10 attempts, backoff 1 s up to 600 s',
       'bandwidth:         unlimited',
       'delete uploaded:   14 days after upload',

@@ -97,6 +97,44 @@ describe('pipeline/upload-job', () => {
     s.cleanup();
   });
 
+  it('compresses at the level the level policy chooses for the file, hands that level to the upload and reports what it achieved', async () => {
+    const chosen: number[] = [];
+    const observed: unknown[] = [];
+    const requested: number[] = [];
+    const s = setup({
+      levels: { choose: (rec) => (chosen.push(rec.id), 8), observe: (x) => void observed.push(x) },
+      compress: async (job) => (requested.push(job.level), result(job, { sourceSize: 4096, outputSize: 700, elapsedMs: 3 })),
+      stat: () => ({ size: 4096, mtimeMs: 1000 }),
+    });
+    await createUploadJob(s.deps)(record(7), new AbortController().signal);
+    expect(chosen).to.deep.equal([7]);
+    expect(requested).to.deep.equal([8]);
+    expect(s.uploads[0]!.level).to.equal(8);
+    expect(observed).to.deep.equal([{ level: 8, sourceBytes: 4096, outputBytes: 700, elapsedMs: 3 }]);
+    expect(s.events.find((e) => e.type === 'file.uploaded')).to.deep.include({ codec: 'gzip', level: 8 });
+    s.cleanup();
+  });
+
+  it('reports level 0 for a file the worker stored as is, and learns nothing from it', async () => {
+    const observed: unknown[] = [];
+    const s = setup({
+      levels: { choose: () => 8, observe: (x) => void observed.push(x) },
+      compress: async (job) => result(job, { codec: 'none', storedReason: 'incompressible' }),
+    });
+    await createUploadJob(s.deps)(record(7), new AbortController().signal);
+    expect(s.uploads[0]!.level).to.equal(0);
+    expect(observed).to.deep.equal([]);
+    expect(s.events.find((e) => e.type === 'file.uploaded')).to.not.have.property('level');
+    s.cleanup();
+  });
+
+  it('uses the configured level when no level policy is given', async () => {
+    const s = setup({ compress: async (job) => (expect(job.level).to.equal(6), result(job)) });
+    await createUploadJob(s.deps)(record(7), new AbortController().signal);
+    expect(s.uploads[0]!.level).to.equal(6);
+    s.cleanup();
+  });
+
   it('removes a file that vanished before upload, with a telemetry event', async () => {
     const s = setup({ stat: () => null });
     await createUploadJob(s.deps)(record(3), new AbortController().signal);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, PutObjectCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import sinon from 'sinon';
 import type { S3Config } from '../../../../src/config/types.js';
@@ -45,7 +45,7 @@ describe('sinks/s3/S3Sink', () => {
 
   const sink = (over: Partial<S3SinkOptions> = {}, store = new TrackedStore()): S3Sink =>
     new S3Sink({
-      config: { vehicleId: 'vehicle-7', s3, upload: { concurrency: 2, partConcurrency: 2, partSizeMb: 5, compression: { level: 9 } } },
+      config: { vehicleId: 'vehicle-7', s3, upload: { concurrency: 2, partConcurrency: 2, partSizeMb: 5 } },
       env: {}, logger: silentLogger(), throttle: new Throttle({ bytesPerSecond: null }), multipart: store, now: () => NOW, client, ...over,
     });
 
@@ -59,7 +59,7 @@ describe('sinks/s3/S3Sink', () => {
     mock.on(PutObjectCommand).resolves({ ETag: `"${md5Base64ToHex(result.outputMd5)}"` });
     const decorate = sinon.spy((m: Record<string, string>, mtimeMs: number) => ({ ...m, marker: String(mtimeMs) }));
     const out = await sink({ decorate }).upload({
-      record: { id: 3, path, mtimeMs: 1234 }, key: 'vehicle-7/2024-06-30/ros/one.log.gz', result, verifyRemote: false, signal: new AbortController().signal,
+      record: { id: 3, path, mtimeMs: 1234 }, key: 'vehicle-7/2024-06-30/ros/one.log.gz', result, level: 6, verifyRemote: false, signal: new AbortController().signal,
     });
     expect(out.skipped).to.equal(false);
     const input = mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
@@ -71,10 +71,25 @@ describe('sinks/s3/S3Sink', () => {
   it('uploads a file sent as is with its metadata unchanged when nothing decorates it', async () => {
     const result = resultFor(path, 5 * 1024 * 1024, { codec: 'none' });
     mock.on(PutObjectCommand).resolves({ ETag: `"${md5Base64ToHex(result.outputMd5)}"` });
-    await sink().upload({ record: { id: 4, path, mtimeMs: 1 }, key: 'vehicle-7/2024-06-30/ros/one.log', result, verifyRemote: false, signal: new AbortController().signal });
+    await sink().upload({ record: { id: 4, path, mtimeMs: 1 }, key: 'vehicle-7/2024-06-30/ros/one.log', result, level: 0, verifyRemote: false, signal: new AbortController().signal });
     const input = mock.commandCalls(PutObjectCommand)[0]!.args[0].input;
     expect(input.Metadata).to.not.have.property('marker');
     expect(input.Metadata).to.include({ [META.codec]: 'none' });
+  });
+
+  it('records the level the file was compressed at with its multipart upload, not the configured one', async () => {
+    // A capped link may have raised the level (pipeline/compression-level.ts): a resume must
+    // compare the parts with a compression at that level, or it would stitch two together.
+    const big = writeFile(t.dir, 'big.log', seededBytes(6 * 1024 * 1024, 5));
+    const result = resultFor(big, 5 * 1024 * 1024, { codec: 'gzip' });
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+    mock.on(UploadPartCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    const store = new TrackedStore();
+    const e = await sink({}, store)
+      .upload({ record: { id: 8, path: big, mtimeMs: 1 }, key: 'vehicle-7/2024-06-30/ros/big.log.gz', result, level: 8, verifyRemote: false, signal: new AbortController().signal })
+      .then(() => null, (err: unknown) => err);
+    expect(e, 'the part was refused').to.be.instanceOf(Error);
+    expect(store.rows.get(8)?.proof).to.deep.include({ codec: 'gzip', codecLevel: 8 });
   });
 
   it('aborts stale multipart uploads under the vehicle prefix, keeping those the state store still tracks', async () => {
