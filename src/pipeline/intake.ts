@@ -43,6 +43,7 @@ import { sameMtime } from '../state/identity.js';
 import { realClock, type Clock } from '../clock/clock.js';
 import { clockScheduler } from '../clock/rx-scheduler.js';
 import { GroupCommit } from './group-commit.js';
+import { BurstRescan, inotifyQueueSize } from './burst-rescan.js';
 
 export interface IntakeFiles {
   /** Records a batch in one transaction; throws when the store refuses the write (nothing recorded). */
@@ -84,6 +85,12 @@ export interface IntakeOptions {
   readonly onRecent?: (file: ScanHit) => void;
   /** True when an incident marker's window holds this mtime: the file is queued as high. */
   readonly marked?: (mtimeMs: number) => boolean;
+  /**
+   * Watcher events in one burst after which the directories it touched are rescanned, in case
+   * the kernel's queue overflowed (burst-rescan.ts). Default: a quarter of
+   * fs.inotify.max_queued_events; 0 = never.
+   */
+  readonly burstRescanEvents?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -94,6 +101,8 @@ const DAY_MS = 86_400_000;
 const BATCH_MAX = 512;
 /** A scan writes what it found at least this often (ms), so a slow walk does not hold its finds. */
 const SCAN_BATCH_MS = 100;
+/** A burst of watcher events ends after this long without one. */
+const BURST_QUIET_MS = 1000;
 
 export class Intake {
   private filter: FileFilter;
@@ -115,6 +124,7 @@ export class Intake {
   private stateRetry: Subscription | null = null;
   /** Files the stability operator let through, written together at the end of the loop turn. */
   private readonly ready = new GroupCommit<ReadyFile>({ max: BATCH_MAX, write: (files) => void this.recordMany(files) });
+  private readonly bursts: BurstRescan | null;
 
   constructor(private readonly o: IntakeOptions) {
     this.slots = o.config.logDirectories;
@@ -136,6 +146,17 @@ export class Intake {
       onEvent: (e) => this.onEvent(e),
       rescan: (i) => this.scanDir('rescan', i, null),
     });
+    const burst = o.burstRescanEvents ?? Math.floor(inotifyQueueSize() / 4);
+    this.bursts =
+      burst > 0
+        ? new BurstRescan({
+            threshold: burst, quietMs: BURST_QUIET_MS, now: this.now, scheduler: this.scheduler,
+            rescan: (dirs, events) => {
+              this.o.logger.info({ events, dirs: dirs.map((i) => this.slots[i]?.path).filter((p) => p !== undefined) }, 'a burst of watcher events may have overflowed the kernel queue (its notice is not passed on); rescanning');
+              for (const i of dirs) if (this.slots[i]) void this.scanDir('rescan', i, null);
+            },
+          })
+        : null;
   }
 
   /** Starts watching every directory, then runs the startup scan. Resolves when the scan is done. */
@@ -228,6 +249,7 @@ export class Intake {
     this.closed = true;
     this.rescanTimer?.unsubscribe();
     this.stateRetry?.unsubscribe();
+    this.bursts?.close();
     this.watches.close();
     for (const s of this.subs) s.unsubscribe();
     this.candidates.complete();
@@ -237,6 +259,7 @@ export class Intake {
     if (this.closed) return;
     const dir = this.slots[e.dirIndex];
     if (!dir) return;
+    this.bursts?.note(e.dirIndex);
     if (e.type === 'overflow') {
       this.o.logger.warn({ dir: dir.path }, 'watcher reported an error (events may be lost); rescanning');
       void this.scanDir('rescan', e.dirIndex, null);

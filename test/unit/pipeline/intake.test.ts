@@ -10,7 +10,7 @@ import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { EnqueueInput, FileRecord } from '../../../src/state/types.js';
 import type { LogDirectory } from '../../../src/config/types.js';
-import { record } from '../../support/fakes.js';
+import { ManualTimers, record } from '../../support/fakes.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 type Emit = (events: Array<{ path: string; type: 'create' | 'update' | 'delete' }>, err?: Error) => void;
@@ -160,6 +160,43 @@ describe('pipeline/intake', () => {
     // 40 stat results complete within a few loop turns; one transaction per file would be 40.
     expect(s.files.batches.length).to.be.below(20);
     s.cleanup();
+  });
+
+  describe('after a burst of watcher events that may have overflowed the kernel queue', () => {
+    // @parcel/watcher drops the kernel's overflow notice: files whose events were lost are on
+    // disk, never reported. Only a rescan finds them.
+    async function burst(events: number) {
+      const clock = new ManualTimers(Date.now());
+      const s = setup((r) => [d(join(r, 'ros'), 'ros')], { scan: false }, undefined, { clock, burstRescanEvents: 5 });
+      mkdirSync(join(s.root, 'ros'));
+      await s.intake.start();
+      for (const n of ['lost-1.log', 'lost-2.log']) {
+        writeFileSync(join(s.root, 'ros', n), 'abc');
+        utimesSync(join(s.root, 'ros', n), OLD, OLD);
+      }
+      const emit = s.watcher.emitters.get(join(s.root, 'ros'))!;
+      emit(Array.from({ length: events }, (_, i) => ({ path: join(s.root, 'ros', `gone-${i}.log`), type: 'delete' as const })));
+      return { s, clock };
+    }
+
+    it('rescans the directory once the burst has been quiet for a second', async () => {
+      const { s, clock } = await burst(5);
+      clock.advance(999);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(s.files.queued, 'still within the burst').to.deep.equal([]);
+      clock.advance(1);
+      await until(() => s.files.queued.length === 2, 'the rescan to queue both files');
+      expect(s.files.queued.map((q) => q.relPath)).to.have.members(['lost-1.log', 'lost-2.log']);
+      s.cleanup();
+    });
+
+    it('does not rescan after a smaller burst', async () => {
+      const { s, clock } = await burst(4);
+      clock.advance(5000);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(s.files.queued).to.deep.equal([]);
+      s.cleanup();
+    });
   });
 
   it('records the files already stable when it is closed, and nothing after', async () => {
