@@ -9,6 +9,7 @@
  *
  * Periodic chores (registry retention, queue gauge, stale multipart aborts) are housekeeping.ts.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
@@ -33,6 +34,7 @@ import { Housekeeping } from './housekeeping.js';
 import { Intake } from './pipeline/intake.js';
 import { createUploadJob, IN_MEMORY_MAX_BYTES } from './pipeline/upload-job.js';
 import { CompressionLevel, resumedLevel } from './pipeline/compression-level.js';
+import { KEEP_MAX_BYTES, KEEP_MAX_FILES, KEEP_MIN_BYTES, KeptCompressions } from './pipeline/kept-compressions.js';
 import { lstatSource } from './pipeline/stat-probe.js';
 import { planReload, type ReloadPlan } from './config/reload-plan.js';
 import { DeletionService } from './deletion/service.js';
@@ -192,6 +194,10 @@ export class Daemon {
         keysKnownSince: () => Math.max(now() - retentionMs, resumed.rebuiltAt),
         spool: new SpoolBudget({ dir: spoolDir, reserveBytes: config.disk.reservedGb * 1024 ** 3, health, ...(o.spoolUsage ? { usage: o.spoolUsage } : {}) }),
         memoryMaxBytes: IN_MEMORY_MAX_BYTES,
+        kept: new KeptCompressions({
+          minBytes: KEEP_MIN_BYTES, maxFiles: KEEP_MAX_FILES, maxBytes: KEEP_MAX_BYTES,
+          remove: (p) => rm(p, { force: true }).catch(() => undefined),
+        }),
       });
 
       const dispatcher = new Dispatcher({

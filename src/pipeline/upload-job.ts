@@ -19,6 +19,7 @@ import { spoolFileName } from '../workers/spool-dir.js';
 import { SAMPLE_BYTES } from '../workers/sniff.js';
 import type { SourceStat } from './stat-probe.js';
 import type { Failure, RetryDecision } from '../sinks/retry.js';
+import type { KeptCompressions } from './kept-compressions.js';
 
 export { PERMANENT_RETRY_MS } from '../sinks/retry.js';
 
@@ -91,6 +92,8 @@ export interface UploadJobDeps {
    * spool file, no room to reserve (IN_MEMORY_MAX_BYTES in the daemon). Omitted: the spool always.
    */
   readonly memoryMaxBytes?: number;
+  /** Large compressions kept between the attempts of a file that failed (kept-compressions.ts). Omitted: none kept. */
+  readonly kept?: KeptCompressions;
 }
 
 /**
@@ -122,9 +125,14 @@ export function createUploadJob(d: UploadJobDeps) {
     let releaseSpool: (() => void) | null = null;
     // A file within memoryMaxBytes never touches the spool: its output comes back in memory.
     let inMemory = false;
+    let level = d.compression.level;
+    let prefixSize: number | undefined;
+    // Set when the failure will be retried: a large compression is then kept for the next attempt.
+    let retried = false;
     try {
       const st = await d.stat(record.path);
       if (st === null) {
+        await d.kept?.drop(record.id);
         d.files.remove(record.id);
         d.telemetry.emit({ type: 'file.vanished', path: record.path });
         return;
@@ -134,31 +142,21 @@ export function createUploadJob(d: UploadJobDeps) {
       // What this path last stored: if the file only grew since, its object is replaced rather
       // than versioned (the worker hashes that many leading bytes to tell).
       const last = d.keys.lastStored(record.path);
-      const prefixSize = last !== null && last.sourceSize > 0 && last.sourceSize < st.size ? last.sourceSize : undefined;
-      // Room for the output (source size: the ratio is unknown) plus the reserve, or no spool at all.
-      inMemory = d.memoryMaxBytes !== undefined && st.size <= d.memoryMaxBytes;
-      if (inMemory) await d.spool?.unneeded?.();
-      releaseSpool = d.spool === undefined || inMemory ? () => undefined : await d.spool.reserve(st.size);
-      const level = d.levels?.choose(record) ?? d.compression.level;
-      result = await d.compress(
-        {
-          kind: 'compress',
-          sourcePath: record.path,
-          outputPath: spoolPath,
-          codec: d.compression.codec,
-          level,
-          skipExtensions: d.compression.skipExtensions,
-          partSize: d.partSize,
-          expectedSize: st.size,
-          expectedMtimeMs: st.mtimeMs,
-          ...(prefixSize !== undefined ? { prefixSize } : {}),
-          ...(releaseSpool === null ? { noSpool: true } : {}),
-          ...(d.memoryMaxBytes !== undefined ? { memoryMaxBytes: d.memoryMaxBytes } : {}),
-        },
-        signal,
-      );
+      prefixSize = last !== null && last.sourceSize > 0 && last.sourceSize < st.size ? last.sourceSize : undefined;
+      // The last attempt's compression of these very bytes, if still on the spool: no second pass.
+      const reused = await reuseKept(d, record, st, prefixSize);
+      if (reused !== null) {
+        ({ result, level } = reused);
+      } else {
+        // Room for the output (source size: the ratio is unknown) plus the reserve, or no spool at all.
+        inMemory = d.memoryMaxBytes !== undefined && st.size <= d.memoryMaxBytes;
+        if (inMemory) await d.spool?.unneeded?.();
+        releaseSpool = d.spool === undefined || inMemory ? () => undefined : await d.spool.reserve(st.size);
+        level = d.levels?.choose(record) ?? d.compression.level;
+        result = await d.compress(compressRequest(d, record, st, { spoolPath, level, prefixSize, noSpool: releaseSpool === null }), signal);
+        if (result.codec !== 'none') d.levels?.observe({ level, sourceBytes: result.sourceSize, outputBytes: result.outputSize, elapsedMs: result.elapsedMs });
+      }
       const applied = result.codec === 'none' ? 0 : level;
-      if (applied > 0) d.levels?.observe({ level, sourceBytes: result.sourceSize, outputBytes: result.outputSize, elapsedMs: result.elapsedMs });
       const current = { ...record, size: result.sourceSize, mtimeMs: result.sourceMtimeMs };
       const base = d.objectKey(current, result.codec);
       const grows = last !== null && result.prefixSha256 === last.sourceSha256 ? last.key : undefined;
@@ -202,6 +200,7 @@ export function createUploadJob(d: UploadJobDeps) {
         d.telemetry.emit({ type: 'file.vanished', path: record.path });
         return;
       }
+      retried = decision.action === 'retry';
       const changed = decision.action === 'restabilize';
       const delay = decision.delayMs;
       const after = d.files.markFailed(record.id, { error: err.message, code: err.code, nextAttemptAt: d.now() + delay });
@@ -226,11 +225,46 @@ export function createUploadJob(d: UploadJobDeps) {
       // The spool copy is only a cache: compression is deterministic, so a retry (or a resumed
       // multipart upload after a restart) re-creates identical bytes and part checksums. A small
       // file's request wrote none (its failure discards any .partial in the worker).
-      if (result === null ? !inMemory : result.uploadPath !== record.path) {
+      if (retried && result !== null && result.uploadPath === spoolPath && d.kept?.wants(result) === true) {
+        await d.kept.keep(record.id, { result, level, partSize: d.partSize, prefixSize });
+      } else if (result === null ? !inMemory : result.uploadPath !== record.path) {
         await rm(spoolPath, { force: true }).catch(() => undefined);
       }
     }
   };
+}
+
+function compressRequest(
+  d: UploadJobDeps,
+  record: FileRecord,
+  st: { size: number; mtimeMs: number },
+  o: { spoolPath: string; level: number; prefixSize: number | undefined; noSpool: boolean },
+): CompressRequest {
+  return {
+    kind: 'compress',
+    sourcePath: record.path,
+    outputPath: o.spoolPath,
+    codec: d.compression.codec,
+    level: o.level,
+    skipExtensions: d.compression.skipExtensions,
+    partSize: d.partSize,
+    expectedSize: st.size,
+    expectedMtimeMs: st.mtimeMs,
+    ...(o.prefixSize !== undefined ? { prefixSize: o.prefixSize } : {}),
+    ...(o.noSpool ? { noSpool: true } : {}),
+    ...(d.memoryMaxBytes !== undefined ? { memoryMaxBytes: d.memoryMaxBytes } : {}),
+  };
+}
+
+/** The kept compression of this file when it is still for these bytes and its spool file is there. */
+async function reuseKept(d: UploadJobDeps, record: FileRecord, st: { size: number; mtimeMs: number }, prefixSize: number | undefined): Promise<{ result: CompressResult; level: number } | null> {
+  const k = await d.kept?.take(record.id, { size: st.size, mtimeMs: st.mtimeMs, codec: d.compression.codec, partSize: d.partSize, prefixSize });
+  if (k === undefined || k === null) return null;
+  // Someone may have emptied the spool meanwhile.
+  const there = await Promise.resolve()
+    .then(() => d.stat(k.result.uploadPath))
+    .catch(() => null);
+  return there !== null && there.size === k.result.outputSize ? { result: k.result, level: k.level } : null;
 }
 
 /**

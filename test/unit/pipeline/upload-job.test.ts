@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildObjectKey } from '../../../src/sinks/s3/object-key.js';
 import { RetryPolicy } from '../../../src/sinks/retry.js';
@@ -9,6 +9,7 @@ import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { CompressRequest, CompressResult } from '../../../src/workers/protocol.js';
 import type { FileRecord } from '../../../src/state/types.js';
+import { KeptCompressions } from '../../../src/pipeline/kept-compressions.js';
 import type { IssueInput } from '../../../src/state/key-repo.js';
 import { record } from '../../support/fakes.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
@@ -133,6 +134,101 @@ describe('pipeline/upload-job', () => {
     await createUploadJob(s.deps)(record(7), new AbortController().signal);
     expect(s.uploads[0]!.level).to.equal(6);
     s.cleanup();
+  });
+
+  describe('a large compression kept between attempts', () => {
+    // The source looks the same at every attempt; spool files are looked at for real.
+    const statOf = (spoolDir: string, source: { size: number; mtimeMs: number }) => (p: string) =>
+      p.startsWith(spoolDir) ? (existsSync(p) ? { size: statSync(p).size, mtimeMs: 1 } : null) : source;
+
+    function retrying(over: Partial<UploadJobDeps> = {}, source = { size: 10, mtimeMs: 1000 }) {
+      let compressions = 0;
+      let uploads = 0;
+      const removed: string[] = [];
+      const kept = new KeptCompressions({ minBytes: 10, maxFiles: 4, maxBytes: 1000, remove: async (p) => (removed.push(p), rmSync(p, { force: true })) });
+      const s = setup({
+        kept,
+        levels: { choose: () => 5 + compressions, observe: () => undefined },
+        compress: async (job) => (compressions++, result(job)),
+        upload: async (req) => {
+          s.uploads.push(req);
+          if (++uploads === 1) throw new TvmError(ErrorCodes.S3_TRANSIENT, '503 SlowDown');
+          return { skipped: false, bytesSent: 10 };
+        },
+        ...over,
+      });
+      s.deps = { ...s.deps, stat: statOf(s.spoolDir, source) };
+      return { s, kept, removed, compressions: () => compressions };
+    }
+
+    it('uploads the next attempt from the kept spool file without compressing again, at the level it was made', async () => {
+      const { s, kept, compressions } = retrying();
+      const job = createUploadJob(s.deps);
+      await job(record(7), new AbortController().signal);
+      expect(s.calls).to.deep.equal(['failed:7:TVM_ERR_S3_TRANSIENT']);
+      expect(kept.size).to.equal(1);
+      expect(existsSync(join(s.spoolDir, '7.gz')), 'kept on the spool').to.equal(true);
+      await job(record(7, { attempts: 1 }), new AbortController().signal);
+      expect(compressions()).to.equal(1);
+      expect(s.uploads.map((u) => u.level)).to.deep.equal([5, 5]);
+      expect(s.calls.at(-1)).to.equal('uploaded:7:veh/2026-11-30/ros/f7.log.gz');
+      expect(existsSync(join(s.spoolDir, '7.gz')), 'removed after the upload').to.equal(false);
+      expect(kept.size).to.equal(0);
+      s.cleanup();
+    });
+
+    it('compresses again when the source changed since, and removes the stale copy first', async () => {
+      const source = { size: 10, mtimeMs: 1000 };
+      const { s, compressions, removed } = retrying({}, source);
+      const job = createUploadJob(s.deps);
+      await job(record(7), new AbortController().signal);
+      source.mtimeMs = 2000;
+      await job(record(7, { attempts: 1 }), new AbortController().signal);
+      expect(compressions()).to.equal(2);
+      expect(removed).to.deep.equal([join(s.spoolDir, '7.gz')]);
+      expect(s.uploads.map((u) => u.level), 'a new compression gets a new level').to.deep.equal([5, 6]);
+      s.cleanup();
+    });
+
+    it('compresses again when the kept spool file was removed meanwhile', async () => {
+      const { s, compressions } = retrying();
+      const job = createUploadJob(s.deps);
+      await job(record(7), new AbortController().signal);
+      rmSync(join(s.spoolDir, '7.gz'));
+      await job(record(7, { attempts: 1 }), new AbortController().signal);
+      expect(compressions()).to.equal(2);
+      expect(s.calls.at(-1)).to.equal('uploaded:7:veh/2026-11-30/ros/f7.log.gz');
+      s.cleanup();
+    });
+
+    it('keeps nothing when the failure is not one to retry as it is', async () => {
+      const { s, kept } = retrying({ upload: async () => Promise.reject(new TvmError(ErrorCodes.FILE_CHANGED, 'grew while read')) });
+      await createUploadJob(s.deps)(record(7), new AbortController().signal);
+      expect(kept.size).to.equal(0);
+      expect(existsSync(join(s.spoolDir, '7.gz'))).to.equal(false);
+      s.cleanup();
+    });
+
+    it('keeps nothing when an output is small enough to compress again cheaply', async () => {
+      const { s, kept } = retrying({ compress: async (job) => result(job, { outputSize: 9 }) });
+      await createUploadJob(s.deps)(record(7), new AbortController().signal);
+      expect(kept.size).to.equal(0);
+      expect(existsSync(join(s.spoolDir, '7.gz'))).to.equal(false);
+      s.cleanup();
+    });
+
+    it('forgets and removes the kept copy of a file that vanished', async () => {
+      const source: { size: number; mtimeMs: number } | null = { size: 10, mtimeMs: 1000 };
+      const { s, kept, removed } = retrying();
+      const job = createUploadJob(s.deps);
+      await job(record(7), new AbortController().signal);
+      s.deps = { ...s.deps, stat: (p: string) => (p.startsWith(s.spoolDir) ? statOf(s.spoolDir, source)(p) : null) };
+      await createUploadJob(s.deps)(record(7, { attempts: 1 }), new AbortController().signal);
+      expect(s.calls.at(-1)).to.equal('removed:7');
+      expect(kept.size).to.equal(0);
+      expect(removed).to.deep.equal([join(s.spoolDir, '7.gz')]);
+      s.cleanup();
+    });
   });
 
   it('removes a file that vanished before upload, with a telemetry event', async () => {
