@@ -69,6 +69,73 @@ describe('sinks/s3/abortStaleUploads', () => {
     expect(logged).to.include('could not abort stale multipart upload');
   });
 
+  it('counts each failed abort, but not one the server no longer has', async () => {
+    mock.on(ListMultipartUploadsCommand).resolves({
+      Uploads: ['x1', 'gone', 'x2'].map((id) => ({ Key: id, UploadId: id, Initiated: new Date(0) })),
+    });
+    mock.on(AbortMultipartUploadCommand, { UploadId: 'x1' }).rejects(s3Error('AccessDenied', 403));
+    mock.on(AbortMultipartUploadCommand, { UploadId: 'x2' }).rejects(s3Error('AccessDenied', 403));
+    mock.on(AbortMultipartUploadCommand, { UploadId: 'gone' }).rejects(s3Error('NoSuchUpload', 404));
+    const r = await abortStaleUploads({ client, bucket: 'logs', now: () => NOW, logger });
+    expect(r).to.deep.equal({ supported: true, aborted: 0, kept: 0, failed: 2 });
+    expect(logged.filter((m) => m === 'could not abort stale multipart upload')).to.have.length(2);
+  });
+
+  it('aborts an upload started exactly at the age limit, not one a millisecond younger', async () => {
+    mock.on(ListMultipartUploadsCommand).resolves({
+      Uploads: [
+        { Key: 'a', UploadId: 'at-limit', Initiated: new Date(NOW - 7 * DAY) },
+        { Key: 'b', UploadId: 'younger', Initiated: new Date(NOW - 7 * DAY + 1) },
+      ],
+    });
+    mock.on(AbortMultipartUploadCommand).resolves({});
+    const r = await abortStaleUploads({ client, bucket: 'logs', now: () => NOW, logger });
+    expect(r.aborted).to.equal(1);
+    expect(mock.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input.UploadId)).to.deep.equal(['at-limit']);
+    expect(logged).to.deep.equal(['aborted stale multipart upload']);
+  });
+
+  it('passes the caller\'s abort signal to the listing and to each abort', async () => {
+    mock.on(ListMultipartUploadsCommand).resolves({ Uploads: [{ Key: 'a', UploadId: '1', Initiated: new Date(0) }] });
+    mock.on(AbortMultipartUploadCommand).resolves({});
+    const signal = new AbortController().signal;
+    await abortStaleUploads({ client, bucket: 'logs', now: () => NOW, signal });
+    expect(mock.commandCalls(ListMultipartUploadsCommand)[0]!.args[1]).to.deep.include({ abortSignal: signal });
+    expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[1]).to.deep.include({ abortSignal: signal });
+  });
+
+  it('stops at a page that is not truncated, whatever markers it carries', async () => {
+    mock.on(ListMultipartUploadsCommand).resolves({ Uploads: [], IsTruncated: false, NextKeyMarker: 'k', NextUploadIdMarker: 'u' });
+    await abortStaleUploads({ client, bucket: 'logs', now: () => NOW });
+    expect(mock.commandCalls(ListMultipartUploadsCommand)).to.have.length(1);
+  });
+
+  it('goes on paging with only a key marker', async () => {
+    mock.on(ListMultipartUploadsCommand, { KeyMarker: undefined }).resolves({ Uploads: [], IsTruncated: true, NextKeyMarker: 'k' });
+    mock.on(ListMultipartUploadsCommand, { KeyMarker: 'k' }).resolves({ Uploads: [], IsTruncated: false });
+    await abortStaleUploads({ client, bucket: 'logs', now: () => NOW });
+    expect(mock.commandCalls(ListMultipartUploadsCommand).map((c) => c.args[0].input.KeyMarker)).to.deep.equal([undefined, 'k']);
+  });
+
+  it('lists at most 1000 pages from a server that always says there is more', async () => {
+    let n = 0;
+    mock.on(ListMultipartUploadsCommand).callsFake(() => ({ Uploads: [], IsTruncated: true, NextKeyMarker: `k${n++}` }));
+    await abortStaleUploads({ client, bucket: 'logs', now: () => NOW });
+    expect(mock.commandCalls(ListMultipartUploadsCommand)).to.have.length(1000);
+  });
+
+  for (const [what, err] of [
+    ['NotImplemented by name', Object.assign(new Error('x'), { name: 'NotImplemented' })],
+    ['MethodNotAllowed by name', Object.assign(new Error('x'), { name: 'MethodNotAllowed' })],
+    ['HTTP 405', Object.assign(new Error('x'), { $metadata: { httpStatusCode: 405 } })],
+    ['HTTP 501', Object.assign(new Error('x'), { $metadata: { httpStatusCode: 501 } })],
+  ] as const) {
+    it(`reports a server that cannot list uploads as unsupported (${what})`, async () => {
+      mock.on(ListMultipartUploadsCommand).rejects(err);
+      expect(await abortStaleUploads({ client, bucket: 'logs' })).to.deep.equal({ supported: false, aborted: 0, kept: 0, failed: 0 });
+    });
+  }
+
   it('reports servers that cannot list uploads as unsupported', async () => {
     mock.on(ListMultipartUploadsCommand).rejects(s3Error('NotImplemented', 501));
     expect((await abortStaleUploads({ client, bucket: 'logs' })).supported).to.equal(false);
@@ -82,6 +149,7 @@ describe('sinks/s3/abortStaleUploads', () => {
     } catch (err) {
       expect(err).to.be.instanceOf(TvmError);
       expect((err as TvmError).code).to.equal(ErrorCodes.S3_ACCESS_DENIED);
+      expect((err as TvmError).message).to.match(/^ListMultipartUploads: access denied to bucket "logs"/);
     }
   });
 });
