@@ -47,6 +47,7 @@ describe('sinks/transfer-watch', () => {
     const err = s.aborted[0] as TvmError;
     expect(err.code).to.equal(ErrorCodes.UPLOAD_STALLED);
     expect(err.retriable).to.equal(true);
+    expect(err.message).to.equal('upload made no progress for 10 s (upload.stall_timeout_seconds); aborted, retried from its checkpoint');
     expect(s.stalls()).to.equal(1);
     s.timers.advance(60_000);
     expect(s.aborted).to.have.length(1); // once
@@ -61,6 +62,22 @@ describe('sinks/transfer-watch', () => {
     t.timers.advance(60_000);
     expect(t.aborted).to.have.length(0);
     expect(t.timers.scheduled).to.equal(0);
+  });
+
+  it('arms no timer with the timeout at 0, and cancels its timer when released', () => {
+    expect(setup(0).timers.scheduled).to.equal(0);
+    const s = setup(10_000);
+    expect(s.timers.scheduled).to.equal(1);
+    s.w.release();
+    expect(s.timers.scheduled, 'no timer left to keep firing').to.equal(0);
+  });
+
+  it('closes the source (the file stream) when the request body is closed, e.g. by an abort', async () => {
+    const s = setup();
+    s.w.body.destroy();
+    await flush();
+    expect(s.source.destroyed).to.equal(true);
+    s.w.release();
   });
 
   it('reads the timeout at each check, so a reload that turns it off takes effect', () => {

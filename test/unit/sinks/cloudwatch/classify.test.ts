@@ -69,3 +69,50 @@ describe('cloudwatch/classify', () => {
     expect(classifyCloudWatchError(t, op)).to.equal(t);
   });
 });
+
+describe('sinks/cloudwatch/classify: every known failure name (the table is the spec)', () => {
+  const TABLE: ReadonlyArray<readonly [what: string, retriability: string, names: readonly string[]]> = [
+    ['AWS credentials for CloudWatch are missing, invalid or expired', 'operator', [
+      'InvalidClientTokenId', 'UnrecognizedClientException', 'ExpiredToken', 'ExpiredTokenException', 'InvalidToken',
+      'SignatureDoesNotMatch', 'IncompleteSignature', 'InvalidSignatureException', 'MissingAuthenticationToken',
+      'MissingAuthenticationTokenException', 'CredentialsProviderError', 'InvalidAccessKeyId', 'TokenRefreshRequired',
+    ]],
+    ['CloudWatch denied access', 'operator', ['AccessDenied', 'AccessDeniedException', 'NotAuthorized', 'OptInRequired']],
+    ['CloudWatch rejected the request as invalid', 'retriable', [
+      'InvalidParameterValue', 'InvalidParameterValueException', 'InvalidParameterCombination',
+      'InvalidParameterCombinationException', 'MissingParameter', 'MissingRequiredParameter', 'InvalidParameterInput',
+      'ValidationError', 'ValidationException', 'SerializationException',
+    ]],
+    ['CloudWatch is unreachable or busy', 'retriable', [
+      'Throttling', 'ThrottlingException', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded',
+      'LimitExceeded', 'LimitExceededException', 'LimitExceededFault', 'InternalServiceError', 'InternalServiceFault', 'InternalFailure',
+      'ServiceUnavailable', 'ServiceUnavailableException', 'RequestTimeout', 'RequestTimeoutException', 'RequestExpired',
+      'TimeoutError', 'AbortError', 'NetworkingError', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN',
+      'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ENETDOWN', 'EHOSTDOWN', 'EADDRNOTAVAIL', 'EPROTO',
+      'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
+    ]],
+  ];
+  for (const [what, retriability, names] of TABLE) {
+    it(`"${what}" (${retriability}) for ${names.length} name(s), by name or by code`, () => {
+      for (const name of names) {
+        for (const err of [Object.assign(new Error('m'), { name }), Object.assign(new Error('m'), { code: name })]) {
+          const e = classifyCloudWatchError(err, 'PutMetricData');
+          expect([e.code, e.retriability, e.message], name).to.deep.equal([ErrorCodes.CLOUDWATCH, retriability, `PutMetricData: ${what} (${name}): m`]);
+        }
+      }
+    });
+  }
+
+  it('an unknown name without a status is "call failed", retried', () => {
+    const e = classifyCloudWatchError(Object.assign(new Error('m'), { name: 'SomethingNew' }), 'PutMetricAlarm');
+    expect([e.retriability, e.message]).to.deep.equal(['retriable', 'PutMetricAlarm: CloudWatch call failed (SomethingNew): m']);
+    expect(e.hint).to.match(/metrics wait in the outbox/);
+  });
+
+  it('tells the operator which permission or credential to fix', () => {
+    expect(classifyCloudWatchError(Object.assign(new Error('m'), { name: 'AccessDenied' }), 'PutMetricData').hint).to.match(/cloudwatch:PutMetricData/).and.match(/cloudwatch:DescribeAlarms/);
+    expect(classifyCloudWatchError(Object.assign(new Error('m'), { name: 'ExpiredToken' }), 'PutMetricData').hint).to.match(/AWS_PROFILE/).and.match(/system clock/);
+    expect(classifyCloudWatchError(Object.assign(new Error('m'), { name: 'ValidationError' }), 'PutMetricData').hint).to.match(/older than 14 days are dropped/);
+    expect(classifyCloudWatchError(Object.assign(new Error('m'), { name: 'Throttling' }), 'PutMetricData').hint).to.match(/AWS_ENDPOINT_URL_CLOUDWATCH/);
+  });
+});
