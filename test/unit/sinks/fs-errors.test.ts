@@ -45,12 +45,12 @@ describe('sinks/fs-errors (through classify)', () => {
   });
 
   it('stops looking for a path after 8 causes (a cause chain can be a cycle)', () => {
-    const deep: Record<string, unknown> = sysError('EIO');
+    const deep = sysError('EIO') as unknown as Record<string, unknown>;
     let e = deep;
     for (let i = 0; i < 8; i++) e = e.cause = new Error(`level ${i}`) as unknown as Record<string, unknown>;
     e.path = '/too/deep.log';
     expect(classify(deep).message).to.equal('? cannot be read (I/O error)');
-    const cyclic: Record<string, unknown> = sysError('EIO');
+    const cyclic = sysError('EIO') as unknown as Record<string, unknown>;
     cyclic.cause = cyclic;
     expect(classify(cyclic).message).to.equal('? cannot be read (I/O error)');
   });

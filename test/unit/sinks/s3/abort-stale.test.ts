@@ -100,8 +100,8 @@ describe('sinks/s3/abortStaleUploads', () => {
     mock.on(AbortMultipartUploadCommand).resolves({});
     const signal = new AbortController().signal;
     await abortStaleUploads({ client, bucket: 'logs', now: () => NOW, signal });
-    expect(mock.commandCalls(ListMultipartUploadsCommand)[0]!.args[1]).to.deep.include({ abortSignal: signal });
-    expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[1]).to.deep.include({ abortSignal: signal });
+    expect((mock.commandCalls(ListMultipartUploadsCommand)[0]!.args as unknown[])[1]).to.deep.include({ abortSignal: signal });
+    expect((mock.commandCalls(AbortMultipartUploadCommand)[0]!.args as unknown[])[1]).to.deep.include({ abortSignal: signal });
   });
 
   it('stops at a page that is not truncated, whatever markers it carries', async () => {
