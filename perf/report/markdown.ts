@@ -41,7 +41,8 @@ function configLine(d: DaemonResult): string {
     `part_concurrency ${c.partConcurrency}`,
     `part_size_mb ${c.partSizeMb}`,
     `workers ${c.workers}`,
-    `${c.codec}-${c.level}`,
+    // Old results have no maxLevel; a level that may be raised under a cap reads "gzip-6 (up to 9)".
+    `${c.codec}-${c.level}${c.maxLevel !== undefined && c.maxLevel > c.level ? ` (up to ${c.maxLevel} under a cap)` : ''}`,
     `max_mbps ${c.maxMbps ?? 'unlimited'}`,
     `${c.watchedDirs} watched trees`,
   ];
@@ -49,8 +50,9 @@ function configLine(d: DaemonResult): string {
   for (const [k, x] of Object.entries(d.env ?? {})) parts.push(`${k}=${x}`);
   const t = d.cpu.threads;
   const threads = t ? ` Daemon CPU by thread: main ${t.main} s, others ${t.others.join(', ')} s.` : '';
+  const levels = d.levels !== undefined && Object.keys(d.levels).length > 1 ? ` Files per level: ${Object.entries(d.levels).map(([k, n]) => `${k} ${n}`).join(', ')}.` : '';
   const placed = d.placeS !== undefined && d.placeS !== null ? ` Files renamed in over ${d.placeS} s before the clock started.` : '';
-  return `- \`${d.variant}\` (${d.mode}): ${d.description}. Resolved: ${parts.join(', ')}. Memory budget ${d.memory.budgetMb} MiB (start RSS ${d.memory.startRssMb}).${placed}${threads}`;
+  return `- \`${d.variant}\` (${d.mode}): ${d.description}. Resolved: ${parts.join(', ')}. Memory budget ${d.memory.budgetMb} MiB (start RSS ${d.memory.startRssMb}).${levels}${placed}${threads}`;
 }
 
 export function runMarkdown(run: RunResult): string[] {

@@ -94,6 +94,15 @@ describe('perf report', () => {
     expect(md).to.include('Daemon CPU by thread: main 3 s, others 6, 1 s.');
   });
 
+  it('says how far a capped run may raise the level and how many files went out at each level', () => {
+    const fixed = runMarkdown(run(daemon({}))).join('\n');
+    expect(fixed).to.include('gzip-6, max_mbps unlimited');
+    expect(fixed).to.not.include('Files per level');
+    const raised = runMarkdown(run(daemon({ config: { ...daemon({}).config, maxLevel: 9, maxMbps: 16 }, levels: { 'gzip-6': 6, 'gzip-8': 194 } }))).join('\n');
+    expect(raised).to.include('gzip-6 (up to 9 under a cap), max_mbps 16');
+    expect(raised).to.include('Files per level: gzip-6 6, gzip-8 194.');
+  });
+
   it("shows the soak suite's slope, steadiness and checks in the markdown, the metric rows and the summary", () => {
     const soak = {
       targetBytes: 5e9,
