@@ -70,12 +70,24 @@ export function daemonConfigYaml(o: DaemonConfigOptions): string {
 export const HTTP_ANY_PORT: ConfigTree = { enabled: true, listen: '127.0.0.1:0' };
 
 /**
+ * A local time of day `hours` (and `minutes`) from when the test process loaded this module, as
+ * "HH:MM": a time no test run reaches. Fixed times were not: a CI run that crossed 00:00 met the
+ * "closed" window 00:00–00:01, and its held files were uploaded.
+ */
+export function timeOfDayFromNow(hours: number, minutes = 0): string {
+  const d = new Date(LOADED_AT + (hours * 60 + minutes) * 60_000);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+const LOADED_AT = Date.now();
+
+/**
  * `upload` keys that hold every file in the queue until a pass is asked for (`upload-now`,
- * SIGUSR1): a daily pass at 03:00, operational hours 00:00–00:01, nothing sent at start.
+ * SIGUSR1): a daily pass and a one-minute operational window both 12 hours away, nothing sent at
+ * start.
  */
 export const HELD_UPLOADS: ConfigTree = {
-  schedule: { mode: 'daily', daily_time: '03:00' },
-  operational_hours: { enabled: true, start: '00:00', end: '00:01' },
+  schedule: { mode: 'daily', daily_time: timeOfDayFromNow(12) },
+  operational_hours: { enabled: true, start: timeOfDayFromNow(12, 5), end: timeOfDayFromNow(12, 6) },
   upload_on_start: false,
 };
 

@@ -15,7 +15,7 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { waitFor } from '../../support/ports.js';
-import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
+import { daemonConfigYaml, timeOfDayFromNow, type ConfigTree } from '../../support/daemon-config.js';
 
 const BUCKET = 'tvm-schedule';
 const DAY = 86_400_000;
@@ -91,8 +91,8 @@ describe('daemon schedule semantics (s3rver)', function () {
   });
 
   it('runs a daily pass missed while the vehicle was off at the next start, once a day', async () => {
-    // Operational hours closed all day except one minute that is never now: only passes upload.
-    const daily = { schedule: { mode: 'daily', daily_time: '00:30' }, operational_hours: { enabled: true, start: '00:00', end: '00:01' }, upload_on_start: false };
+    // Operational hours closed all day except one minute 12 hours away: only passes upload.
+    const daily = { schedule: { mode: 'daily', daily_time: timeOfDayFromNow(12) }, operational_hours: { enabled: true, start: timeOfDayFromNow(12, 5), end: timeOfDayFromNow(12, 6) }, upload_on_start: false };
     let d = await start(daily);
     await d.close(5000);
     daemon = null;

@@ -70,19 +70,26 @@ function suite(name: 's3rver' | 'moto') {
       return d;
     }
 
-    const prefix = (): string => `${vehicle}/${localDate(Date.now())}/ros`;
+    // Every mtime is `ageS` seconds before yesterday's local noon: one date folder for every file
+    // of a test, however close to midnight it runs (mtimes taken from the clock put the two writes
+    // of a test into two date folders when a run crossed 00:00).
+    const noonYesterday = (() => {
+      const d = new Date(Date.now() - 86_400_000);
+      d.setHours(12, 0, 0, 0);
+      return d.getTime();
+    })();
+    const prefix = (): string => `${vehicle}/${localDate(noonYesterday)}/ros`;
     const ours = async (): Promise<string[]> => (await listKeys(client, BUCKET)).filter((k) => k.startsWith(`${prefix()}/`));
-    /** Writes `body` to `name` with an mtime `ageS` seconds in the past (same local day as now, or the test is moot). */
+    /** Writes `body` to `name` with an mtime `ageS` seconds before that noon. */
     function write(name: string, body: Buffer, ageS: number): string {
       const p = join(root, 'logs', name);
       writeFileSync(p, body);
-      const t = Date.now() / 1000 - ageS;
+      const t = noonYesterday / 1000 - ageS;
       utimesSync(p, t, t);
       return p;
     }
 
-    it('keeps both contents of a path rewritten the same day after its upload', async function () {
-      if (localDate(Date.now() - 60_000) !== localDate(Date.now())) this.skip(); // a minute past midnight
+    it('keeps both contents of a path rewritten the same day after its upload', async () => {
       const first = text('first');
       const second = text('second rotation', 500);
       const p = write('syslog.1', first, 30);
