@@ -9,7 +9,6 @@
  *
  * Periodic chores (registry retention, queue gauge, stale multipart aborts) are housekeeping.ts.
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config/types.js';
 import type { Logger } from './telemetry/logger.js';
@@ -33,8 +32,7 @@ import { realClock, type Clock } from './clock/clock.js';
 import { Housekeeping } from './housekeeping.js';
 import { Intake } from './pipeline/intake.js';
 import { createUploadJob, IN_MEMORY_MAX_BYTES } from './pipeline/upload-job.js';
-import { CompressionLevel, resumedLevel } from './pipeline/compression-level.js';
-import { KEEP_MAX_BYTES, KEEP_MAX_FILES, KEEP_MIN_BYTES, KeptCompressions } from './pipeline/kept-compressions.js';
+import { jobCompression } from './pipeline/job-compression.js';
 import { lstatSource } from './pipeline/stat-probe.js';
 import { planReload, type ReloadPlan } from './config/reload-plan.js';
 import { DeletionService } from './deletion/service.js';
@@ -171,33 +169,18 @@ export class Daemon {
         ? new UploadGate({ ...config.upload, operationalHours: { enabled: false, start: 0, end: 0 }, uploadOnStart: true }, startedAt, { startupPending: true })
         : new UploadGate(config.upload, startedAt, { passLog: metaPassLog(store.meta), startupPending: true });
 
-      const comp = config.upload.compression;
-      const levels = new CompressionLevel({
-        codec: comp.codec, level: comp.level, maxLevel: comp.maxLevel, rate: () => throttle.bytesPerSecond,
-        // The pool runs at most `workers` compressions at once, whatever the budget says.
-        cpuBudgetCores: Math.min(comp.cpuBudgetPercent / 100, config.upload.workers),
-        onChange: (c) =>
-          logger.info(
-            { codecLevel: c.level, from: c.from, capBytesPerSecond: c.capBytesPerSecond, estimatedCores: c.cores === null ? null : Math.round(c.cores * 100) / 100 },
-            c.level > comp.level ? 'upload is capped: compressing harder to send fewer bytes' : 'compression level back to the configured one',
-          ),
-      });
       const job = createUploadJob({
         files: store.files, keys: store.keys, alerts, telemetry, stat: lstatSource, now, spoolDir, classify,
         compress: (j, signal) => pool.run(j, signal),
         upload: (req) => s3.upload(req),
         objectKey: (rec, codec) => s3.objectKey(rec, codec),
         retry: { decide: (failure) => live.retry.decide(failure) }, // a reload replaces live.retry
-        compression: comp,
-        levels: { choose: (rec) => resumedLevel(store.multipart.get(rec.id), comp.codec) ?? levels.choose(), observe: (x) => levels.observe(x) },
+        compression: config.upload.compression,
+        ...jobCompression({ upload: config.upload, throttle, progress: (id) => store.multipart.get(id), logger }),
         partSize: s3.partSize,
         keysKnownSince: () => Math.max(now() - retentionMs, resumed.rebuiltAt),
         spool: new SpoolBudget({ dir: spoolDir, reserveBytes: config.disk.reservedGb * 1024 ** 3, health, ...(o.spoolUsage ? { usage: o.spoolUsage } : {}) }),
         memoryMaxBytes: IN_MEMORY_MAX_BYTES,
-        kept: new KeptCompressions({
-          minBytes: KEEP_MIN_BYTES, maxFiles: KEEP_MAX_FILES, maxBytes: KEEP_MAX_BYTES,
-          remove: (p) => rm(p, { force: true }).catch(() => undefined),
-        }),
       });
 
       const dispatcher = new Dispatcher({
