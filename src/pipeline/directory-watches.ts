@@ -47,6 +47,14 @@ export class DirectoryWatches {
   private rootCheck: TimerHandle | null = null;
   /** Failed watch attempts per slot since it was last watched (the retry policy's attempt number). */
   private readonly failures = new Map<number, number>();
+  /**
+   * Per slot, bumped by every unwatch (and so by every watch attempt, which unwatches first): an
+   * attempt still awaiting the file system when a newer one starts (a retry timer and the root
+   * check can both start one) sees it has been superseded and ends only its own subscription.
+   * Without it both attempts subscribed and the first subscription leaked: one more native
+   * watch and every event twice, per collision.
+   */
+  private readonly generation = new Map<number, number>();
   private readonly retry: RetryPolicy;
 
   constructor(private readonly o: DirectoryWatchesOptions) {
@@ -63,20 +71,25 @@ export class DirectoryWatches {
     const path = this.o.pathAt(dirIndex);
     if (path === null || this.closed) return;
     this.unwatch(dirIndex);
+    const gen = this.generation.get(dirIndex);
+    // Closed, the directory removed or moved by a reload, or a newer attempt started meanwhile.
+    const superseded = (): boolean => this.closed || this.generation.get(dirIndex) !== gen || this.o.pathAt(dirIndex) !== path;
+    let sub: Subscription | null = null;
     try {
       if (create) await mkdir(path, { recursive: true });
       const id = await rootIdentity(path);
+      if (superseded()) return;
       const { events$, ready } = watchDirectory(dirIndex, path, this.o.watcher);
-      this.subs.set(dirIndex, events$.subscribe({ next: (e) => this.o.onEvent(e), error: () => undefined }));
+      sub = events$.subscribe({ next: (e) => this.o.onEvent(e), error: () => undefined });
+      this.subs.set(dirIndex, sub);
       await ready;
-      // Closed, or the directory was removed by a reload meanwhile.
-      if (this.closed || this.o.pathAt(dirIndex) !== path) return this.unwatch(dirIndex);
+      if (superseded()) return this.release(dirIndex, sub);
       this.rootIds.set(dirIndex, id);
       this.watching.add(dirIndex);
       this.failures.delete(dirIndex);
     } catch (err) {
-      this.unwatch(dirIndex);
-      if (this.closed || this.o.pathAt(dirIndex) !== path) return;
+      if (sub !== null) this.release(dirIndex, sub);
+      if (superseded()) return;
       this.o.telemetry.emit({ type: 'watch.error', dir: path, message: describeError(err) });
       const attempt = (this.failures.get(dirIndex) ?? 0) + 1;
       this.failures.set(dirIndex, attempt);
@@ -89,6 +102,7 @@ export class DirectoryWatches {
   }
 
   unwatch(dirIndex: number): void {
+    this.generation.set(dirIndex, (this.generation.get(dirIndex) ?? 0) + 1);
     this.watching.delete(dirIndex);
     this.rootIds.delete(dirIndex);
     this.subs.get(dirIndex)?.unsubscribe();
@@ -96,6 +110,15 @@ export class DirectoryWatches {
     const retry = this.retries.get(dirIndex);
     if (retry !== undefined) this.o.clock.clearTimeout(retry);
     this.retries.delete(dirIndex);
+  }
+
+  /** Ends one attempt's subscription, and the slot's state only while it is still the slot's. */
+  private release(dirIndex: number, sub: Subscription): void {
+    sub.unsubscribe();
+    if (this.subs.get(dirIndex) !== sub) return;
+    this.subs.delete(dirIndex);
+    this.watching.delete(dirIndex);
+    this.rootIds.delete(dirIndex);
   }
 
   startRootCheck(): void {

@@ -22,11 +22,13 @@ describe('pipeline/directory-watches', () => {
   function setup(fail: (attempt: number) => Error | null) {
     const clock = new ManualTimers();
     let attempts = 0;
+    let live = 0;
     const backend: WatcherBackend = {
       subscribe: async () => {
         const err = fail(++attempts);
         if (err) throw err;
-        return { unsubscribe: async () => undefined };
+        live++;
+        return { unsubscribe: async () => void live-- };
       },
     };
     const events: TelemetryEvent[] = [];
@@ -38,7 +40,7 @@ describe('pipeline/directory-watches', () => {
       pathAt: (i) => (i === 0 ? join(root, 'ros') : null), slotCount: () => 1,
       onEvent: () => undefined, rescan: async (i) => void rescans.push(i),
     });
-    return { w, clock, events, rescans, attempts: () => attempts };
+    return { w, clock, events, rescans, attempts: () => attempts, live: () => live };
   }
 
   it('tries a directory it cannot watch again every retry_watch period, whatever the error, and rescans it once watched', async () => {
@@ -58,6 +60,19 @@ describe('pipeline/directory-watches', () => {
     expect(s.clock.scheduled, 'no retry once watched').to.equal(0);
     expect(s.events.filter((e) => e.type === 'watch.error')).to.have.length(3);
     s.w.close();
+  });
+
+  it('keeps one native watch when a second attempt starts while the first is still under way', async () => {
+    // A retry timer and the root check can both start an attempt for one slot; the later wins.
+    const s = setup(() => null);
+    const first = s.w.watch(0);
+    const second = s.w.watch(0);
+    await Promise.all([first, second]);
+    await until(() => s.attempts() >= 1 && s.live() <= 1, 'the superseded attempt to let go');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.live(), 'native watches').to.equal(1);
+    s.w.close();
+    await until(() => s.live() === 0, 'close to end the watch');
   });
 
   it('cancels a pending retry on close', async () => {
