@@ -13,7 +13,15 @@ export default {
   // fails although the object is frozen (the file passes under `mocha` on Node 24); and Stryker's
   // sandbox copies files without their mode, so docs/systemd-unit's "bin/tvm-upload.js is
   // executable" fails there.
-  mochaOptions: { config: '.mocharc.unit.json', ignore: ['test/unit/config/load.test.ts', 'test/unit/docs/systemd-unit.test.ts'] },
+  //
+  // One integration file joins them: the worker pool's tests run real threads, so they sit in the
+  // integration tier, yet they are the only tests of src/workers/pool.ts (its mutants would
+  // otherwise all survive untested). They take ≈ 4 s, in-process like the unit tests.
+  mochaOptions: {
+    config: '.mocharc.unit.json',
+    spec: ['test/unit/**/*.test.ts', 'test/integration/workers/pool.test.ts'],
+    ignore: ['test/unit/config/load.test.ts', 'test/unit/docs/systemd-unit.test.ts'],
+  },
   // The runner loads mocha in-process, so the config's `node-option` never applies: tsx is
   // registered in each test-runner process instead.
   testRunnerNodeArgs: ['--import', 'tsx'],

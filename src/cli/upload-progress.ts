@@ -7,6 +7,7 @@
  *  - with --json: nothing until the one summary object.
  */
 import { SingleBar } from 'cli-progress';
+import { realClock, type Clock } from '../clock/clock.js';
 import type { StateReader } from '../state/state-reader.js';
 import { formatBytes, formatDuration } from './format.js';
 import type { CliIo } from './io.js';
@@ -56,7 +57,7 @@ export function printSummary(io: CliIo, s: PassSummary, json: boolean): void {
 }
 
 /** Follows the store until stopped; returns a stop function that renders the last state. */
-export function followProgress(io: CliIo, reader: StateReader, startedAt: number, style: ProgressStyle): () => void {
+export function followProgress(io: CliIo, reader: StateReader, startedAt: number, style: ProgressStyle, clock: Clock = realClock): () => void {
   if (style === 'none') return () => undefined;
   const seen = new Set<string>();
   let bar: SingleBar | null = null;
@@ -96,9 +97,10 @@ export function followProgress(io: CliIo, reader: StateReader, startedAt: number
     }
   };
   tick();
-  const timer = setInterval(tick, POLL_MS);
+  // Unreferenced (realClock): the poll is only a view and never keeps the command alive.
+  const timer = clock.setInterval(tick, POLL_MS);
   return () => {
-    clearInterval(timer);
+    clock.clearInterval(timer);
     tick();
     (bar as SingleBar | null)?.stop();
   };

@@ -16,7 +16,7 @@ import { CompressPool } from '../../../src/workers/pool.js';
 import type { CompressResult } from '../../../src/workers/protocol.js';
 import { requestFor, makeTempDir, removeDir, writeLogLikeFile } from '../../unit/workers/helpers.js';
 
-const FIXTURE = fileURLToPath(new URL('../../unit/workers/fixtures/misbehaving.worker.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./fixtures/misbehaving.worker.ts', import.meta.url));
 const MIB = 1024 * 1024;
 const SIZE = 50 * MIB;
 

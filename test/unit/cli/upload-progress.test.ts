@@ -5,6 +5,7 @@ import { StateReader } from '../../../src/state/state-reader.js';
 import { openStateStore, type StateStore } from '../../../src/state/store.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
+import { ManualTimers } from '../../support/fakes.js';
 
 function io() {
   const out: string[] = [];
@@ -31,13 +32,16 @@ describe('cli/upload-progress (upload-now output)', () => {
     store.files.markUploaded(rec.id, { objectKey: `v/${name}.gz`, contentSha256: 'h', uploadedAt: at, size, mtimeMs: 1 });
   }
 
-  it('prints one line per file uploaded since the pass began, each once', async () => {
+  it('prints one line per file uploaded since the pass began, each once', () => {
     upload('before.log', 1, T0 - 1);
     const t = io();
     const reader = StateReader.over(store.db, store.dbPath);
-    const stop = followProgress(t.cli, reader, T0, 'lines');
+    const clock = new ManualTimers();
+    const stop = followProgress(t.cli, reader, T0, 'lines', clock);
     upload('a.log', 10, T0 + 1);
-    await new Promise((r) => setTimeout(r, 400));
+    clock.advance(300);
+    expect(t.out, 'the poll prints a.log as soon as it sees it').to.deep.equal(['uploaded /logs/a.log → v/a.log.gz (10 B)']);
+    clock.advance(300);
     upload('b.log', 2048, T0 + 2);
     stop();
     expect(t.out).to.deep.equal(['uploaded /logs/a.log → v/a.log.gz (10 B)', 'uploaded /logs/b.log → v/b.log.gz (2.0 KiB)']);

@@ -30,6 +30,11 @@ describe('mutation testing set-up', () => {
     for (const f of CORE) expect(fs.existsSync(path.join(ROOT, 'src', f)), f).to.equal(true);
     expect(config).to.deep.include({ testRunner: 'mocha', checkers: ['typescript'], incremental: true });
     expect(config.mochaOptions).to.deep.include({ config: '.mocharc.unit.json' });
+    // The unit tier's spec, plus named integration files that are the only tests of a core file.
+    const unitSpec = (JSON.parse(read('.mocharc.unit.json')) as { spec: string[] }).spec;
+    const spec = (config.mochaOptions as { spec?: string[] } | undefined)?.spec ?? [];
+    expect(spec.slice(0, unitSpec.length)).to.deep.equal(unitSpec);
+    for (const extra of spec.slice(unitSpec.length)) expect(fs.existsSync(path.join(ROOT, extra)), extra).to.equal(true);
     expect(config.testRunnerNodeArgs).to.deep.equal(['--import', 'tsx']);
   });
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { mkdirSync, writeFileSync, rmSync, utimesSync, symlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Intake, type IntakeFiles, type IntakeOptions } from '../../../src/pipeline/intake.js';
 import { sameMtime } from '../../../src/state/identity.js';
 import { Health } from '../../../src/telemetry/health.js';
@@ -11,6 +11,7 @@ import { silentLogger } from '../../../src/telemetry/logger.js';
 import type { EnqueueInput, FileRecord } from '../../../src/state/types.js';
 import type { LogDirectory } from '../../../src/config/types.js';
 import { ManualTimers, record } from '../../support/fakes.js';
+import { stateRetryDelayMs } from '../../../src/sinks/retry.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
 
 type Emit = (events: Array<{ path: string; type: 'create' | 'update' | 'delete' }>, err?: Error) => void;
@@ -423,14 +424,24 @@ describe('pipeline/intake file names', () => {
     });
 
     it('drops a file still stabilizing when its directory is removed', async () => {
-      const s = setup((r) => [d(join(r, 'ros'), 'ros')], { stable: 0.05 });
+      // Virtual time; a file of a directory that stays is the control: once it is queued, the
+      // stability window has passed for both.
+      const clock = new ManualTimers(Date.now());
+      const s = setup((r) => [d(join(r, 'ros'), 'ros'), d(join(r, 'keep'), 'keep')], { stable: 5 }, undefined, { clock });
       await s.intake.start();
-      const p = join(s.root, 'ros', 'growing.log');
-      writeFileSync(p, 'g');
-      s.watcher.emitters.get(join(s.root, 'ros'))!([{ path: p, type: 'create' }]);
-      await s.intake.applyConfig({ logDirectories: [d(join(s.root, 'other'), 'other')], upload: { ...upload, fileStableSeconds: 0.05 } });
-      await new Promise((r) => setTimeout(r, 200));
-      expect(s.files.queued).to.deep.equal([]);
+      const dropped = join(s.root, 'ros', 'growing.log');
+      const kept = join(s.root, 'keep', 'growing.log');
+      for (const p of [dropped, kept]) {
+        writeFileSync(p, 'g');
+        s.watcher.emitters.get(dirname(p))!([{ path: p, type: 'create' }]);
+      }
+      await s.intake.applyConfig({ logDirectories: [d(join(s.root, 'keep'), 'keep')], upload: { ...upload, fileStableSeconds: 5 } });
+      for (let i = 0; i < 20 && s.files.queued.length === 0; i++) {
+        clock.advance(1000);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      expect(s.files.queued.map((q) => q.path)).to.deep.equal([kept]);
       s.cleanup();
     });
 
@@ -460,7 +471,8 @@ describe('pipeline/intake file names', () => {
 
   it('survives a state store that refuses writes: degraded, rescans after a backoff, records the file and recovers', async () => {
     const health = new Health();
-    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, undefined, { health });
+    const clock = new ManualTimers(Date.now());
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, undefined, { health, clock });
     mkdirSync(join(s.root, 'ros'));
     for (const n of ['a.log', 'b.log']) {
       writeFileSync(join(s.root, 'ros', n), n);
@@ -477,25 +489,35 @@ describe('pipeline/intake file names', () => {
     expect(calls, 'the scan stops at the first refused write').to.equal(1);
     expect(s.events.filter((e) => e.type === 'scan.completed'), 'a scan that could not record its files is not complete').to.deep.equal([]);
     expect(health.reasons().map((r) => [r.key, r.message.includes('SQLITE_FULL') || r.message.includes('disk is full')])).to.deep.equal([['intake', true]]);
-    // The retry rescan records the files, then (once the whole scan has gone through) recovers:
-    // wait for both, since the files are visible a moment before the scan completes.
-    for (let i = 0; i < 200 && (s.files.queued.length < 2 || health.degraded); i++) await new Promise((r) => setTimeout(r, 50));
+    // No rescan before the backoff has passed (virtual time); then the retry rescan records the
+    // files and (once the whole scan has gone through) recovers: wait for both, since the files
+    // are visible a moment before the scan completes.
+    clock.advance(stateRetryDelayMs(1) - 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls, 'no rescan before the backoff').to.equal(1);
+    clock.advance(1);
+    await until(() => s.files.queued.length === 2 && !health.degraded, 'the retry rescan to record both files and recover');
     expect(s.files.queued.map((q) => q.relPath).sort()).to.deep.equal(['a.log', 'b.log']);
     expect(health.degraded).to.equal(false);
     s.cleanup();
   });
 
   it('keeps one subscription and one pending retry per directory however often watching fails', async () => {
-    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, undefined, { retryWatchSeconds: 0.02 });
+    const clock = new ManualTimers(Date.now());
+    const s = setup((r) => [d(join(r, 'ros'), 'ros')], {}, undefined, { retryWatchSeconds: 1, clock });
+    const tick = async (): Promise<void> => {
+      clock.advance(1000);
+      await new Promise((r) => setTimeout(r, 2));
+    };
     s.watcher.failFor.add(join(s.root, 'ros'));
     await s.intake.start();
-    for (let i = 0; i < 200 && s.watcher.attempts < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 50 && s.watcher.attempts < 5; i++) await tick();
     expect(s.watcher.attempts).to.be.at.least(5);
     expect(s.watcher.live).to.equal(0);
     s.watcher.failFor.clear();
-    for (let i = 0; i < 200 && s.watcher.live === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 50 && s.watcher.live === 0; i++) await tick();
     const attempts = s.watcher.attempts;
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 5; i++) await tick();
     expect(s.watcher.live).to.equal(1);
     expect(s.watcher.attempts, 'no retry after success').to.equal(attempts);
     s.cleanup();

@@ -1,6 +1,9 @@
 /**
  * CompressPool with real worker threads: results and failures cross the thread boundary intact,
  * a crashing worker fails only its request, the pool is bounded, and close()/destroy() behave.
+ * Real threads (each start loads the worker module, ≈ 100 ms here): the integration tier. The
+ * mutation run of src/workers includes this file (stryker.config.mjs), since pool.ts is only
+ * tested here.
  */
 import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -14,7 +17,7 @@ import { ErrorCodes, TvmError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { CompressPool, INLINE_MAX_BYTES, WORKER_RESOURCE_LIMITS, resolveWorkerFile, workerExecArgv } from '../../../src/workers/pool.js';
 import { caught } from '../../support/caught.js';
-import { digestsOf, fileDigests, requestFor, logLikeText, makeTempDir, removeDir } from './helpers.js';
+import { digestsOf, fileDigests, requestFor, logLikeText, makeTempDir, removeDir } from '../../unit/workers/helpers.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/misbehaving.worker.ts', import.meta.url));
 const PART = 64 * 1024;
