@@ -14,12 +14,15 @@ export default {
   // sandbox copies files without their mode, so docs/systemd-unit's "bin/tvm-upload.js is
   // executable" fails there.
   //
-  // One integration file joins them: the worker pool's tests run real threads, so they sit in the
-  // integration tier, yet they are the only tests of src/workers/pool.ts (its mutants would
-  // otherwise all survive untested). They take ≈ 4 s, in-process like the unit tests.
+  //
+  // Two integration files join them, in-process and quick (≈ 4 s together) but in that tier for
+  // what they touch: the worker pool's tests run real threads and are the only tests of
+  // src/workers/pool.ts; the wire tests read the SDK's requests on a loopback HTTP server and are
+  // what pins the uploader's headers and part ranges (src/sinks/s3). Without them those mutants
+  // would survive untested.
   mochaOptions: {
     config: '.mocharc.unit.json',
-    spec: ['test/unit/**/*.test.ts', 'test/integration/workers/pool.test.ts'],
+    spec: ['test/unit/**/*.test.ts', 'test/integration/workers/pool.test.ts', 'test/integration/sinks/wire.test.ts'],
     ignore: ['test/unit/config/load.test.ts', 'test/unit/docs/systemd-unit.test.ts'],
   },
   // The runner loads mocha in-process, so the config's `node-option` never applies: tsx is

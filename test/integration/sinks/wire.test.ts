@@ -2,7 +2,8 @@
  * What actually goes over the wire, seen by a minimal loopback HTTP server that records every
  * request and answers like S3 would. This is where the checksum-trailer trap is pinned down:
  * our requests must carry Content-MD5 (and x-amz-checksum-sha256 on single PUTs) and never the
- * aws-chunked framing that S3-compatible servers store inside the object.
+ * aws-chunked framing that S3-compatible servers store inside the object. A real HTTP server:
+ * the integration tier (and the src/sinks mutation run names this file, stryker.config.mjs).
  */
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
@@ -10,12 +11,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
-import type { S3Config } from '../../../../src/config/types.js';
-import { createS3Client } from '../../../../src/sinks/s3/client.js';
-import { S3Uploader } from '../../../../src/sinks/s3/uploader.js';
-import { multipartEtag } from '../../../../src/sinks/s3/etag.js';
-import { silentLogger } from '../../../../src/telemetry/logger.js';
-import { FakeMultipartStore, resultFor, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../fixtures.js';
+import type { S3Config } from '../../../src/config/types.js';
+import { createS3Client } from '../../../src/sinks/s3/client.js';
+import { S3Uploader } from '../../../src/sinks/s3/uploader.js';
+import { multipartEtag } from '../../../src/sinks/s3/etag.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
+import { FakeMultipartStore, resultFor, seededBytes, tempDir, TEST_ENCODING, writeFile } from '../../unit/sinks/fixtures.js';
 
 interface Seen {
   method: string;
