@@ -4,11 +4,12 @@
  * in-progress uploads and aborts those older than a threshold (default 7 days), except the ones
  * the caller still intends to resume (`keep`, fed from the multipart progress store). Servers
  * that cannot list uploads (s3rver) are reported as unsupported, not as failures.
- * `abortOrphans` works from the other side: uploads recorded locally whose bytes are gone.
+ *
+ * There is deliberately no pass from the other side ("recorded uploads whose spool file is
+ * gone"): the spool is wiped at every start while a recorded upload still resumes (its parts are
+ * compared with a fresh compression), so such a pass would abort resumable uploads.
  */
-import { access } from 'node:fs/promises';
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { MultipartProgress } from '../../state/types.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { errorSignals, hasAny } from '../error-chain.js';
 import { classify } from './classify.js';
@@ -84,49 +85,4 @@ export async function abortStaleUploads(opts: AbortStaleOptions): Promise<AbortS
     if (keyMarker === undefined && uploadIdMarker === undefined) break;
   }
   return { supported: true, aborted, kept, failed };
-}
-
-export interface OrphanOptions {
-  readonly client: Pick<S3Client, 'send'>;
-  readonly bucket: string;
-  /** The progress store (state/multipart-repo): every recorded upload, and forgetting one. */
-  readonly store: {
-    listAll(): readonly MultipartProgress[] | Promise<readonly MultipartProgress[]>;
-    delete(fileId: number): void | Promise<void>;
-  };
-  /** Only uploads recorded longer ago than this (a running upload's spool file may be in flux). */
-  readonly olderThanMs: number;
-  readonly now?: () => number;
-  readonly exists?: (path: string) => Promise<boolean>;
-  readonly logger?: Pick<Logger, 'info' | 'warn'>;
-}
-
-const fileExists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
-
-/**
- * Aborts multipart uploads recorded in the store whose upload file no longer exists (the log was
- * deleted or re-queued, the spool cleaned): they can never be resumed. Returns how many were
- * forgotten. An upload the server no longer knows, or cannot abort, is forgotten too.
- */
-export async function abortOrphans(opts: OrphanOptions): Promise<{ aborted: number }> {
-  const cutoff = (opts.now ?? Date.now)() - opts.olderThanMs;
-  const exists = opts.exists ?? fileExists;
-  let aborted = 0;
-  for (const p of await opts.store.listAll()) {
-    if (p.createdAt > cutoff || (await exists(p.uploadPath))) continue;
-    try {
-      await opts.client.send(new AbortMultipartUploadCommand({ Bucket: opts.bucket, Key: p.objectKey, UploadId: p.uploadId }));
-    } catch (err) {
-      const s = errorSignals(err);
-      const gone = hasAny(s, new Set(['NoSuchUpload', 'MethodNotAllowed', 'NotImplemented'])) !== undefined;
-      if (!gone) {
-        opts.logger?.warn({ bucket: opts.bucket, key: p.objectKey, uploadId: p.uploadId, err: classify(err).message }, 'could not abort orphaned multipart upload');
-        continue;
-      }
-    }
-    await opts.store.delete(p.fileId);
-    aborted++;
-    opts.logger?.info({ bucket: opts.bucket, key: p.objectKey, uploadId: p.uploadId, path: p.uploadPath }, 'aborted orphaned multipart upload');
-  }
-  return { aborted };
 }

@@ -2,11 +2,8 @@ import { expect } from 'chai';
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { ErrorCodes, TvmError } from '../../../../src/errors.js';
-import { join } from 'node:path';
-import type { MultipartProgress } from '../../../../src/state/types.js';
-import { abortOrphans, abortStaleUploads, DEFAULT_STALE_MS } from '../../../../src/sinks/s3/abort-stale.js';
-import { FakeMultipartStore, s3Error, tempDir, writeFile, useS3Mock } from '../fixtures.js';
-import { PROOF } from '../../state/helpers.js';
+import { abortStaleUploads, DEFAULT_STALE_MS } from '../../../../src/sinks/s3/abort-stale.js';
+import { s3Error, useS3Mock } from '../fixtures.js';
 
 const NOW = Date.UTC(2024, 6, 1);
 const DAY = 24 * 3600 * 1000;
@@ -151,44 +148,5 @@ describe('sinks/s3/abortStaleUploads', () => {
       expect((err as TvmError).code).to.equal(ErrorCodes.S3_ACCESS_DENIED);
       expect((err as TvmError).message).to.match(/^ListMultipartUploads: access denied to bucket "logs"/);
     }
-  });
-});
-
-describe('sinks/s3/abortOrphans', () => {
-  let client: S3Client;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let mock: AwsStub<any, any, any>;
-  const t = tempDir();
-  useS3Mock((m) => ({ client, mock } = m));
-  after(() => t.cleanup());
-
-  const progress = (fileId: number, uploadPath: string, createdAt: number): MultipartProgress => ({
-    fileId, uploadId: `up-${fileId}`, objectKey: `k${fileId}`, partSize: 5, uploadPath, sourceSha256: 's', proof: PROOF, createdAt, parts: [],
-  });
-
-  it('aborts and forgets old uploads whose file is gone, leaving live and recent ones alone', async () => {
-    const live = writeFile(t.dir, 'live.gz', Buffer.from('x'));
-    const store = new FakeMultipartStore();
-    const rows = [progress(1, join(t.dir, 'gone.gz'), NOW - 2 * DAY), progress(2, live, NOW - 2 * DAY), progress(3, join(t.dir, 'gone2.gz'), NOW - 1000)];
-    for (const r of rows) store.begin(r);
-    mock.on(AbortMultipartUploadCommand).resolves({});
-    const r = await abortOrphans({ client, bucket: 'logs', store: { listAll: () => [...store.rows.values()], delete: (id) => store.delete(id) }, olderThanMs: DAY, now: () => NOW });
-    expect(r).to.deep.equal({ aborted: 1 });
-    expect(mock.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input)).to.deep.equal([{ Bucket: 'logs', Key: 'k1', UploadId: 'up-1' }]);
-    expect([...store.rows.keys()]).to.deep.equal([2, 3]);
-  });
-
-  it('forgets uploads the server no longer has or cannot abort, keeps ones it failed to abort', async () => {
-    const store = new FakeMultipartStore();
-    for (const id of [1, 2, 3]) store.begin(progress(id, '/nowhere', 0));
-    mock.on(AbortMultipartUploadCommand, { UploadId: 'up-1' }).rejects(s3Error('NoSuchUpload', 404));
-    mock.on(AbortMultipartUploadCommand, { UploadId: 'up-2' }).rejects(s3Error('MethodNotAllowed', 405));
-    mock.on(AbortMultipartUploadCommand, { UploadId: 'up-3' }).rejects(s3Error('ServiceUnavailable', 503));
-    const warned: string[] = [];
-    const logger = { info: () => undefined, warn: (_o: unknown, m: string) => warned.push(m) } as never;
-    const r = await abortOrphans({ client, bucket: 'logs', store: { listAll: () => [...store.rows.values()], delete: (id) => store.delete(id) }, olderThanMs: 0, now: () => NOW, exists: async () => false, logger });
-    expect(r.aborted).to.equal(2);
-    expect([...store.rows.keys()]).to.deep.equal([3]);
-    expect(warned).to.deep.equal(['could not abort orphaned multipart upload']);
   });
 });
