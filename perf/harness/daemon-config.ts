@@ -1,7 +1,8 @@
 /**
  * The daemon configuration a perf run uses: a reference-format YAML file pointing at the
  * loopback server, with uploads live (no operational-hours window, upload_on_start), deletion and
- * CloudWatch off (they would measure something else), and only the knobs a suite varies set
+ * CloudWatch off (they would measure something else), the HTTP endpoint off unless a suite asks
+ * for it (`idle` does: it is on by default), and only the knobs a suite varies set
  * explicitly. Everything else keeps its documented default, so a run measures what a vehicle
  * with a default configuration would do.
  */
@@ -37,6 +38,11 @@ export interface DaemonConfigInput {
   readonly endpoint: string;
   readonly bucket: string;
   readonly tuning: Tuning;
+  /**
+   * monitoring.http.listen: serve /metrics, /healthz and /status as a default configuration does
+   * (host:port). Unset: the endpoint is off, so parallel runs never compete for its port.
+   */
+  readonly httpListen?: string;
 }
 
 /** The knobs that decide throughput and memory, as the daemon resolved them. */
@@ -85,7 +91,9 @@ export function configYaml(i: DaemonConfigInput): string {
     ...upload,
     'deletion: {after_upload: {enabled: false}, age_based: {enabled: false}}',
     'disk: {reserved_gb: 1}',
-    'monitoring: {cloudwatch_enabled: false, http: {enabled: false}}',
+    i.httpListen === undefined
+      ? 'monitoring: {cloudwatch_enabled: false, http: {enabled: false}}'
+      : `monitoring: {cloudwatch_enabled: false, http: {enabled: true, listen: "${i.httpListen}"}}`,
     '',
   ].join('\n');
 }

@@ -2,7 +2,8 @@
  * `idle`: 4 watched trees holding 400 already-uploaded files, nothing changing, for 60 s
  * (--quick: 15 s): the CPU the daemon burns doing nothing (timers, watchers, housekeeping).
  * The daemon first uploads the trees (a start-up backlog), settles for 5 s, then the window
- * runs. The event-loop probe samples every 250 ms here and takes no heap samples, so its own
+ * runs. The monitoring endpoint is served, as it is by default (prom-client's process metrics
+ * keep a timer of their own). The event-loop probe samples every 250 ms here and takes no heap samples, so its own
  * wake-ups stay small next to the figure being measured, and a bare `node` process with the
  * same probe runs through the same window so its cost is measured rather than guessed. The RSS
  * sampler reads /proc from outside and costs the daemon nothing.
@@ -18,6 +19,7 @@ import { DAEMON_ENV, moveFiles, toEventLoop } from '../harness/daemon-bench.js';
 import { memoryBudget } from '../harness/memory-budget.js';
 import { cpuTimes, diffCpu, memory, round, threadCpu, threadSplit } from '../harness/proc-stats.js';
 import { ServerProcess } from '../harness/server-process.js';
+import { freePort } from '../../test/support/ports.js';
 import { check, peakRssTarget } from '../harness/targets.js';
 import { failedSuite, loadavg, withWorkDir, type Suite } from '../harness/suite-context.js';
 import type { DaemonResult } from '../result-types.js';
@@ -44,7 +46,8 @@ export const idle: Suite = {
         const past = new Date(Date.now() - 600_000);
         for (const f of dataset.files) await utimes(join(watchRoot, f.rel), past, past);
         const server = await ServerProcess.start(join(workDir, 's3'), [BUCKET]);
-        const { path: configPath, knobs } = writeDaemonConfig(workDir, { stateDir: join(workDir, 'state'), dirs, endpoint: server.endpoint, bucket: BUCKET, tuning: {} });
+        const httpListen = `127.0.0.1:${await freePort()}`;
+        const { path: configPath, knobs } = writeDaemonConfig(workDir, { stateDir: join(workDir, 'state'), dirs, endpoint: server.endpoint, bucket: BUCKET, tuning: {}, httpListen });
         const probeMs = 250;
         const daemon = new DaemonChild({
           runtime: ctx.runtime,
@@ -59,6 +62,9 @@ export const idle: Suite = {
         try {
           await daemon.waitRunning();
           const startRssMb = memory(daemon.pid)?.rssMb ?? 0;
+          // The endpoint must really be up, or the figure would leave its cost out unnoticed.
+          const metrics = await fetch(`http://${httpListen}/metrics`);
+          if (!metrics.ok || !(await metrics.text()).includes('tvm_upload_process_cpu_seconds_total')) throw new Error(`idle: the daemon's /metrics on ${httpListen} did not answer (HTTP ${metrics.status})`);
           await daemon.waitUploaded(dataset.files.length, 300_000);
           ctx.log(`  idle: ${dataset.files.length} files uploaded; settling ${SETTLE_MS / 1000} s, then measuring ${windowS} s`);
           await new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -90,7 +96,7 @@ export const idle: Suite = {
           const listing = await server.list(BUCKET);
           result = {
             variant: 'idle',
-            description: 'defaults; trees already uploaded; nothing changes during the window',
+            description: 'defaults (the HTTP endpoint served); trees already uploaded; nothing changes during the window',
             mode: 'idle',
             config: knobs,
             nodeFlags: ctx.nodeFlags,
