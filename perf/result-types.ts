@@ -94,9 +94,14 @@ export interface DaemonResult {
   /** Only for the idle suite. */
   readonly idle?: {
     readonly windowS: number;
+    /** The steady window starts this many seconds after the last upload of the backlog. */
+    readonly steadyAfterS?: number;
+    /** The steady window (what the target judges; `cpu` above is this window's too). */
     readonly cpuSPerMinute: number;
     /** A bare node process with the same probe over the same window: the probe's own share. */
     readonly probeAloneCpuSPerMinute: number | null;
+    /** The first window, 5 s after the backlog: the uploads' garbage being collected. */
+    readonly afterBacklog?: { readonly cpuSPerMinute: number; readonly mainCpuS: number; readonly otherThreadsCpuS: number; readonly serverCpuS: number };
   };
   /** Only for the soak suite: data generated while the daemon runs, every object checked. */
   readonly soak?: SoakFigures;

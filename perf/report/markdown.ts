@@ -73,7 +73,13 @@ export function runMarkdown(run: RunResult): string[] {
     const rclone = s.tools.find((t) => t.tool === 'rclone' && t.status === 'ok')?.wallS ?? null;
     out.push(HEAD, RULE, ...s.daemon.map((d) => daemonRow(s, d, rclone)), ...s.tools.map(toolRow), '');
     for (const d of s.daemon) {
-      if (d.idle) out.push(`Idle: ${d.idle.cpuSPerMinute} CPU-s per minute, of which the probe alone (a bare node with the same probe, same window) accounts for ${v(d.idle.probeAloneCpuSPerMinute)}.`, '');
+      if (d.idle) {
+        const steady = d.idle.steadyAfterS !== undefined ? ` in the steady window (from ${d.idle.steadyAfterS} s after the backlog)` : '';
+        const first = d.idle.afterBacklog
+          ? ` In the first window, 5 s after the backlog: ${d.idle.afterBacklog.cpuSPerMinute} CPU-s per minute (main thread ${d.idle.afterBacklog.mainCpuS} s, other threads ${d.idle.afterBacklog.otherThreadsCpuS} s; s3rver ${d.idle.afterBacklog.serverCpuS} s).`
+          : '';
+        out.push(`Idle: ${d.idle.cpuSPerMinute} CPU-s per minute${steady}, of which the probe alone (a bare node with the same probe, same window) accounts for ${v(d.idle.probeAloneCpuSPerMinute)}.${first}`, '');
+      }
       if (d.soak) out.push(soakText(d.soak), '');
       if (d.throttle) out.push(`Throttle: cap ${d.throttle.capMBps} MB/s, achieved ${d.throttle.achievedMBps} MB/s (${d.throttle.ratio}× the cap), steady ${v(d.throttle.steadyMBps)} MB/s.`, '');
       if (d.link) out.push(`Link: ${v(d.link.sourceToWire)} source bytes per byte on the wire.`, '');

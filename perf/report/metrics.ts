@@ -23,6 +23,7 @@ function daemonRows(s: SuiteResult, d: DaemonResult): MetricRow[] {
   const rows: MetricRow[] = [];
   if (d.mode === 'idle') {
     rows.push(row('window s', d.wallS), row('CPU-s per minute', d.idle?.cpuSPerMinute ?? null), row('probe alone CPU-s per minute', d.idle?.probeAloneCpuSPerMinute ?? null));
+    if (d.idle?.afterBacklog) rows.push(row('CPU-s per minute right after the backlog', d.idle.afterBacklog.cpuSPerMinute));
   } else {
     rows.push(row('wall s', d.wallS));
     if (d.startupS !== null) rows.push(row('start-up s (spawn → running)', d.startupS));
