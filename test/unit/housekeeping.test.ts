@@ -64,13 +64,18 @@ describe('housekeeping', () => {
   });
 
   it('forgets uploaded rows older than the retention every hour', () => {
+    // Uploaded 30 minutes short of the 2-day retention: the prune at start keeps it, the next
+    // one (an hour later, not before) forgets it.
     const now = Date.now();
+    const uploadedAt = now - 2 * DAY + 30 * 60_000;
     store.files.enqueue({ path: '/l/a.log', source: 'ros', relPath: 'a.log', size: 1, mtimeMs: now - 5 * DAY }, now);
     const row = store.files.claimNext(now, { exclude: new Set(), queuedSince: null })!;
-    store.files.markUploaded(row.id, { objectKey: 'k', contentSha256: 'x'.repeat(64), uploadedAt: now, size: 1, mtimeMs: now - 5 * DAY });
+    store.files.markUploaded(row.id, { objectKey: 'k', contentSha256: 'x'.repeat(64), uploadedAt, size: 1, mtimeMs: now - 5 * DAY });
     start();
     expect(store.files.getByPath('/l/a.log')?.status).to.equal('uploaded');
-    fake.tick(3 * DAY - (3 * DAY) % PRUNE_EVERY_MS);
+    fake.tick(PRUNE_EVERY_MS - 1);
+    expect(store.files.getByPath('/l/a.log')?.status, 'no prune between the hourly ones').to.equal('uploaded');
+    fake.tick(1);
     expect(store.files.getByPath('/l/a.log')).to.equal(null);
   });
 

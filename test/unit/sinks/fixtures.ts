@@ -3,7 +3,7 @@
  * way the compression worker does (whole MD5/SHA-256 and one MD5 per part), and an in-memory
  * MultipartStore that records every call.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompletedPart, MultipartProgress, ResumeProof } from '../../../src/state/types.js';
@@ -22,14 +22,13 @@ export function tempDir(prefix = 'tvm-sinks-'): { dir: string; cleanup(): void }
 }
 
 /** Deterministic pseudo-random bytes (seeded) so failures reproduce. */
+/**
+ * `size` incompressible bytes, the same for the same seed: AES-128-CTR over zeros, keyed by the
+ * seed (a chain of SHA-256 blocks did the same at 1/50 of the speed: 0.3 s for 6 MiB).
+ */
 export function seededBytes(size: number, seed = 1): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash('sha256').update(`seed-${seed}`).digest();
-  for (let off = 0; off < size; off += block.length) {
-    block.copy(out, off, 0, Math.min(block.length, size - off));
-    block = createHash('sha256').update(block).digest();
-  }
-  return out;
+  const key = createHash('sha256').update(`seed-${seed}`).digest().subarray(0, 16);
+  return createCipheriv('aes-128-ctr', key, Buffer.alloc(16)).update(Buffer.alloc(size));
 }
 
 export function writeFile(dir: string, name: string, bytes: Buffer): string {
