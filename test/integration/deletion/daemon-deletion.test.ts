@@ -18,18 +18,15 @@ import { realClock, type Clock } from '../../../src/clock/clock.js';
 import { openStateStore } from '../../../src/state/store.js';
 import { Telemetry, type TelemetryEvent } from '../../../src/telemetry/events.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
-import { freePort, waitFor } from '../../support/ports.js';
+import { freePort } from '../../support/ports.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { writeFile } from '../../unit/deletion/helpers.js';
 import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
+import { until } from '../../support/crash-objects.js';
 
 const BUCKET = 'tvm-deletion';
 const DAY = 24 * 3_600_000;
 const KEEP_A_DAY = { after_upload: { enabled: true, keep_days: 1 }, age_based: { enabled: false } };
-
-async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  if (!(await waitFor(async () => cond(), 60_000, 50))) throw new Error(`timed out waiting for ${what}`);
-}
 
 /** A statfs that reports the logs' filesystem `percent` % full (1 GiB, bsize 4096). */
 function fullDisk(percent: () => number): DiskUsageIo {

@@ -18,19 +18,11 @@ import { ErrorCodes } from '../../../src/errors.js';
 import { startS3rver, type S3TestServer } from '../../support/s3-servers.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
 import { daemonConfigYaml, type ConfigTree } from '../../support/daemon-config.js';
+import { until } from '../../support/crash-objects.js';
 
 const BUCKET = 'tvm-links';
 const HEADER = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n';
 const route = (iface: string) => `${HEADER}${iface}\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n`;
-
-async function until(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('daemon with link policy and stall recovery (s3rver)', function () {
   this.timeout(180_000);

@@ -20,6 +20,7 @@ import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from
 import { missingTool } from '../../support/tools.js';
 import { daemonConfigYaml, referenceDirectories } from '../../support/daemon-config.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
+import { until } from '../../support/crash-objects.js';
 
 const BUCKET = 'tvm-daemon';
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -46,16 +47,6 @@ function logText(lines: number): string {
   const out: string[] = [];
   for (let i = 0; i < lines; i++) out.push(`2026-11-30 12:00:${String(i % 60).padStart(2, '0')}.123 [INFO] [planner] step ${i} v=${(i * 7919) % 1000}`);
   return out.join('\n') + '\n';
-}
-
-/** Waits until `cond` holds, polling; generous, event-driven-ish, never a tuned sleep. */
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 function suite(name: 's3rver' | 'moto') {

@@ -21,6 +21,7 @@ import { motoUnavailableReason, startMoto, startS3rver, type S3TestServer } from
 import { missingTool } from '../../support/tools.js';
 import { daemonConfigYaml } from '../../support/daemon-config.js';
 import { tempDir, removeDir } from '../../support/temp-dir.js';
+import { until } from '../../support/crash-objects.js';
 
 const BUCKET = 'tvm-small-files';
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -34,15 +35,6 @@ function logText(bytes: number, seed: number): Buffer {
     size += line.length;
   }
   return Buffer.from(lines.join('')).subarray(0, bytes);
-}
-
-async function until(cond: () => boolean, what: string, timeoutMs = 90_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 for (const kind of ['s3rver', 'moto'] as const) {
@@ -109,7 +101,7 @@ for (const kind of ['s3rver', 'moto'] as const) {
 
       const uploaded = (): Array<Extract<TelemetryEvent, { type: 'file.uploaded' }>> =>
         events.filter((e): e is Extract<TelemetryEvent, { type: 'file.uploaded' }> => e.type === 'file.uploaded');
-      await until(() => uploaded().length >= files.size, `${files.size} uploads`);
+      await until(() => uploaded().length >= files.size, `${files.size} uploads`, 90_000);
       await daemon.whenIdle();
 
       for (const [name, f] of files) {

@@ -11,6 +11,7 @@ import { startFaultProxy, FAULT_KINDS, type FaultProxy, type FaultProxyOptions }
 import { seededRandom } from '../../support/seeded-random.js';
 import { freePort, isListening } from '../../support/ports.js';
 import { startS3rver } from '../../support/s3-servers.js';
+import { until } from '../../support/crash-objects.js';
 
 interface Hit { method: string; url: string; rawHeaders: string[]; bytes: number; complete: boolean }
 type Custom = (req: IncomingMessage, res: ServerResponse, hit: Hit) => boolean;
@@ -77,14 +78,6 @@ function send(base: string, path: string, opts: { method?: string; body?: Buffer
 
 const isReset = (o: Outcome): boolean =>
   o.status === undefined && (o.error?.code === 'ECONNRESET' || o.error?.code === 'EPIPE' || o.error?.message === 'socket hang up');
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 describe('seededRandom', () => {
   it('repeats the same sequence for the same seed and another for a different seed', () => {
@@ -218,10 +211,10 @@ describe('startFaultProxy', () => {
     const req = request(`${p.url}/k`, { agent: false });
     req.on('error', () => undefined);
     req.end();
-    await until(() => p.stats().requests === 1, 'the proxy to receive the request');
+    await until(() => p.stats().requests === 1, 'the proxy to receive the request', 10_000, 2);
     expect(p.handles().pendingStalls).to.equal(1);
     req.destroy();
-    await until(() => p.stats().aborted === 1, 'the proxy to see the client leave');
+    await until(() => p.stats().aborted === 1, 'the proxy to see the client leave', 10_000, 2);
     expect(p.handles().pendingStalls).to.equal(0);
     expect(target.hits).to.have.length(0);
   });
@@ -355,7 +348,7 @@ describe('startFaultProxy', () => {
   it('closes idempotently, ending open connections and pending stalls, leaving nothing open', async () => {
     const p = await proxy({ faultRate: 1, faults: ['stall'], stallMs: 600_000 });
     const pending = send(p.url, '/k');
-    await until(() => p.handles().pendingStalls === 1, 'the stall to start');
+    await until(() => p.handles().pendingStalls === 1, 'the stall to start', 10_000, 2);
     const [a, b] = [p.close(), p.close()];
     expect(a).to.equal(b);
     await a;
