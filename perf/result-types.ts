@@ -126,6 +126,12 @@ export interface SoakFigures {
   /** Least-squares RSS slope after warm-up, MiB per hour (≈ 0 without a leak), and the tolerance. */
   readonly rssSlopeMbPerHour: number | null;
   readonly rssSlopeToleranceMbPerHour: number;
+  /**
+   * Only with node --expose-gc: the main isolate's heap after a full GC at each sample in the same
+   * window (first, last, least and most, MiB) and its slope, MiB per hour: growth here is a leak
+   * of JavaScript objects, whatever RSS does.
+   */
+  readonly heapAfterGc?: { readonly first: number; readonly last: number; readonly min: number; readonly max: number; readonly samples: number; readonly slopeMbPerHour: number | null };
   /** Source MB/s per sample interval after warm-up, their mean and coefficient of variation. */
   readonly intervalMBps: readonly number[];
   readonly meanMBps: number | null;

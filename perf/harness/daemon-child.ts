@@ -25,6 +25,8 @@ export const PROBE = fileURLToPath(new URL('../eventloop-probe.mjs', import.meta
 export interface EventLoopSnapshot {
   readonly seq: number;
   readonly label: string;
+  /** Epoch ms when the probe wrote it. */
+  readonly at: number;
   readonly resolutionMs: number;
   readonly count: number;
   readonly meanMs: number;

@@ -35,6 +35,12 @@ export interface SoakRunOptions {
   readonly verify: VerifyOptions;
   readonly sampleMs: number;
   readonly stallMs: number;
+  /**
+   * With node --expose-gc: at every sample, ask the daemon's probe (SIGUSR2) for a snapshot, which
+   * then records the heap left after a full collection. Its slope is the leak verdict RSS cannot
+   * give (RSS also moves with V8's and the allocator's sizing).
+   */
+  readonly heapSnapshots?: boolean;
   readonly log: (s: string) => void;
 }
 
@@ -106,6 +112,7 @@ export class SoakRun {
       if (c === null || cpu0 === null || rss === undefined) return;
       const s: Sample = { tS: round((Date.now() - startedAt) / 1000, 1), rssMb: round(rss, 1), cpuS: round(c.user + c.sys - cpu0.user - cpu0.sys), sourceBytes: this.counts.confirmedBytes, load1: loadavg()[0] ?? 0 };
       this.samples.push(s);
+      if (this.o.heapSnapshots === true) daemon.markEventLoop();
       this.o.log(`  soak ${s.tS} s: ${(this.counts.bytes / 1e9).toFixed(2)} GB written, ${(s.sourceBytes / 1e9).toFixed(2)} GB confirmed, RSS ${s.rssMb} MiB, daemon CPU ${s.cpuS} s, on disk ${(this.o.workingSet.pendingBytes / 2 ** 30).toFixed(2)} GiB, load ${s.load1}`);
     };
     takeSample();

@@ -5,6 +5,7 @@
  * over an hour of work; allocator and GC noise averages out across many samples.
  */
 import type { SoakFigures } from '../result-types.js';
+import type { EventLoopSnapshot } from './daemon-child.js';
 
 export interface Sample {
   /** Seconds since the measured run started. */
@@ -78,4 +79,44 @@ export function intervalMBps(samples: readonly Sample[]): number[] {
 /** Objects that failed a check, 'uploaded' lines for files not pending, and objects left over. */
 export function objectsFailing(s: Pick<SoakFigures, 'verification' | 'leftoverObjects'>): number {
   return s.verification.failedObjects + s.verification.unexpected + s.leftoverObjects;
+}
+
+/**
+ * The main isolate's heap after a full GC, from the probe's snapshots (taken at each sample with
+ * node --expose-gc), as (seconds since `startedAt`, MiB) within [fromS, toS]; its least-squares
+ * slope in MiB per hour. Empty and null without --expose-gc.
+ */
+export function heapAfterGc(
+  snapshots: readonly { readonly at: number; readonly label: string; readonly heapUsedAfterGcMb?: number }[],
+  startedAt: number,
+  fromS: number,
+  toS: number,
+): { points: Array<readonly [number, number]>; slopeMbPerHour: number | null } {
+  const points = snapshots
+    .filter((s) => s.label === 'signal' && s.heapUsedAfterGcMb !== undefined)
+    .map((s) => [(s.at - startedAt) / 1000, s.heapUsedAfterGcMb!] as const)
+    .filter(([t]) => t >= fromS && t <= toS);
+  const perS = leastSquaresSlope(points);
+  return { points, slopeMbPerHour: perS === null ? null : perS * 3600 };
+}
+
+/**
+ * Several consecutive event-loop snapshots as one window: counts added, the mean weighted by
+ * count, and the worst p50, p99, max and heap peaks of any of them (percentiles of the union
+ * cannot be rebuilt from the parts; the worst interval is the cautious figure).
+ */
+export function worstOf(snapshots: readonly EventLoopSnapshot[]): EventLoopSnapshot | undefined {
+  if (snapshots.length === 0) return undefined;
+  const count = snapshots.reduce((a, s) => a + s.count, 0);
+  const peaks: Record<string, number> = {};
+  for (const s of snapshots) for (const [k, v] of Object.entries(s.heapPeakMb ?? {})) peaks[k] = Math.max(peaks[k] ?? 0, v);
+  return {
+    ...snapshots[snapshots.length - 1]!,
+    count,
+    meanMs: count === 0 ? 0 : Math.round((snapshots.reduce((a, s) => a + s.meanMs * s.count, 0) / count) * 100) / 100,
+    p50Ms: Math.max(...snapshots.map((s) => s.p50Ms)),
+    p99Ms: Math.max(...snapshots.map((s) => s.p99Ms)),
+    maxMs: Math.max(...snapshots.map((s) => s.maxMs)),
+    heapPeakMb: peaks,
+  };
 }

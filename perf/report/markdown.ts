@@ -28,7 +28,7 @@ export function soakText(s: SoakFigures): string {
   const x = s.verification;
   return (
     `Soak: ${s.files} files (${s.binaryFiles} binary), ${mb(s.bytes)} MB, at most ${mb(s.workingSet.peakBytes)} MB on disk (bound ${mb(s.workingSet.capBytes)}); between ${s.warmupShare * 100} % of the generation time and the last file written (${s.lastWriteS} s): ` +
-    `RSS slope ${v(s.rssSlopeMbPerHour)} MiB/h (tolerance ±${s.rssSlopeToleranceMbPerHour}), ${v(s.meanMBps)} MB/s per ${s.sampleIntervalS} s interval (CV ${v(s.throughputCv)}), mean 1-min load ${v(s.loadavg1Mean)}. ` +
+    `RSS slope ${v(s.rssSlopeMbPerHour)} MiB/h (tolerance ±${s.rssSlopeToleranceMbPerHour}), ${s.heapAfterGc ? `heap after a full GC ${s.heapAfterGc.first} → ${s.heapAfterGc.last} MiB (${s.heapAfterGc.min}–${s.heapAfterGc.max} over ${s.heapAfterGc.samples} samples, slope ${v(s.heapAfterGc.slopeMbPerHour)} MiB/h), ` : ''}${v(s.meanMBps)} MB/s per ${s.sampleIntervalS} s interval (CV ${v(s.throughputCv)}), mean 1-min load ${v(s.loadavg1Mean)}. ` +
     `Checked: ${x.headOk} objects by key, size and receipts, ${x.roundTripOk}/${x.sampled} round-tripped by SHA-256 (1 in ${x.sampleEvery} and all ${x.multipart} multipart), ${x.failedObjects} failed, ${x.unexpected} unexpected uploads, ${s.leftoverObjects} objects left over; harness CPU ${s.harnessCpuS} s.`
   );
 }

@@ -42,6 +42,7 @@ function daemonRows(s: SuiteResult, d: DaemonResult): MetricRow[] {
   if (d.soak) {
     rows.push(
       row('RSS slope after warm-up MiB/h', d.soak.rssSlopeMbPerHour),
+      row('heap after GC slope after warm-up MiB/h', d.soak.heapAfterGc?.slopeMbPerHour ?? null),
       row('throughput CV after warm-up', d.soak.throughputCv),
       row('CPU s per source GiB', d.cpu.daemonPerSourceGbS),
       row('objects failing a check', objectsFailing(d.soak)),

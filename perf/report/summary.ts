@@ -21,7 +21,7 @@ export function summaryLines(run: RunResult): string[] {
     for (const d of s.daemon) {
       const eld = d.eventLoop ? `, event-loop p99 ${d.eventLoop.p99Ms} ms` : '';
       const idle = d.idle ? `, ${d.idle.cpuSPerMinute} CPU-s/min idle` : '';
-      const soak = d.soak ? `, RSS slope ${d.soak.rssSlopeMbPerHour ?? '—'} MiB/h, throughput CV ${d.soak.throughputCv ?? '—'}, ${d.soak.verification.failedObjects} failed objects` : '';
+      const soak = d.soak ? `, RSS slope ${d.soak.rssSlopeMbPerHour ?? '—'} MiB/h, ${d.soak.heapAfterGc ? `heap-after-GC slope ${d.soak.heapAfterGc.slopeMbPerHour ?? '—'} MiB/h, ` : ''}throughput CV ${d.soak.throughputCv ?? '—'}, ${d.soak.verification.failedObjects} failed objects` : '';
       out.push(
         `${s.name}/${d.variant}: ${d.wallS} s, ${d.filesPerS} files/s, ${d.sourceMBps} MB/s source, CPU daemon ${d.cpu.daemon.total} s server ${d.cpu.server.total} s, HWM ${d.memory.hwmMb} MiB${eld}${idle}${soak}`,
       );

@@ -10,7 +10,10 @@
  * 20 % of the run, up to the last file written): least-squares slope ≤ 5 MiB per hour, judged
  * when that window is ≥ 10 minutes (so not in --quick). Throughput per interval should be
  * steady (coefficient of variation ≤ 0.25; per-minute intervals on a shared machine move with
- * other people's load, so the load average is recorded with every sample). On demand only:
+ * other people's load, so the load average is recorded with every sample). Under
+ * `--node-flag --expose-gc` the daemon's probe also records the heap left after a full GC at each
+ * sample, and its slope (≤ 2 MiB per hour) is judged too: RSS moves with V8's and the
+ * allocator's sizing, the heap after a GC only with live objects. On demand only:
  * `npm run perf -- --suite soak [--quick]`, and the weekly perf workflow.
  */
 import { mkdir } from 'node:fs/promises';
@@ -25,7 +28,7 @@ import { memoryBudget } from '../harness/memory-budget.js';
 import { cpuTimes, diffCpu, memory, round, threadCpu, threadSplit } from '../harness/proc-stats.js';
 import { ServerProcess } from '../harness/server-process.js';
 import { SoakRun } from '../harness/soak-run.js';
-import { coefficientOfVariation, intervalMBps, objectsFailing, rssSlopeMbPerHour, steadyWindow } from '../harness/soak-stats.js';
+import { coefficientOfVariation, heapAfterGc, intervalMBps, objectsFailing, rssSlopeMbPerHour, steadyWindow, worstOf } from '../harness/soak-stats.js';
 import { ensureDiskSpace, failedSuite, loadavg, withWorkDir, type Suite } from '../harness/suite-context.js';
 import { check, peakRssTarget } from '../harness/targets.js';
 import { WorkingSet } from '../harness/working-set.js';
@@ -36,6 +39,8 @@ const MIB = 2 ** 20;
 const BUCKET = 'perf-soak';
 const WARMUP_SHARE = 0.2;
 const RSS_SLOPE_TOLERANCE_MB_PER_H = 5;
+/** The live heap (≈ 20 MiB) is far steadier than RSS: 2 MiB/h is under 1 MiB over the window. */
+const HEAP_SLOPE_TOLERANCE_MB_PER_H = 2;
 const CV_LIMIT = 0.25;
 /**
  * The slope is judged only over a steady window of at least 10 minutes: in a shorter one (the
@@ -71,7 +76,8 @@ export const soak: Suite = {
         const { path: configPath, knobs } = writeDaemonConfig(workDir, { stateDir: join(workDir, 'state'), dirs, endpoint: server.endpoint, bucket: BUCKET, tuning: { fileStableSeconds: 0 } });
         const workingSet = new WorkingSet(z.capBytes);
         const verify = { bucket: BUCKET, vehicleId: PERF_VEHICLE_ID, seed: PLAN.seed, sampleEvery: SAMPLE_EVERY, partSizeBytes: knobs.partSizeMb * MIB };
-        const soakRun = new SoakRun({ watchRoot, stagingRoot: join(workDir, 'staging'), plan: PLAN, pool, totalBytes: z.totalBytes, workingSet, server, verify, sampleMs: z.sampleMs, stallMs: z.stallMs, log: ctx.log });
+        const heapSnapshots = ctx.nodeFlags.includes('--expose-gc');
+        const soakRun = new SoakRun({ watchRoot, stagingRoot: join(workDir, 'staging'), plan: PLAN, pool, totalBytes: z.totalBytes, workingSet, server, verify, sampleMs: z.sampleMs, stallMs: z.stallMs, log: ctx.log, heapSnapshots });
         for (const d of dirs) await mkdir(d.path, { recursive: true });
         const daemon = new DaemonChild({
           runtime: ctx.runtime,
@@ -106,7 +112,12 @@ export const soak: Suite = {
           const rates = intervalMBps(steady);
           const cpu = diffCpu(d0, d1);
           const c = figures.counts;
-          const window = daemon.eventLoopSnapshots()[1];
+          const snapshots = daemon.eventLoopSnapshots();
+          // With a snapshot per sample, the run's event-loop figures are spread over them: the
+          // worst p99 and max of any interval are reported.
+          const window = heapSnapshots ? worstOf(snapshots.slice(1)) : snapshots[1];
+          const heap = heapAfterGc(snapshots, figures.startedAt, lastWriteS * WARMUP_SHARE, lastWriteS);
+          const heapMbs = heap.points.map(([, mb]) => mb);
           const budget = memoryBudget(knobs, startRssMb);
           const loads = figures.samples.map((s) => s.load1);
           const soakFigures: SoakFigures = {
@@ -121,6 +132,9 @@ export const soak: Suite = {
             workingSet: { capBytes: z.capBytes, peakBytes: workingSet.peakBytes },
             rssSlopeMbPerHour: nullableRound(rssSlopeMbPerHour(steady), 2),
             rssSlopeToleranceMbPerHour: RSS_SLOPE_TOLERANCE_MB_PER_H,
+            ...(heapMbs.length > 0
+              ? { heapAfterGc: { first: heapMbs[0]!, last: heapMbs[heapMbs.length - 1]!, min: Math.min(...heapMbs), max: Math.max(...heapMbs), samples: heapMbs.length, slopeMbPerHour: nullableRound(heap.slopeMbPerHour, 2) } }
+              : {}),
             intervalMBps: rates.map((x) => round(x, 1)),
             meanMBps: rates.length > 0 ? round(rates.reduce((a, b) => a + b, 0) / rates.length, 1) : null,
             throughputCv: nullableRound(coefficientOfVariation(rates), 3),
@@ -178,6 +192,15 @@ export const soak: Suite = {
               RSS_SLOPE_TOLERANCE_MB_PER_H,
               'MiB/h',
             ),
+            ...(s.heapAfterGc
+              ? [check(
+                  `heap after GC slope after warm-up (--expose-gc; judged over ≥ ${MIN_JUDGED_WINDOW_S / 60} min steady)`,
+                  s.lastWriteS * (1 - s.warmupShare) >= MIN_JUDGED_WINDOW_S ? s.heapAfterGc.slopeMbPerHour : null,
+                  '<=',
+                  HEAP_SLOPE_TOLERANCE_MB_PER_H,
+                  'MiB/h',
+                )]
+              : []),
             check('throughput CV after warm-up', s.throughputCv, '<=', CV_LIMIT, ''),
             check('objects failing a check', objectsFailing(s), '<=', 0, 'objects'),
             peakRssTarget([result]),

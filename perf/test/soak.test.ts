@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LogBlockPool } from '../data/log-blocks.js';
 import { composeFile, soakFile, writeSoakFile, type SoakPlan } from '../data/soak-files.js';
-import { steadyWindow, coefficientOfVariation, intervalMBps, leastSquaresSlope, objectsFailing, rssSlopeMbPerHour, type Sample } from '../harness/soak-stats.js';
+import { steadyWindow, coefficientOfVariation, heapAfterGc, intervalMBps, leastSquaresSlope, objectsFailing, rssSlopeMbPerHour, worstOf, type Sample } from '../harness/soak-stats.js';
 import { inSample, keeperKey } from '../harness/soak-verify.js';
 import { buildObjectKey } from '../../src/sinks/s3/object-key.js';
 import { SUITES } from '../suites/index.js';
@@ -50,6 +50,25 @@ describe('perf soak: verdicts', () => {
     expect(coefficientOfVariation(jumpy)).to.equal(0.5);
     expect(coefficientOfVariation([3])).to.equal(null);
     expect(coefficientOfVariation([0, 0])).to.equal(null);
+  });
+
+  it('fits the heap after GC from the probe\'s signal snapshots in the window, in MiB per hour', () => {
+    const t0 = 1_000_000;
+    const snap = (s: number, mb: number | undefined, label = 'signal') => ({ at: t0 + s * 1000, label, ...(mb === undefined ? {} : { heapUsedAfterGcMb: mb }) });
+    const snaps = [snap(0, 30), snap(60, 20), snap(120, 21), snap(180, 22), snap(240, 50, 'exit'), snap(300, undefined)];
+    const h = heapAfterGc(snaps, t0, 60, 200);
+    expect(h.points).to.deep.equal([[60, 20], [120, 21], [180, 22]]);
+    expect(h.slopeMbPerHour).to.be.closeTo(60, 1e-9);
+    expect(heapAfterGc([snap(60, 20)], t0, 0, 100).slopeMbPerHour, 'one point').to.equal(null);
+    expect(heapAfterGc([snap(60, undefined), snap(120, undefined)], t0, 0, 200).points, 'without --expose-gc').to.deep.equal([]);
+  });
+
+  it('merges a run of event-loop snapshots into the worst interval, counts added and the mean weighted', () => {
+    const e = (count: number, meanMs: number, p99Ms: number, maxMs: number, heapUsed: number) => ({ seq: 0, label: 'signal', at: 0, resolutionMs: 10, count, meanMs, p50Ms: meanMs, p99Ms, maxMs, heapPeakMb: { heapUsed } });
+    const w = worstOf([e(100, 1, 5, 20, 30), e(300, 2, 9, 12, 25)])!;
+    expect(w).to.deep.include({ count: 400, meanMs: 1.75, p50Ms: 2, p99Ms: 9, maxMs: 20 });
+    expect(w.heapPeakMb).to.deep.equal({ heapUsed: 30 });
+    expect(worstOf([])).to.equal(undefined);
   });
 });
 
