@@ -131,7 +131,16 @@ export interface SoakFigures {
    * window (first, last, least and most, MiB) and its slope, MiB per hour: growth here is a leak
    * of JavaScript objects, whatever RSS does.
    */
-  readonly heapAfterGc?: { readonly first: number; readonly last: number; readonly min: number; readonly max: number; readonly samples: number; readonly slopeMbPerHour: number | null };
+  readonly heapAfterGc?: {
+    readonly first: number;
+    readonly last: number;
+    readonly min: number;
+    readonly max: number;
+    readonly samples: number;
+    readonly slopeMbPerHour: number | null;
+    /** (seconds since the start, MiB) per sample in the window: a plateau and a line fit alike. */
+    readonly points?: ReadonlyArray<readonly [number, number]>;
+  };
   /** Source MB/s per sample interval after warm-up, their mean and coefficient of variation. */
   readonly intervalMBps: readonly number[];
   readonly meanMBps: number | null;

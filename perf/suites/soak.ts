@@ -133,7 +133,7 @@ export const soak: Suite = {
             rssSlopeMbPerHour: nullableRound(rssSlopeMbPerHour(steady), 2),
             rssSlopeToleranceMbPerHour: RSS_SLOPE_TOLERANCE_MB_PER_H,
             ...(heapMbs.length > 0
-              ? { heapAfterGc: { first: heapMbs[0]!, last: heapMbs[heapMbs.length - 1]!, min: Math.min(...heapMbs), max: Math.max(...heapMbs), samples: heapMbs.length, slopeMbPerHour: nullableRound(heap.slopeMbPerHour, 2) } }
+              ? { heapAfterGc: { first: heapMbs[0]!, last: heapMbs[heapMbs.length - 1]!, min: Math.min(...heapMbs), max: Math.max(...heapMbs), samples: heapMbs.length, slopeMbPerHour: nullableRound(heap.slopeMbPerHour, 2), points: heap.points.map(([t, mb]) => [round(t, 1), mb] as const) } }
               : {}),
             intervalMBps: rates.map((x) => round(x, 1)),
             meanMBps: rates.length > 0 ? round(rates.reduce((a, b) => a + b, 0) / rates.length, 1) : null,
