@@ -14,7 +14,6 @@ export default {
   // sandbox copies files without their mode, so docs/systemd-unit's "bin/tvm-upload.js is
   // executable" fails there.
   //
-  //
   // Two integration files join them, in-process and quick (≈ 4 s together) but in that tier for
   // what they touch: the worker pool's tests run real threads and are the only tests of
   // src/workers/pool.ts; the wire tests read the SDK's requests on a loopback HTTP server and are

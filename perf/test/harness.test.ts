@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
 import { writeDaemonConfig } from '../harness/daemon-config.js';
 import { memoryBudget } from '../harness/memory-budget.js';
 import { parseTimes, toolCommand } from '../harness/compare-tools.js';
@@ -40,6 +41,13 @@ describe('perf harness', () => {
     const { knobs } = writeDaemonConfig(dir, input({}));
     expect(knobs).to.deep.include({ fileStableSeconds: 60, codec: 'gzip', level: 6, maxLevel: 9, partSizeMb: 8, partConcurrency: 2, maxMbps: null });
     expect(knobs.workers).to.be.at.least(1);
+  });
+
+  it('serves the HTTP endpoint only when a suite asks for it, on the address it gives', () => {
+    const off = loadConfig(writeDaemonConfig(dir, input({})).path, { env: {} });
+    expect(off.monitoring.http.enabled).to.equal(false);
+    const on = loadConfig(writeDaemonConfig(dir, { ...input({}), httpListen: '127.0.0.1:9999' }).path, { env: {} });
+    expect(on.monitoring.http).to.deep.equal({ enabled: true, listen: '127.0.0.1:9999' });
   });
 
   it('computes the memory budget from the configuration on top of the measured start RSS', () => {
